@@ -1,0 +1,150 @@
+//! One module per [`OsFamily`]: each turns a validated [`Plan`] into a [`Rendering`] for a
+//! target of its family. Everything shared by several families lives here.
+
+mod ifupdown;
+mod netplan;
+mod nmcli;
+mod rhel;
+mod suse;
+mod windows;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::error::{Error, Errors};
+use crate::model::Plan;
+use crate::names;
+use crate::plan::Mode;
+use crate::rendering::{Command, File, Rendering, MODE_PUBLIC};
+use crate::target::{OsFamily, Target};
+use crate::templates::{self, Template};
+
+/// Renders `plan` for `target`.
+pub fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
+    let name_check = if target.family().is_linux() {
+        names::linux_interface_name("interface", plan.interface())
+    } else {
+        names::windows_adapter_name("interface", plan.interface())
+    };
+    name_check.map_err(Errors::from)?;
+
+    let mut out = Rendering {
+        target: target.name().to_string(),
+        family: target.family(),
+        files: Vec::new(),
+        delete: Vec::new(),
+        commands: Vec::new(),
+        restart: target.restart(),
+        verify: Vec::new(),
+        warnings: Vec::new(),
+    };
+    match target.family() {
+        OsFamily::Nmcli => nmcli::render(plan, target, &mut out),
+        OsFamily::Rhel => rhel::render(plan, target, &mut out),
+        OsFamily::Netplan => netplan::render(plan, target, &mut out),
+        OsFamily::Ifupdown => ifupdown::render(plan, target, &mut out),
+        OsFamily::Suse => suse::render(plan, target, &mut out),
+        OsFamily::Windows => windows::render(plan, target, &mut out),
+    }?;
+    Ok(out)
+}
+
+/// The file that stops cloud-init from overwriting a hand-made network configuration at boot
+/// (seed, "cloud-init automatically initializes network configurations"). Every Linux family
+/// writes it: cloud-init regenerates ifcfg, interfaces and netplan files alike.
+fn cloud_init_file() -> Result<File, Error> {
+    Ok(File {
+        path: "/etc/cloud/cloud.cfg.d/99-disable-network-config.cfg".into(),
+        contents: templates::render(Template::CloudInitDisable, &serde_json::json!({}))?,
+        mode: MODE_PUBLIC,
+    })
+}
+
+/// The seed's step 5 ("Repeat Step 2"): `ip a` and the routing table. `ip route` stands in for
+/// the seed's `route -n`, whose net-tools package recent releases no longer install.
+fn linux_verify(plan: &Plan) -> Vec<Command> {
+    let mut verify = vec![Command::posix(
+        vec!["ip", "addr", "show", "dev", plan.interface()],
+        "every planned address should be listed on the interface (the seed's `ip a`)",
+    )];
+    let route_purpose = match plan.gateway() {
+        Some(gateway) => format!("the default route should go via {gateway}"),
+        None => "the default route should come from DHCP".to_string(),
+    };
+    verify.push(Command::posix(vec!["ip", "route", "show"], route_purpose));
+    if plan.ipv6().is_some() {
+        verify.push(Command::posix(
+            vec!["ip", "-6", "addr", "show", "dev", plan.interface()],
+            "every planned IPv6 address should be listed",
+        ));
+    }
+    verify
+}
+
+/// Warnings every Linux family shares.
+fn linux_warnings(plan: &Plan, out: &mut Rendering) {
+    if let (Mode::Dhcp, Some(gateway)) = (plan.mode(), plan.gateway()) {
+        out.warnings.push(format!(
+            "mode is dhcp, so the default route comes from DHCP; the plan's gateway {gateway} \
+             is validated but not written"
+        ));
+    }
+    if plan.mode() == Mode::Static && plan.dns().is_empty() {
+        out.warnings.push(
+            "the plan has no dns: a static configuration no longer learns DNS servers from \
+             DHCP (Alibaba Cloud's are 100.100.2.136 and 100.100.2.138)"
+                .into(),
+        );
+    }
+}
+
+/// The IPv4 addresses a family configures statically: all of them in static mode, the
+/// secondaries only in DHCP mode (the primary comes from DHCP).
+fn static_ipv4(plan: &Plan) -> Vec<Ipv4Addr> {
+    match plan.mode() {
+        Mode::Static => plan.ipv4_addresses().collect(),
+        Mode::Dhcp => plan.secondaries().to_vec(),
+    }
+}
+
+/// `address/prefix` for an IPv4 address of the plan's subnet.
+fn cidr4(plan: &Plan, address: Ipv4Addr) -> String {
+    format!("{address}/{}", plan.prefix_len())
+}
+
+/// `address/prefix` for each IPv6 address of the plan.
+fn cidr6_all(plan: &Plan) -> Vec<String> {
+    plan.ipv6()
+        .map(|ipv6| {
+            ipv6.addresses()
+                .iter()
+                .map(|address| format!("{address}/{}", ipv6.prefix_len()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether an IPv6 address is link-local (needs an interface to be reachable).
+fn is_link_local(address: Ipv6Addr) -> bool {
+    address.segments()[0] & 0xffc0 == 0xfe80
+}
+
+/// The plan's DNS servers of one family, as text.
+fn dns_v4(plan: &Plan) -> Vec<String> {
+    plan.dns()
+        .iter()
+        .filter(|server| server.is_ipv4())
+        .map(IpAddr::to_string)
+        .collect()
+}
+
+fn dns_v6(plan: &Plan) -> Vec<String> {
+    plan.dns()
+        .iter()
+        .filter(|server| server.is_ipv6())
+        .map(IpAddr::to_string)
+        .collect()
+}
+
+fn all_dns(plan: &Plan) -> Vec<String> {
+    plan.dns().iter().map(IpAddr::to_string).collect()
+}

@@ -1,0 +1,86 @@
+//! netplan YAML: Ubuntu 18.04 and later, Debian 12.
+
+use serde::Serialize;
+
+use super::{
+    all_dns, cidr4, cidr6_all, cloud_init_file, linux_verify, linux_warnings, static_ipv4,
+};
+use crate::error::Errors;
+use crate::model::Plan;
+use crate::plan::Mode;
+use crate::rendering::{File, Rendering, MODE_PRIVATE};
+use crate::target::{DefaultRoute, Target};
+use crate::templates::{self, Template};
+
+#[derive(Serialize)]
+struct NetplanFile<'a> {
+    target: &'a str,
+    interface: &'a str,
+    mac: Option<String>,
+    /// `true`/`false` as YAML spells them (minijinja would print a bool as `True`).
+    dhcp4: &'static str,
+    addresses: Vec<String>,
+    routes: Vec<Route>,
+    nameservers: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Route {
+    to: &'static str,
+    via: String,
+}
+
+pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
+    let (default4, default6) = match target.default_route() {
+        DefaultRoute::Keyword => ("default", "default"),
+        DefaultRoute::Cidr => ("0.0.0.0/0", "::/0"),
+    };
+    let mut addresses: Vec<String> = static_ipv4(plan)
+        .into_iter()
+        .map(|a| cidr4(plan, a))
+        .collect();
+    addresses.extend(cidr6_all(plan));
+    let mut routes = Vec::new();
+    if let (Mode::Static, Some(gateway)) = (plan.mode(), plan.gateway()) {
+        routes.push(Route {
+            to: default4,
+            via: gateway.to_string(),
+        });
+    }
+    if let Some(gateway) = plan.ipv6().and_then(|ipv6| ipv6.gateway()) {
+        routes.push(Route {
+            to: default6,
+            via: gateway.to_string(),
+        });
+    }
+    let file = NetplanFile {
+        target: target.name(),
+        interface: plan.interface(),
+        mac: plan.mac().map(|mac| mac.to_string()),
+        dhcp4: if plan.mode() == Mode::Dhcp {
+            "true"
+        } else {
+            "false"
+        },
+        addresses,
+        routes,
+        nameservers: all_dns(plan),
+    };
+    out.files.push(cloud_init_file()?);
+    out.files.push(File {
+        path: "/etc/netplan/50-cloud-init.yaml".into(),
+        contents: templates::render(Template::Netplan, &file)?,
+        // netplan warns that anything more open than 0600 is "too open".
+        mode: MODE_PRIVATE,
+    });
+    if plan.mac().is_none() {
+        out.warnings.push(
+            "the plan has no mac, so the netplan file matches the NIC by name only; with a mac \
+             it would also pin the name with `match`/`set-name`"
+                .into(),
+        );
+    }
+    linux_warnings(plan, out);
+    out.verify = linux_verify(plan);
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! NetworkManager through `nmcli con modify`, the seed's first method.
+
+use super::{
+    cidr4, cidr6_all, cloud_init_file, dns_v4, dns_v6, linux_verify, linux_warnings, static_ipv4,
+};
+use crate::error::Errors;
+use crate::model::Plan;
+use crate::plan::Mode;
+use crate::rendering::{Command, Rendering};
+use crate::target::Target;
+
+pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Result<(), Errors> {
+    let connection = match plan.connection() {
+        Some(name) => name.to_string(),
+        None => {
+            let name = format!("System {}", plan.interface());
+            out.warnings.push(format!(
+                "the plan names no connection, so `{name}` (the seed's naming) is used; \
+                 `nmcli con show` lists the real name — set `connection` if it differs"
+            ));
+            name
+        }
+    };
+    out.files.push(cloud_init_file()?);
+
+    let modify = |properties: Vec<String>, purpose: &str| {
+        let mut argv = vec![
+            "nmcli".to_string(),
+            "con".into(),
+            "modify".into(),
+            connection.clone(),
+        ];
+        argv.extend(properties);
+        Command::posix(argv, purpose)
+    };
+    let addresses: Vec<String> = static_ipv4(plan)
+        .into_iter()
+        .map(|a| cidr4(plan, a))
+        .collect();
+    let commands = &mut out.commands;
+    commands.push(modify(
+        vec!["ipv4.addresses".into(), addresses.join(",")],
+        match plan.mode() {
+            Mode::Static => "set the primary and secondary IPv4 addresses",
+            Mode::Dhcp => "add the secondary IPv4 addresses next to the DHCP one",
+        },
+    ));
+    match plan.mode() {
+        Mode::Static => {
+            let gateway = plan.gateway().map(|g| g.to_string()).unwrap_or_default();
+            commands.push(modify(
+                vec!["ipv4.gateway".into(), gateway],
+                "set the default gateway",
+            ));
+        }
+        Mode::Dhcp => commands.push(modify(
+            vec!["ipv4.gateway".into(), String::new()],
+            "clear any static gateway: DHCP provides the default route",
+        )),
+    }
+    let dns = dns_v4(plan);
+    if !dns.is_empty() {
+        let mut properties = vec!["ipv4.dns".to_string(), dns.join(",")];
+        if plan.mode() == Mode::Dhcp {
+            properties.extend(["ipv4.ignore-auto-dns".to_string(), "yes".into()]);
+        }
+        commands.push(modify(properties, "set the IPv4 DNS servers"));
+    }
+    commands.push(match plan.mode() {
+        Mode::Static => modify(
+            vec!["ipv4.method".into(), "manual".into()],
+            "configure IPv4 by hand instead of by DHCP",
+        ),
+        Mode::Dhcp => modify(
+            vec!["ipv4.method".into(), "auto".into()],
+            "keep the primary address on DHCP",
+        ),
+    });
+    if let Some(ipv6) = plan.ipv6() {
+        let mut properties = vec!["ipv6.addresses".to_string(), cidr6_all(plan).join(",")];
+        properties.push("ipv6.gateway".into());
+        properties.push(ipv6.gateway().map(|g| g.to_string()).unwrap_or_default());
+        let dns = dns_v6(plan);
+        if !dns.is_empty() {
+            properties.extend(["ipv6.dns".to_string(), dns.join(",")]);
+        }
+        properties.extend(["ipv6.method".to_string(), "manual".into()]);
+        commands.push(modify(properties, "set the IPv6 addresses and gateway"));
+    }
+    commands.push(Command::posix(
+        vec![
+            "nmcli".to_string(),
+            "con".into(),
+            "up".into(),
+            connection.clone(),
+        ],
+        "activate the connection so the new addresses take effect now",
+    ));
+
+    if plan.mode() == Mode::Dhcp && !plan.secondaries().is_empty() {
+        out.warnings.push(
+            "NetworkManager 1.36 and later may make a static secondary the kernel's preferred \
+             source address when DHCP and static addresses are mixed; check with `ip a` that \
+             the DHCP address is listed first"
+                .into(),
+        );
+    }
+    if plan.mac().is_some() {
+        out.warnings
+            .push("the plan's mac is not used: nmcli selects the connection by name".into());
+    }
+    linux_warnings(plan, out);
+    out.verify = linux_verify(plan);
+    Ok(())
+}

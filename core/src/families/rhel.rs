@@ -1,0 +1,144 @@
+//! RHEL-style ifcfg files: Alibaba Cloud Linux, CentOS, RHEL, Anolis, Fedora.
+
+use serde::Serialize;
+
+use super::{all_dns, cloud_init_file, is_link_local, linux_verify, linux_warnings};
+use crate::error::Errors;
+use crate::model::Plan;
+use crate::plan::Mode;
+use crate::rendering::{File, Rendering, MODE_PUBLIC};
+use crate::target::{IfcfgStyle, Target};
+use crate::templates::{self, Template};
+
+const DIR: &str = "/etc/sysconfig/network-scripts";
+
+#[derive(Serialize)]
+struct MainFile<'a> {
+    target: &'a str,
+    interface: &'a str,
+    bootproto: &'static str,
+    mac: Option<String>,
+    addresses: Vec<Address>,
+    gateway: Option<String>,
+    dns: Vec<String>,
+    ipv6: Option<Ipv6Lines>,
+}
+
+/// One `IPADDRn` with its mask line; `index` is empty for the unnumbered `IPADDR`.
+#[derive(Serialize)]
+struct Address {
+    index: String,
+    address: String,
+    mask_key: &'static str,
+    mask: String,
+}
+
+#[derive(Serialize)]
+struct Ipv6Lines {
+    primary: String,
+    secondaries: String,
+    gateway: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AliasFile<'a> {
+    target: &'a str,
+    number: usize,
+    label: String,
+    address: String,
+    netmask: String,
+}
+
+pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
+    let interface = plan.interface();
+    let style = target.ifcfg_style();
+    let mut addresses = Vec::new();
+    if plan.mode() == Mode::Static {
+        addresses.push(match style {
+            IfcfgStyle::Aliases => Address {
+                index: String::new(),
+                address: plan.primary().to_string(),
+                mask_key: "NETMASK",
+                mask: plan.netmask().to_string(),
+            },
+            IfcfgStyle::Indexed => Address {
+                index: String::new(),
+                address: plan.primary().to_string(),
+                mask_key: "PREFIX",
+                mask: plan.prefix_len().to_string(),
+            },
+        });
+    }
+    if style == IfcfgStyle::Indexed {
+        for (number, secondary) in plan.secondaries().iter().enumerate() {
+            addresses.push(Address {
+                index: (number + 1).to_string(),
+                address: secondary.to_string(),
+                mask_key: "PREFIX",
+                mask: plan.prefix_len().to_string(),
+            });
+        }
+    }
+    let ipv6 = plan.ipv6().map(|ipv6| {
+        let cidr = |address: &std::net::Ipv6Addr| format!("{address}/{}", ipv6.prefix_len());
+        Ipv6Lines {
+            primary: cidr(&ipv6.addresses()[0]),
+            secondaries: ipv6.addresses()[1..]
+                .iter()
+                .map(cidr)
+                .collect::<Vec<_>>()
+                .join(" "),
+            // A link-local gateway is only reachable through a named interface.
+            gateway: ipv6.gateway().map(|gateway| {
+                if is_link_local(gateway) {
+                    format!("{gateway}%{interface}")
+                } else {
+                    gateway.to_string()
+                }
+            }),
+        }
+    });
+    let main = MainFile {
+        target: target.name(),
+        interface,
+        bootproto: match plan.mode() {
+            Mode::Static => "static",
+            Mode::Dhcp => "dhcp",
+        },
+        mac: plan.mac().map(|mac| mac.to_string()),
+        addresses,
+        gateway: match plan.mode() {
+            Mode::Static => plan.gateway().map(|g| g.to_string()),
+            Mode::Dhcp => None,
+        },
+        dns: all_dns(plan),
+        ipv6,
+    };
+
+    out.files.push(cloud_init_file()?);
+    out.files.push(File {
+        path: format!("{DIR}/ifcfg-{interface}"),
+        contents: templates::render(Template::RhelIfcfg, &main)?,
+        mode: MODE_PUBLIC,
+    });
+    if style == IfcfgStyle::Aliases {
+        for (number, secondary) in plan.secondaries().iter().enumerate() {
+            let label = format!("{interface}:{number}");
+            let alias = AliasFile {
+                target: target.name(),
+                number: number + 1,
+                label: label.clone(),
+                address: secondary.to_string(),
+                netmask: plan.netmask().to_string(),
+            };
+            out.files.push(File {
+                path: format!("{DIR}/ifcfg-{label}"),
+                contents: templates::render(Template::RhelIfcfgAlias, &alias)?,
+                mode: MODE_PUBLIC,
+            });
+        }
+    }
+    linux_warnings(plan, out);
+    out.verify = linux_verify(plan);
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! SUSE ifcfg files read by wicked: SLES 11/12/15, openSUSE Leap 15/42.
+
+use serde::Serialize;
+
+use super::{all_dns, cloud_init_file, is_link_local, linux_verify, linux_warnings};
+use crate::error::Errors;
+use crate::model::Plan;
+use crate::plan::Mode;
+use crate::rendering::{Command, File, Rendering, MODE_PUBLIC};
+use crate::target::Target;
+use crate::templates::{self, Template};
+
+const DIR: &str = "/etc/sysconfig/network";
+
+#[derive(Serialize)]
+struct IfcfgFile<'a> {
+    target: &'a str,
+    bootproto: &'static str,
+    mac: Option<String>,
+    addresses: Vec<Address>,
+}
+
+/// One `IPADDR_<suffix>` group. The seed numbers the primary 1 with an empty label and the
+/// secondaries 2, 3, … with labels 0, 1, …; IPv6 addresses carry their prefix and no label.
+#[derive(Serialize)]
+struct Address {
+    suffix: usize,
+    address: String,
+    netmask: Option<String>,
+    label: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RoutesFile<'a> {
+    target: &'a str,
+    routes: Vec<Route>,
+}
+
+#[derive(Serialize)]
+struct Route {
+    gateway: String,
+    interface: String,
+}
+
+pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
+    let interface = plan.interface();
+    let netmask = plan.netmask().to_string();
+    let mut addresses = Vec::new();
+    if plan.mode() == Mode::Static {
+        addresses.push(Address {
+            suffix: 1,
+            address: plan.primary().to_string(),
+            netmask: Some(netmask.clone()),
+            label: Some(String::new()),
+        });
+    }
+    for (number, secondary) in plan.secondaries().iter().enumerate() {
+        addresses.push(Address {
+            suffix: number + 2,
+            address: secondary.to_string(),
+            netmask: Some(netmask.clone()),
+            label: Some(number.to_string()),
+        });
+    }
+    let mut routes = Vec::new();
+    if let (Mode::Static, Some(gateway)) = (plan.mode(), plan.gateway()) {
+        routes.push(Route {
+            gateway: gateway.to_string(),
+            interface: "-".into(),
+        });
+    }
+    if let Some(ipv6) = plan.ipv6() {
+        let first_suffix = plan.secondaries().len() + 2;
+        for (number, address) in ipv6.addresses().iter().enumerate() {
+            addresses.push(Address {
+                suffix: first_suffix + number,
+                address: format!("{address}/{}", ipv6.prefix_len()),
+                netmask: None,
+                label: None,
+            });
+        }
+        if let Some(gateway) = ipv6.gateway() {
+            routes.push(Route {
+                gateway: gateway.to_string(),
+                // A link-local next hop is only reachable through a named interface.
+                interface: if is_link_local(gateway) {
+                    interface.to_string()
+                } else {
+                    "-".into()
+                },
+            });
+        }
+    }
+    let ifcfg = IfcfgFile {
+        target: target.name(),
+        bootproto: match plan.mode() {
+            Mode::Static => "static",
+            Mode::Dhcp => "dhcp",
+        },
+        mac: plan.mac().map(|mac| mac.to_string()),
+        addresses,
+    };
+    out.files.push(cloud_init_file()?);
+    out.files.push(File {
+        path: format!("{DIR}/ifcfg-{interface}"),
+        contents: templates::render(Template::SuseIfcfg, &ifcfg)?,
+        mode: MODE_PUBLIC,
+    });
+    if !routes.is_empty() {
+        out.files.push(File {
+            path: format!("{DIR}/routes"),
+            contents: templates::render(
+                Template::SuseRoutes,
+                &RoutesFile {
+                    target: target.name(),
+                    routes,
+                },
+            )?,
+            mode: MODE_PUBLIC,
+        });
+        out.warnings.push(format!(
+            "{DIR}/routes is global and replaced whole: routes it held for other interfaces \
+             are not kept"
+        ));
+    }
+    let dns = all_dns(plan);
+    if !dns.is_empty() {
+        // SUSE keeps DNS servers in the global netconfig file, not in ifcfg; edit that one key
+        // in place rather than replacing a file full of unrelated settings.
+        out.commands.push(Command::posix(
+            vec![
+                "sed".to_string(),
+                "-i".into(),
+                "-e".into(),
+                format!(
+                    "s/^NETCONFIG_DNS_STATIC_SERVERS=.*/NETCONFIG_DNS_STATIC_SERVERS=\"{}\"/",
+                    dns.join(" ")
+                ),
+                format!("{DIR}/config"),
+            ],
+            "set the DNS servers in netconfig's global configuration",
+        ));
+        out.commands.push(Command::posix(
+            vec!["netconfig", "update", "-f"],
+            "regenerate /etc/resolv.conf from the netconfig settings",
+        ));
+    }
+    if plan.mac().is_some() {
+        out.warnings.push(
+            "LLADDR sets the interface's MAC address (SUSE has no match-by-MAC); on the ENI it \
+             equals the burned-in address, so check the plan's mac against `ip link`"
+                .into(),
+        );
+    }
+    linux_warnings(plan, out);
+    out.verify = linux_verify(plan);
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! eniplan maps one plan for a cloud ENI (interface, MAC, primary and secondary private IPs,
+//! mask, gateway, DNS, IPv6) and a target operating system to the exact files and commands that
+//! make the OS use every address.
+//!
+//! The crate is pure: it reads no file, opens no socket and looks at no clock. Applying a
+//! rendering (writing its files, running its commands) is the caller's job.
+//!
+//! ```
+//! use eniplan::{EniPlan, Target};
+//!
+//! let plan = EniPlan::from_yaml(
+//!     "interface: eth0\nprimary: 192.168.1.201\nsecondaries: [192.168.1.202]\n\
+//!      prefix: 24\ngateway: 192.168.1.253\n",
+//! )?
+//! .validate()?;
+//! let rendering = eniplan::render(&plan, Target::parse("centos-7")?)?;
+//! assert_eq!(rendering.files[2].path, "/etc/sysconfig/network-scripts/ifcfg-eth0:0");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+mod families;
+mod model;
+mod names;
+mod plan;
+pub mod quote;
+mod rendering;
+mod target;
+mod templates;
+mod validate;
+
+pub use error::{Error, Errors};
+pub use model::{Cloud, Ipv6Config, MacAddr, Plan};
+pub use plan::{CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, MAX_PLAN_BYTES};
+pub use rendering::{to_json, Command, File, Rendering, MODE_PRIVATE, MODE_PUBLIC};
+pub use target::{IfcfgStyle, OsFamily, Target};
+pub use validate::{AVAILABLE_ENI_LIMIT, MAX_ADDRESSES, MAX_DNS};
+
+/// Renders a validated plan for one target.
+pub fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
+    families::render(plan, target)
+}
+
+/// Renders a validated plan for several targets, in the order given. Errors of every target
+/// are reported together (each distinct error once).
+pub fn render_targets(plan: &Plan, targets: &[Target]) -> Result<Vec<Rendering>, Errors> {
+    let mut renderings = Vec::with_capacity(targets.len());
+    let mut errors: Vec<Error> = Vec::new();
+    for &target in targets {
+        match families::render(plan, target) {
+            Ok(rendering) => renderings.push(rendering),
+            Err(target_errors) => {
+                for error in target_errors {
+                    if !errors.contains(&error) {
+                        errors.push(error);
+                    }
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(renderings)
+    } else {
+        Err(Errors::new(errors))
+    }
+}
+
+/// The whole path every surface (CLI, Python, WASM) takes: reads a YAML or JSON plan,
+/// validates it and renders it for a `--os` selection (`all`, one name, or a comma-separated
+/// list). Problems with the plan and with the selection are reported together.
+pub fn render_text(plan_text: &str, selection: &str) -> Result<Vec<Rendering>, Errors> {
+    let plan = EniPlan::from_text(plan_text)?;
+    render_plan(&plan, selection)
+}
+
+/// Like [`render_text`] for a plan already deserialised (from a Python dict or a JS object).
+pub fn render_plan(plan: &EniPlan, selection: &str) -> Result<Vec<Rendering>, Errors> {
+    let targets = Target::resolve(selection);
+    let validated = plan.validate();
+    match (validated, targets) {
+        (Ok(plan), Ok(targets)) => render_targets(&plan, &targets),
+        (validated, targets) => {
+            let mut errors = Vec::new();
+            if let Err(plan_errors) = validated {
+                errors.extend(plan_errors);
+            }
+            if let Err(target_errors) = targets {
+                errors.extend(target_errors);
+            }
+            Err(Errors::new(errors))
+        }
+    }
+}
+
+/// Renders the seed's own example for a selection: [`EniPlan::seed_example`] for Linux
+/// targets and [`EniPlan::seed_example_windows`] (adapter `Ethernet`) for Windows ones.
+pub fn render_seed_example(selection: &str) -> Result<Vec<Rendering>, Errors> {
+    let targets = Target::resolve(selection)?;
+    let linux = EniPlan::seed_example().validate()?;
+    let windows = EniPlan::seed_example_windows().validate()?;
+    let mut renderings = Vec::with_capacity(targets.len());
+    for target in targets {
+        let plan = if target.family().is_linux() {
+            &linux
+        } else {
+            &windows
+        };
+        renderings.push(render(plan, target)?);
+    }
+    Ok(renderings)
+}

@@ -1,0 +1,372 @@
+//! The `eniplan` command: render a plan for one or more targets, list targets, validate plans.
+//!
+//! This binary holds the only I/O of the project: reading the plan, printing, and
+//! `--write-to ROOT`, which writes a rendering's files under ROOT and never outside it.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Component, Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use eniplan::{EniPlan, Errors, Rendering, Target};
+
+/// Render the OS network configuration that makes an ENI's secondary private IPs work.
+///
+/// With no arguments, renders the seed document's example (eth0: 192.168.1.201 plus
+/// 192.168.1.202 and 192.168.1.203 in 192.168.1.0/24, gateway 192.168.1.253) for every family.
+#[derive(Parser)]
+#[command(name = "eniplan", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Render a plan: the files to write and delete, the commands, restart and verify steps.
+    Render {
+        /// The plan, YAML or JSON; `-` reads standard input. Without it, the seed's example.
+        plan: Option<PathBuf>,
+        /// Target: a family (nmcli, rhel, netplan, ifupdown, suse, windows), a distribution
+        /// such as centos-7 or ubuntu-22.04, a comma-separated list, or `all` (every family).
+        /// `eniplan targets` lists every name.
+        #[arg(long = "os", default_value = "all")]
+        os: String,
+        /// `text` for people; `json` for programs (the public contract: one object for one
+        /// target, an array for `all` or a list).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Also write the files under this directory (and delete the stale ones there), as if
+        /// it were `/`. With several targets each gets its own ROOT/<target>/ folder. Nothing
+        /// is ever written outside ROOT, and no command is run.
+        #[arg(long, value_name = "ROOT")]
+        write_to: Option<PathBuf>,
+    },
+    /// List every target name with its family and restart command.
+    Targets {
+        /// `text` or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Check a plan and report every problem in it (exit status 2 when there are any).
+    Validate {
+        /// The plan, YAML or JSON; `-` reads standard input.
+        plan: PathBuf,
+        /// Also check the plan against these targets (e.g. interface name rules).
+        #[arg(long = "os")]
+        os: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// What went wrong, and the exit status it maps to.
+enum Failure {
+    /// The plan or the request is invalid: status 2, every problem listed.
+    Invalid(Errors),
+    /// Reading or writing failed: status 1.
+    Io(String),
+}
+
+impl From<Errors> for Failure {
+    fn from(errors: Errors) -> Self {
+        Failure::Invalid(errors)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Cmd::Render {
+        plan: None,
+        os: "all".into(),
+        format: Format::Text,
+        write_to: None,
+    });
+    match run(command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Invalid(errors)) => {
+            eprintln!("error: {errors}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Io(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(command: Cmd) -> Result<(), Failure> {
+    match command {
+        Cmd::Render {
+            plan,
+            os,
+            format,
+            write_to,
+        } => {
+            let renderings = match &plan {
+                Some(path) => eniplan::render_text(&read_plan(path)?, &os)?,
+                None => eniplan::render_seed_example(&os)?,
+            };
+            let many = os.trim() == "all" || os.contains(',');
+            print(&render_output(&renderings, format, many))?;
+            if let Some(root) = write_to {
+                write_all(&root, &renderings, many)?;
+            }
+            Ok(())
+        }
+        Cmd::Targets { format } => {
+            print(&targets_output(format))?;
+            Ok(())
+        }
+        Cmd::Validate { plan, os } => {
+            let text = read_plan(&plan)?;
+            let raw = EniPlan::from_text(&text)?;
+            match os {
+                Some(os) => {
+                    eniplan::render_plan(&raw, &os)?;
+                }
+                None => {
+                    raw.validate()?;
+                }
+            }
+            print(&format!("{}: the plan is valid\n", plan.display()))?;
+            Ok(())
+        }
+    }
+}
+
+fn read_plan(path: &Path) -> Result<String, Failure> {
+    let mut bytes = Vec::new();
+    let read = if path == Path::new("-") {
+        io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        fs::File::open(path).and_then(|mut file| file.read_to_end(&mut bytes).map(|_| ()))
+    };
+    read.map_err(|error| Failure::Io(format!("cannot read {}: {error}", path.display())))?;
+    String::from_utf8(bytes).map_err(|error| {
+        Failure::Invalid(Errors::from(eniplan::Error::Syntax {
+            field: "plan".into(),
+            message: format!(
+                "{} is not UTF-8 text (invalid byte at offset {})",
+                path.display(),
+                error.utf8_error().valid_up_to()
+            ),
+        }))
+    })
+}
+
+fn print(text: &str) -> Result<(), Failure> {
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        // A closed pipe (`eniplan | head`) is the reader's choice, not an error.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(Failure::Io(format!("cannot write output: {error}"))),
+    }
+}
+
+fn render_output(renderings: &[Rendering], format: Format, many: bool) -> String {
+    match (format, many, renderings) {
+        (Format::Json, false, [one]) => one.to_json(),
+        (Format::Json, _, _) => eniplan::to_json(renderings),
+        (Format::Text, _, _) => renderings
+            .iter()
+            .map(Rendering::to_text)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+fn targets_output(format: Format) -> String {
+    match format {
+        Format::Json => {
+            let targets: Vec<serde_json::Value> = Target::all()
+                .map(|target| {
+                    serde_json::json!({
+                        "name": target.name(),
+                        "family": target.family(),
+                        "description": target.description(),
+                        "restart": target.restart(),
+                    })
+                })
+                .collect();
+            eniplan::to_json(&targets)
+        }
+        Format::Text => {
+            let mut out = String::new();
+            for target in Target::all() {
+                let restart: Vec<String> = target
+                    .restart()
+                    .into_iter()
+                    .map(|command| command.shell)
+                    .collect();
+                let restart = if restart.is_empty() {
+                    "(none needed)".to_string()
+                } else {
+                    restart.join(" && ")
+                };
+                out.push_str(&format!(
+                    "{:<15} {:<9} {:<48} {}\n",
+                    target.name(),
+                    target.family().name(),
+                    target.description(),
+                    restart
+                ));
+            }
+            out
+        }
+    }
+}
+
+/// Writes every rendering under `root`: directly when there is one, under `root/<target>/`
+/// when there are several (their files share paths such as the cloud-init file).
+fn write_all(root: &Path, renderings: &[Rendering], many: bool) -> Result<(), Failure> {
+    fs::create_dir_all(root)
+        .map_err(|error| Failure::Io(format!("cannot create {}: {error}", root.display())))?;
+    for rendering in renderings {
+        let base = if many {
+            let base = root.join(&rendering.target);
+            ensure_dir(root, &base)?;
+            base
+        } else {
+            root.to_path_buf()
+        };
+        for file in &rendering.files {
+            let destination = inside(&base, &file.path)?;
+            write_file(&base, &destination, &file.contents, file.mode)?;
+            eprintln!("wrote {}", destination.display());
+        }
+        for path in &rendering.delete {
+            let doomed = inside(&base, path)?;
+            check_no_symlink_ancestors(&base, &doomed)?;
+            match fs::remove_file(&doomed) {
+                Ok(()) => eprintln!("deleted {}", doomed.display()),
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                Err(error) => {
+                    return Err(Failure::Io(format!(
+                        "cannot delete {}: {error}",
+                        doomed.display()
+                    )))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Maps an absolute rendered path to a path under `base`, refusing anything that could step
+/// out of it (`..`, a relative path, a Windows prefix).
+fn inside(base: &Path, rendered: &str) -> Result<PathBuf, Failure> {
+    let path = Path::new(rendered);
+    let mut relative = PathBuf::new();
+    for (index, component) in path.components().enumerate() {
+        match component {
+            Component::RootDir if index == 0 => {}
+            Component::Normal(part) => relative.push(part),
+            _ => {
+                return Err(Failure::Io(format!(
+                    "refusing to write {rendered}: only absolute paths without `..` or `.` are \
+                     written under the root"
+                )))
+            }
+        }
+    }
+    if relative.as_os_str().is_empty() || !rendered.starts_with('/') {
+        return Err(Failure::Io(format!(
+            "refusing to write {rendered}: not an absolute file path"
+        )));
+    }
+    Ok(base.join(relative))
+}
+
+/// Creates the directories between `base` and `path`, refusing to pass through a symlink
+/// (which could point outside the root).
+fn ensure_dir(base: &Path, path: &Path) -> Result<(), Failure> {
+    let relative = path.strip_prefix(base).unwrap_or(path);
+    let mut current = base.to_path_buf();
+    for part in relative.components() {
+        current.push(part);
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(Failure::Io(format!(
+                    "refusing to follow the symlink {} under the root",
+                    current.display()
+                )))
+            }
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                return Err(Failure::Io(format!(
+                    "{} exists and is not a directory",
+                    current.display()
+                )))
+            }
+            Err(_) => fs::create_dir(&current).map_err(|error| {
+                Failure::Io(format!("cannot create {}: {error}", current.display()))
+            })?,
+        }
+    }
+    Ok(())
+}
+
+fn check_no_symlink_ancestors(base: &Path, path: &Path) -> Result<(), Failure> {
+    let relative = path.strip_prefix(base).unwrap_or(path);
+    let mut current = base.to_path_buf();
+    let parts: Vec<Component> = relative.components().collect();
+    for part in parts.iter().take(parts.len().saturating_sub(1)) {
+        current.push(part);
+        if let Ok(meta) = fs::symlink_metadata(&current) {
+            if meta.file_type().is_symlink() {
+                return Err(Failure::Io(format!(
+                    "refusing to follow the symlink {} under the root",
+                    current.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes a file atomically: a temporary file in the same directory, then a rename, which
+/// replaces a symlink at the destination instead of writing through it.
+fn write_file(base: &Path, destination: &Path, contents: &str, mode: u32) -> Result<(), Failure> {
+    let io_error = |what: &str, error: io::Error| {
+        Failure::Io(format!("cannot {what} {}: {error}", destination.display()))
+    };
+    let parent = destination.parent().unwrap_or(base);
+    ensure_dir(base, parent)?;
+    let name = destination
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = parent.join(format!(".{name}.eniplan-tmp"));
+    let _ = fs::remove_file(&temporary);
+    {
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(mode);
+        }
+        let mut file = options
+            .open(&temporary)
+            .map_err(|error| io_error("write", error))?;
+        file.write_all(contents.as_bytes())
+            .map_err(|error| io_error("write", error))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(fs::Permissions::from_mode(mode))
+                .map_err(|error| io_error("set the mode of", error))?;
+        }
+    }
+    fs::rename(&temporary, destination).map_err(|error| io_error("replace", error))
+}

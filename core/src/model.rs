@@ -1,0 +1,159 @@
+//! The validated plan: typed addresses and networks that renderers can trust.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use ipnet::{Ipv4Net, Ipv6Net};
+
+use crate::plan::{EniState, Mode};
+
+/// A plan that passed [`EniPlan::validate`](crate::EniPlan::validate): every address parsed,
+/// lies where it must, and appears once. Only validation can build one, so a renderer holding a
+/// `Plan` needs no checks of its own beyond what its target adds (such as name rules).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub(crate) interface: String,
+    pub(crate) mac: Option<MacAddr>,
+    pub(crate) mode: Mode,
+    pub(crate) primary: Ipv4Addr,
+    pub(crate) secondaries: Vec<Ipv4Addr>,
+    pub(crate) subnet: Ipv4Net,
+    pub(crate) gateway: Option<Ipv4Addr>,
+    pub(crate) dns: Vec<IpAddr>,
+    pub(crate) ipv6: Option<Ipv6Config>,
+    pub(crate) connection: Option<String>,
+    pub(crate) cloud: Option<Cloud>,
+}
+
+impl Plan {
+    /// The OS name of the NIC (or the Windows adapter name).
+    pub fn interface(&self) -> &str {
+        &self.interface
+    }
+    /// The MAC address, when the plan gives one.
+    pub fn mac(&self) -> Option<MacAddr> {
+        self.mac
+    }
+    /// Static or DHCP primary.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+    /// The primary private IPv4 address.
+    pub fn primary(&self) -> Ipv4Addr {
+        self.primary
+    }
+    /// The secondary private IPv4 addresses, in alias order.
+    pub fn secondaries(&self) -> &[Ipv4Addr] {
+        &self.secondaries
+    }
+    /// The primary's subnet (the vSwitch CIDR), e.g. `192.168.1.0/24`.
+    pub fn subnet(&self) -> Ipv4Net {
+        self.subnet
+    }
+    /// The prefix length of the subnet.
+    pub fn prefix_len(&self) -> u8 {
+        self.subnet.prefix_len()
+    }
+    /// The dotted netmask of the subnet.
+    pub fn netmask(&self) -> Ipv4Addr {
+        self.subnet.netmask()
+    }
+    /// The default gateway, when the plan gives one (always present in static mode).
+    pub fn gateway(&self) -> Option<Ipv4Addr> {
+        self.gateway
+    }
+    /// DNS servers in order of preference.
+    pub fn dns(&self) -> &[IpAddr] {
+        &self.dns
+    }
+    /// The IPv6 part, when the plan has one.
+    pub fn ipv6(&self) -> Option<&Ipv6Config> {
+        self.ipv6.as_ref()
+    }
+    /// The NetworkManager connection name given by the plan, if any.
+    pub fn connection(&self) -> Option<&str> {
+        self.connection.as_deref()
+    }
+    /// The cloud-side facts, when the plan has them.
+    pub fn cloud(&self) -> Option<&Cloud> {
+        self.cloud.as_ref()
+    }
+    /// The primary followed by the secondaries.
+    pub fn ipv4_addresses(&self) -> impl Iterator<Item = Ipv4Addr> + '_ {
+        std::iter::once(self.primary).chain(self.secondaries.iter().copied())
+    }
+}
+
+/// The validated IPv6 part of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ipv6Config {
+    pub(crate) addresses: Vec<Ipv6Addr>,
+    pub(crate) network: Ipv6Net,
+    pub(crate) gateway: Option<Ipv6Addr>,
+}
+
+impl Ipv6Config {
+    /// The addresses; the first is the primary one. Never empty.
+    pub fn addresses(&self) -> &[Ipv6Addr] {
+        &self.addresses
+    }
+    /// The prefix every address lies in.
+    pub fn network(&self) -> Ipv6Net {
+        self.network
+    }
+    /// The prefix length.
+    pub fn prefix_len(&self) -> u8 {
+        self.network.prefix_len()
+    }
+    /// The IPv6 default gateway, if any.
+    pub fn gateway(&self) -> Option<Ipv6Addr> {
+        self.gateway
+    }
+}
+
+/// The validated cloud-side facts of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cloud {
+    pub(crate) region: Option<String>,
+    pub(crate) eni_id: Option<String>,
+    pub(crate) eni_state: Option<EniState>,
+    pub(crate) max_private_ips: Option<u32>,
+}
+
+impl Cloud {
+    /// Region id, e.g. `cn-hangzhou`.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+    /// ENI id, e.g. `eni-bp1example`.
+    pub fn eni_id(&self) -> Option<&str> {
+        self.eni_id.as_deref()
+    }
+    /// The ENI's state, when known.
+    pub fn eni_state(&self) -> Option<EniState> {
+        self.eni_state
+    }
+    /// The instance type's per-ENI limit of private IPv4 addresses, when known.
+    pub fn max_private_ips(&self) -> Option<u32> {
+        self.max_private_ips
+    }
+}
+
+/// A unicast Ethernet MAC address. Displays as lowercase, colon-separated hex (`00:16:3e:…`),
+/// the form every target's configuration accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MacAddr(pub(crate) [u8; 6]);
+
+impl MacAddr {
+    /// The six octets.
+    pub fn octets(self) -> [u8; 6] {
+        self.0
+    }
+}
+
+impl fmt::Display for MacAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b, c, d, e, g] = self.0;
+        write!(f, "{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{g:02x}")
+    }
+}

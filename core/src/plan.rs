@@ -1,0 +1,190 @@
+//! The plan as a user writes it: the public key contract of YAML, JSON, Python dicts and JS
+//! objects. Values are kept as written (strings) so that validation can report every problem
+//! with the value the user typed; [`EniPlan::validate`] turns it into a typed [`Plan`].
+//!
+//! [`Plan`]: crate::Plan
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Errors};
+
+/// Plans larger than this are rejected before parsing: a real plan is a few hundred bytes, and
+/// the cap keeps a hostile or mistaken input (a list of a million addresses) from costing
+/// seconds of parsing before it is refused anyway.
+pub const MAX_PLAN_BYTES: usize = 256 * 1024;
+
+/// One ENI on one instance, as written by the user.
+///
+/// Unknown keys are errors (`deny_unknown_fields`), so a typo such as `secondary:` is reported
+/// instead of silently ignored. Every field is optional at this stage so that a plan missing
+/// several required fields gets all of them reported at once by [`EniPlan::validate`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EniPlan {
+    /// OS name of the NIC: `eth0` on Linux, the adapter name (`Ethernet`, `Ethernet 2`) on
+    /// Windows. Required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface: Option<String>,
+    /// The ENI's MAC address, used to match the NIC (netplan `match`, ifcfg `HWADDR`/`LLADDR`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+    /// `static` (default): every address is configured by hand. `dhcp`: the primary stays on
+    /// DHCP and the secondaries are added statically.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    /// The ENI's primary private IPv4 address. Required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary: Option<String>,
+    /// Secondary private IPv4 addresses, in the order they get alias numbers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secondaries: Vec<String>,
+    /// Prefix length of the vSwitch CIDR, e.g. 24. Give this or `netmask` (or both, agreeing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<u8>,
+    /// Dotted netmask of the vSwitch CIDR, e.g. `255.255.255.0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netmask: Option<String>,
+    /// Default gateway; required in static mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
+    /// DNS servers, in order of preference.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns: Vec<String>,
+    /// Static IPv6 addresses of the ENI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6: Option<Ipv6Plan>,
+    /// NetworkManager connection name; defaults to `System <interface>` as in the seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    /// The cloud side: region, ENI id and the limits that apply to the ENI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<CloudPlan>,
+}
+
+/// How the primary address is obtained.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Every address, the primary included, is configured statically.
+    #[default]
+    Static,
+    /// The primary comes from DHCP; the secondaries are added statically.
+    Dhcp,
+}
+
+/// The IPv6 part of a plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ipv6Plan {
+    /// The ENI's IPv6 addresses; the first is treated as the primary one.
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    /// Prefix length of the IPv6 vSwitch CIDR; 64 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<u8>,
+    /// IPv6 default gateway, link-local (`fe80::1`) or inside the prefix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
+}
+
+/// The cloud-side facts about the ENI.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloudPlan {
+    /// Region id, e.g. `cn-hangzhou`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// ENI id, e.g. `eni-bp1example`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eni_id: Option<String>,
+    /// `available` (not bound; at most 10 private IPs, per the seed) or `in_use`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eni_state: Option<EniState>,
+    /// The instance type's limit of private IPv4 addresses per ENI (for an InUse ENI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_private_ips: Option<u32>,
+}
+
+/// The state of an ENI, which decides how many private addresses it may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EniState {
+    /// Not bound to an instance: at most 10 private IP addresses (seed, "Considerations").
+    Available,
+    /// Bound to an instance: the limit depends on the instance type.
+    InUse,
+}
+
+impl EniPlan {
+    /// Reads a plan from YAML text (JSON is accepted too, as YAML is a superset of it).
+    pub fn from_yaml(text: &str) -> Result<Self, Errors> {
+        check_size(text)?;
+        yaml_serde::from_str(text).map_err(|error| syntax_error("YAML", error.to_string()))
+    }
+
+    /// Reads a plan from JSON text.
+    pub fn from_json(text: &str) -> Result<Self, Errors> {
+        check_size(text)?;
+        serde_json::from_str(text).map_err(|error| syntax_error("JSON", error.to_string()))
+    }
+
+    /// Reads a plan from YAML or JSON text: text whose first non-blank character is `{` is
+    /// read as JSON (for JSON's sharper error messages), anything else as YAML.
+    pub fn from_text(text: &str) -> Result<Self, Errors> {
+        if text.trim_start().starts_with('{') {
+            Self::from_json(text)
+        } else {
+            Self::from_yaml(text)
+        }
+    }
+
+    /// The seed's configuration example: ENI `eth0` with primary 192.168.1.201, secondaries
+    /// .202 and .203 in 192.168.1.0/24, gateway .253, the seed's MAC with its `xx` filled in,
+    /// and Alibaba Cloud's DNS servers.
+    pub fn seed_example() -> Self {
+        EniPlan {
+            interface: Some("eth0".into()),
+            mac: Some("00:16:3e:16:43:aa".into()),
+            mode: Some(Mode::Static),
+            primary: Some("192.168.1.201".into()),
+            secondaries: vec!["192.168.1.202".into(), "192.168.1.203".into()],
+            prefix: Some(24),
+            netmask: None,
+            gateway: Some("192.168.1.253".into()),
+            dns: vec!["100.100.2.136".into(), "100.100.2.138".into()],
+            ipv6: None,
+            connection: None,
+            cloud: None,
+        }
+    }
+
+    /// The seed's Windows example: the same addresses on the adapter named `Ethernet`.
+    pub fn seed_example_windows() -> Self {
+        EniPlan {
+            interface: Some("Ethernet".into()),
+            ..Self::seed_example()
+        }
+    }
+}
+
+fn check_size(text: &str) -> Result<(), Errors> {
+    if text.len() > MAX_PLAN_BYTES {
+        return Err(Error::Syntax {
+            field: "plan".into(),
+            message: format!(
+                "the plan is {} bytes; plans larger than {MAX_PLAN_BYTES} bytes are refused",
+                text.len()
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn syntax_error(format: &str, message: String) -> Errors {
+    Error::Syntax {
+        field: "plan".into(),
+        message: format!("not a valid {format} plan: {message}"),
+    }
+    .into()
+}

@@ -1,0 +1,125 @@
+//! The one quoting layer: every value that reaches a shell line, an ifcfg file, a YAML document
+//! or a cmd line goes through one of these functions. Templates reach them as filters.
+
+/// Characters a POSIX shell word may hold without quoting.
+fn is_shell_safe(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, '_' | '@' | '%' | '+' | '=' | ':' | ',' | '.' | '/' | '-')
+}
+
+/// Quotes one word for a POSIX shell (sh, bash, dash): unchanged when it is inert, otherwise in
+/// single quotes, inside which the shell expands nothing. A `'` is written as `'\''`.
+///
+/// The same form is right for ifcfg files, which initscripts and wicked read by sourcing them
+/// and NetworkManager's ifcfg-rh parser reads with shell quoting rules.
+pub fn shell_word(word: &str) -> String {
+    if !word.is_empty() && word.chars().all(is_shell_safe) {
+        return word.to_string();
+    }
+    let mut quoted = String::with_capacity(word.len() + 2);
+    quoted.push('\'');
+    for c in word.chars() {
+        if c == '\'' {
+            quoted.push_str("'\\''");
+        } else {
+            quoted.push(c);
+        }
+    }
+    quoted.push('\'');
+    quoted
+}
+
+/// Joins argv into one POSIX shell line that runs exactly that argv.
+pub fn shell_line<S: AsRef<str>>(argv: &[S]) -> String {
+    argv.iter()
+        .map(|word| shell_word(word.as_ref()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Writes a YAML scalar: plain when it starts with a letter, holds only characters YAML gives
+/// no meaning to in a plain scalar, and is not a word YAML 1.1 reads as a boolean or null;
+/// double-quoted (JSON-style escapes, a subset of YAML's) otherwise. Addresses are always
+/// quoted, because YAML 1.1 reads `192.168.1.1`-like text as a float and `00:16:…` as a
+/// base-60 integer.
+pub fn yaml_scalar(value: &str) -> String {
+    const YAML_WORDS: [&str; 12] = [
+        "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "~",
+    ];
+    let plain = value.starts_with(|c: char| c.is_ascii_alphabetic())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        && !YAML_WORDS.contains(&value.to_ascii_lowercase().as_str());
+    if plain {
+        return value.to_string();
+    }
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\r' => quoted.push_str("\\r"),
+            '\t' => quoted.push_str("\\t"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04x}", c as u32)),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// One argument of a netsh command as cmd.exe gets it: `tag=value`, with the value in double
+/// quotes when `quoted` (names, which may hold spaces). Returns the argv element netsh receives
+/// and the text of the cmd line. Names reaching here have been checked to hold no `"`, `%`, `!`
+/// or control character, the only characters cmd treats specially inside double quotes.
+pub fn netsh_arg(tag: &str, value: &str, quoted: bool) -> (String, String) {
+    let argv = format!("{tag}={value}");
+    let line = if quoted {
+        format!("{tag}=\"{value}\"")
+    } else {
+        argv.clone()
+    };
+    (argv, line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(shell_word("eth0"), "eth0");
+        assert_eq!(shell_word("System eth0"), "'System eth0'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
+        assert_eq!(shell_word("$(reboot)"), "'$(reboot)'");
+    }
+
+    #[test]
+    fn yaml_scalars() {
+        assert_eq!(yaml_scalar("eth0"), "eth0");
+        assert_eq!(yaml_scalar("default"), "default");
+        assert_eq!(yaml_scalar("yes"), "\"yes\"");
+        assert_eq!(yaml_scalar("192.168.1.201/24"), "\"192.168.1.201/24\"");
+        assert_eq!(yaml_scalar("a: b"), "\"a: b\"");
+        assert_eq!(yaml_scalar("x\ny"), "\"x\\ny\"");
+    }
+
+    #[test]
+    fn netsh_args() {
+        assert_eq!(
+            netsh_arg("name", "Ethernet 2", true),
+            (
+                "name=Ethernet 2".to_string(),
+                "name=\"Ethernet 2\"".to_string()
+            )
+        );
+        assert_eq!(
+            netsh_arg("mask", "255.255.255.0", false).1,
+            "mask=255.255.255.0"
+        );
+    }
+}

@@ -1,0 +1,583 @@
+//! Turning an [`EniPlan`] into a [`Plan`], collecting every problem on the way.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
+
+use ipnet::{Ipv4Net, Ipv6Net};
+
+use crate::error::{shown, Error, Errors};
+use crate::model::{Cloud, Ipv6Config, MacAddr, Plan};
+use crate::names;
+use crate::plan::{CloudPlan, EniPlan, EniState, Ipv6Plan, Mode};
+
+/// The seed ("Considerations"): an ENI in the Available state takes at most 10 private IPs.
+pub const AVAILABLE_ENI_LIMIT: usize = 10;
+
+/// No cloud offers more private IPv4 addresses per ENI than this; plans beyond it are refused
+/// even when they state no limit, and only this many entries of an oversized list are checked.
+pub const MAX_ADDRESSES: usize = 256;
+
+/// glibc's resolver reads at most three `nameserver` lines (MAXNS); a fourth would be dropped
+/// silently by every Linux target, so the plan may not have one.
+pub const MAX_DNS: usize = 3;
+
+impl EniPlan {
+    /// Checks the plan and returns its typed form, or every problem found.
+    pub fn validate(&self) -> Result<Plan, Errors> {
+        let mut check = Checker::default();
+        let plan = check.plan(self);
+        match plan {
+            Some(plan) if check.errors.is_empty() => Ok(plan),
+            _ => Err(Errors::new(check.errors)),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Checker {
+    errors: Vec<Error>,
+}
+
+impl Checker {
+    fn push(&mut self, error: Error) {
+        self.errors.push(error);
+    }
+
+    /// Records the error of `result` and returns its value, so checks go on after a failure.
+    fn keep<T>(&mut self, result: Result<T, Error>) -> Option<T> {
+        result.map_err(|error| self.push(error)).ok()
+    }
+
+    fn plan(&mut self, raw: &EniPlan) -> Option<Plan> {
+        let interface = match &raw.interface {
+            Some(name) => self.keep(names::any_interface_name("interface", name)),
+            None => {
+                self.push(Error::Missing {
+                    field: "interface".into(),
+                    hint: "give the OS name of the NIC, e.g. eth0 (Windows: Ethernet)".into(),
+                });
+                None
+            }
+        };
+        let mac = raw
+            .mac
+            .as_deref()
+            .and_then(|mac| self.keep(parse_mac("mac", mac)));
+        let mode = raw.mode.unwrap_or_default();
+        let connection = raw
+            .connection
+            .as_deref()
+            .and_then(|name| self.keep(names::connection_name("connection", name)));
+
+        let primary = match &raw.primary {
+            Some(value) => self.keep(parse_ipv4("primary", value)),
+            None => {
+                self.push(Error::Missing {
+                    field: "primary".into(),
+                    hint: "give the ENI's primary private IPv4 address (`ip a` shows it)".into(),
+                });
+                None
+            }
+        };
+        let prefix = self.prefix(raw);
+        let subnet = match (primary, prefix) {
+            (Some(primary), Some(prefix)) => Ipv4Net::new(primary, prefix).ok().map(|n| n.trunc()),
+            _ => None,
+        };
+
+        let mut seen: HashMap<IpAddr, String> = HashMap::new();
+        if let (Some(primary), Some(subnet)) = (primary, subnet) {
+            self.host_in_subnet("primary", primary, subnet);
+            seen.insert(primary.into(), "primary".into());
+        }
+
+        let gateway = match (&raw.gateway, mode) {
+            (Some(value), _) => self.keep(parse_ipv4("gateway", value)),
+            (None, Mode::Static) => {
+                self.push(Error::Missing {
+                    field: "gateway".into(),
+                    hint: "a static configuration needs the default gateway \
+                           (`route -n` or `ip route` shows it)"
+                        .into(),
+                });
+                None
+            }
+            (None, Mode::Dhcp) => None,
+        };
+        if let Some(gateway) = gateway {
+            if let Some(subnet) = subnet {
+                self.host_in_subnet("gateway", gateway, subnet);
+            }
+            self.unique(&mut seen, "gateway", gateway.into());
+        }
+
+        let secondaries = self.secondaries(raw, subnet, &mut seen);
+        self.address_limit(raw, secondaries.len());
+        let dns = self.dns(&raw.dns);
+        let ipv6 = raw.ipv6.as_ref().and_then(|ipv6| self.ipv6(ipv6));
+        let cloud = raw.cloud.as_ref().map(|cloud| self.cloud(cloud));
+
+        Some(Plan {
+            interface: interface?,
+            mac,
+            mode,
+            primary: primary?,
+            secondaries,
+            subnet: subnet?,
+            gateway,
+            dns,
+            ipv6,
+            connection,
+            cloud,
+        })
+    }
+
+    /// The prefix length from `prefix` and/or `netmask`, which must agree.
+    fn prefix(&mut self, raw: &EniPlan) -> Option<u8> {
+        let from_prefix = raw.prefix.and_then(|prefix| {
+            if (8..=30).contains(&prefix) {
+                Some(prefix)
+            } else {
+                self.push(Error::InvalidPrefix {
+                    field: "prefix".into(),
+                    value: prefix.to_string(),
+                    reason: "an IPv4 vSwitch CIDR is /8 to /30; a longer prefix leaves no room \
+                             for a gateway, a primary and a secondary"
+                        .into(),
+                });
+                None
+            }
+        });
+        let from_netmask = raw
+            .netmask
+            .as_deref()
+            .and_then(|mask| self.keep(parse_netmask("netmask", mask)));
+        match (
+            raw.prefix,
+            raw.netmask.as_deref(),
+            from_prefix,
+            from_netmask,
+        ) {
+            (None, None, _, _) => {
+                self.push(Error::Missing {
+                    field: "prefix".into(),
+                    hint: "give `prefix` (e.g. 24) or `netmask` (e.g. 255.255.255.0); \
+                           `route -n` shows the mask as Genmask"
+                        .into(),
+                });
+                None
+            }
+            (_, Some(mask), Some(prefix), Some(mask_prefix)) if prefix != mask_prefix => {
+                self.push(Error::MaskMismatch {
+                    field: "netmask".into(),
+                    value: shown(mask),
+                    netmask_prefix: mask_prefix,
+                    prefix,
+                });
+                None
+            }
+            (_, Some(mask), None, Some(mask_prefix)) if !(8..=30).contains(&mask_prefix) => {
+                self.push(Error::InvalidPrefix {
+                    field: "netmask".into(),
+                    value: shown(mask),
+                    reason: format!(
+                        "the mask is /{mask_prefix}; an IPv4 vSwitch CIDR is /8 to /30"
+                    ),
+                });
+                None
+            }
+            (_, _, Some(prefix), _) => Some(prefix),
+            (None, _, None, Some(mask_prefix)) => Some(mask_prefix),
+            _ => None,
+        }
+    }
+
+    /// An address a host can hold: inside the subnet, neither its network nor broadcast address.
+    fn host_in_subnet(&mut self, field: &str, address: Ipv4Addr, subnet: Ipv4Net) {
+        if !subnet.contains(&address) {
+            self.push(Error::OutsideSubnet {
+                field: field.into(),
+                value: address.to_string(),
+                subnet: subnet.to_string(),
+            });
+        } else if address == subnet.network() {
+            self.push(Error::ReservedAddress {
+                field: field.into(),
+                value: address.to_string(),
+                which: "network",
+                subnet: subnet.to_string(),
+            });
+        } else if address == subnet.broadcast() {
+            self.push(Error::ReservedAddress {
+                field: field.into(),
+                value: address.to_string(),
+                which: "broadcast",
+                subnet: subnet.to_string(),
+            });
+        }
+    }
+
+    fn unique(&mut self, seen: &mut HashMap<IpAddr, String>, field: &str, address: IpAddr) {
+        match seen.get(&address) {
+            Some(first) => {
+                let first = first.clone();
+                self.push(Error::Duplicate {
+                    field: field.into(),
+                    value: address.to_string(),
+                    first,
+                });
+            }
+            None => {
+                seen.insert(address, field.into());
+            }
+        }
+    }
+
+    fn secondaries(
+        &mut self,
+        raw: &EniPlan,
+        subnet: Option<Ipv4Net>,
+        seen: &mut HashMap<IpAddr, String>,
+    ) -> Vec<Ipv4Addr> {
+        let mut secondaries = Vec::with_capacity(raw.secondaries.len().min(MAX_ADDRESSES));
+        for (index, value) in raw.secondaries.iter().take(MAX_ADDRESSES).enumerate() {
+            let field = format!("secondaries[{index}]");
+            let Some(address) = self.keep(parse_ipv4(&field, value)) else {
+                continue;
+            };
+            if let Some(subnet) = subnet {
+                self.host_in_subnet(&field, address, subnet);
+            }
+            self.unique(seen, &field, address.into());
+            secondaries.push(address);
+        }
+        secondaries
+    }
+
+    fn address_limit(&mut self, raw: &EniPlan, checked_secondaries: usize) {
+        let count = 1 + raw.secondaries.len();
+        let cloud = raw.cloud.as_ref();
+        let state = cloud.and_then(|cloud| cloud.eni_state);
+        let stated = cloud
+            .and_then(|cloud| cloud.max_private_ips)
+            .map(|max| max as usize);
+        let (limit, reason) = match (state, stated) {
+            (Some(EniState::Available), Some(max)) if max < AVAILABLE_ENI_LIMIT => {
+                (max, "cloud.max_private_ips of this ENI".to_string())
+            }
+            (Some(EniState::Available), _) => (
+                AVAILABLE_ENI_LIMIT,
+                "an ENI in the Available state takes at most 10 private IP addresses".to_string(),
+            ),
+            (_, Some(max)) if max <= MAX_ADDRESSES => (
+                max,
+                "cloud.max_private_ips, the instance type's limit per ENI".to_string(),
+            ),
+            _ => (
+                MAX_ADDRESSES,
+                "no cloud offers more private IPv4 addresses per ENI".to_string(),
+            ),
+        };
+        if count > limit {
+            let note = if raw.secondaries.len() > checked_secondaries {
+                format!("; only the first {MAX_ADDRESSES} secondaries were checked")
+            } else {
+                String::new()
+            };
+            self.push(Error::TooManyAddresses {
+                field: "secondaries".into(),
+                value: count.to_string(),
+                limit,
+                reason: format!("{reason}{note}"),
+            });
+        }
+    }
+
+    fn dns(&mut self, raw: &[String]) -> Vec<IpAddr> {
+        if raw.len() > MAX_DNS {
+            self.push(Error::TooManyAddresses {
+                field: "dns".into(),
+                value: raw.len().to_string(),
+                limit: MAX_DNS,
+                reason: "the Linux resolver (glibc MAXNS) uses only the first 3 DNS servers".into(),
+            });
+        }
+        let mut seen = HashMap::new();
+        let mut servers = Vec::new();
+        for (index, value) in raw.iter().take(MAX_ADDRESSES).enumerate() {
+            let field = format!("dns[{index}]");
+            if let Some(server) = self.keep(parse_ip(&field, value)) {
+                self.unique(&mut seen, &field, server);
+                servers.push(server);
+            }
+        }
+        servers
+    }
+
+    fn ipv6(&mut self, raw: &Ipv6Plan) -> Option<Ipv6Config> {
+        let prefix = raw.prefix.unwrap_or(64);
+        let prefix_ok = if (1..=128).contains(&prefix) {
+            true
+        } else {
+            self.push(Error::InvalidPrefix {
+                field: "ipv6.prefix".into(),
+                value: prefix.to_string(),
+                reason: "an IPv6 prefix length is 1 to 128 (an ENI's IPv6 CIDR is usually /64)"
+                    .into(),
+            });
+            false
+        };
+        if raw.addresses.is_empty() {
+            self.push(Error::Missing {
+                field: "ipv6.addresses".into(),
+                hint: "give at least one IPv6 address, or leave `ipv6` out".into(),
+            });
+            return None;
+        }
+        if raw.addresses.len() > MAX_ADDRESSES {
+            self.push(Error::TooManyAddresses {
+                field: "ipv6.addresses".into(),
+                value: raw.addresses.len().to_string(),
+                limit: MAX_ADDRESSES,
+                reason: "no cloud offers more IPv6 addresses per ENI".into(),
+            });
+        }
+        let mut network: Option<Ipv6Net> = None;
+        let mut seen = HashMap::new();
+        let mut addresses = Vec::new();
+        for (index, value) in raw.addresses.iter().take(MAX_ADDRESSES).enumerate() {
+            let field = format!("ipv6.addresses[{index}]");
+            let Some(address) = self.keep(parse_ipv6_host(&field, value)) else {
+                continue;
+            };
+            match network {
+                None if prefix_ok => {
+                    network = Ipv6Net::new(address, prefix).ok().map(|net| net.trunc());
+                }
+                Some(net) if !net.contains(&address) => self.push(Error::Ipv6OutsidePrefix {
+                    field: field.clone(),
+                    value: address.to_string(),
+                    network: net.to_string(),
+                }),
+                _ => {}
+            }
+            self.unique(&mut seen, &field, address.into());
+            addresses.push(address);
+        }
+        let gateway = raw.gateway.as_deref().and_then(|value| {
+            let gateway = self.keep(parse_ipv6("ipv6.gateway", value))?;
+            let link_local = gateway.segments()[0] & 0xffc0 == 0xfe80;
+            if let Some(net) = network {
+                if !link_local && !net.contains(&gateway) {
+                    self.push(Error::Ipv6OutsidePrefix {
+                        field: "ipv6.gateway".into(),
+                        value: gateway.to_string(),
+                        network: net.to_string(),
+                    });
+                }
+            }
+            self.unique(&mut seen, "ipv6.gateway", gateway.into());
+            Some(gateway)
+        });
+        Some(Ipv6Config {
+            addresses,
+            network: network?,
+            gateway,
+        })
+    }
+
+    fn cloud(&mut self, raw: &CloudPlan) -> Cloud {
+        let region = raw
+            .region
+            .as_deref()
+            .and_then(|region| self.keep(names::region("cloud.region", region)));
+        let eni_id = raw
+            .eni_id
+            .as_deref()
+            .and_then(|id| self.keep(names::eni_id("cloud.eni_id", id)));
+        let max_private_ips = raw.max_private_ips.and_then(|max| {
+            if max == 0 {
+                self.push(Error::InvalidPrefix {
+                    field: "cloud.max_private_ips".into(),
+                    value: "0".into(),
+                    reason: "an ENI carries at least its primary address".into(),
+                });
+                None
+            } else {
+                Some(max)
+            }
+        });
+        Cloud {
+            region,
+            eni_id,
+            eni_state: raw.eni_state,
+            max_private_ips,
+        }
+    }
+}
+
+/// Why a string is not an address, in words a user can act on.
+fn address_syntax_reason(value: &str, kind: &str) -> String {
+    if value.contains('/') {
+        "CIDR notation is not accepted here: give the bare address and put the length in \
+         `prefix`"
+            .into()
+    } else if value.trim() != value {
+        "it has leading or trailing whitespace".into()
+    } else if !value.is_ascii() {
+        "it contains non-ASCII characters (a look-alike digit, dot or colon?)".into()
+    } else if kind == "IPv4"
+        && value
+            .split('.')
+            .any(|octet| octet.len() > 1 && octet.starts_with('0'))
+    {
+        "octets with leading zeros are refused: some tools read them as octal".into()
+    } else if kind == "IPv4" {
+        "expected four decimal octets such as 192.168.1.202".into()
+    } else {
+        "expected an address such as 2001:db8:1:1::a".into()
+    }
+}
+
+/// Parses a host IPv4 address an ENI can hold.
+pub(crate) fn parse_ipv4(field: &str, value: &str) -> Result<Ipv4Addr, Error> {
+    let invalid = |reason: String| Error::InvalidAddress {
+        field: field.into(),
+        value: shown(value),
+        kind: "IPv4",
+        reason,
+    };
+    let address =
+        Ipv4Addr::from_str(value).map_err(|_| invalid(address_syntax_reason(value, "IPv4")))?;
+    let not_host = if address.is_unspecified() {
+        Some("the unspecified address")
+    } else if address.is_loopback() {
+        Some("a loopback address")
+    } else if address.is_multicast() {
+        Some("a multicast address")
+    } else if address.is_broadcast() {
+        Some("the limited broadcast address")
+    } else if address.is_link_local() {
+        Some("a link-local address (169.254.0.0/16), which the OS assigns itself")
+    } else {
+        None
+    };
+    match not_host {
+        Some(what) => Err(invalid(format!("it is {what}, not an ENI address"))),
+        None => Ok(address),
+    }
+}
+
+/// Parses any IP address (DNS servers may be IPv4 or IPv6).
+fn parse_ip(field: &str, value: &str) -> Result<IpAddr, Error> {
+    let address = IpAddr::from_str(value).map_err(|_| Error::InvalidAddress {
+        field: field.into(),
+        value: shown(value),
+        kind: "IP",
+        reason: address_syntax_reason(value, "IP"),
+    })?;
+    if address.is_unspecified() || address.is_multicast() {
+        return Err(Error::InvalidAddress {
+            field: field.into(),
+            value: shown(value),
+            kind: "IP",
+            reason: "a DNS server needs a unicast address".into(),
+        });
+    }
+    Ok(address)
+}
+
+fn parse_ipv6(field: &str, value: &str) -> Result<Ipv6Addr, Error> {
+    let invalid = |reason: String| Error::InvalidAddress {
+        field: field.into(),
+        value: shown(value),
+        kind: "IPv6",
+        reason,
+    };
+    let address =
+        Ipv6Addr::from_str(value).map_err(|_| invalid(address_syntax_reason(value, "IPv6")))?;
+    if address.to_ipv4_mapped().is_some() {
+        return Err(invalid(
+            "an IPv4-mapped address (::ffff:a.b.c.d) is IPv4; put it in `primary` or \
+             `secondaries`"
+                .into(),
+        ));
+    }
+    if address.is_unspecified() || address.is_loopback() || address.is_multicast() {
+        return Err(invalid("it is not a unicast address".into()));
+    }
+    Ok(address)
+}
+
+/// An IPv6 address an ENI can be assigned: unicast and not link-local (the OS makes that one).
+fn parse_ipv6_host(field: &str, value: &str) -> Result<Ipv6Addr, Error> {
+    let address = parse_ipv6(field, value)?;
+    if address.segments()[0] & 0xffc0 == 0xfe80 {
+        return Err(Error::InvalidAddress {
+            field: field.into(),
+            value: shown(value),
+            kind: "IPv6",
+            reason: "a link-local address (fe80::/10) is made by the OS itself, not assigned to \
+                     an ENI"
+                .into(),
+        });
+    }
+    Ok(address)
+}
+
+/// Parses a dotted netmask and returns its prefix length.
+fn parse_netmask(field: &str, value: &str) -> Result<u8, Error> {
+    let mask = Ipv4Addr::from_str(value).map_err(|_| Error::InvalidAddress {
+        field: field.into(),
+        value: shown(value),
+        kind: "IPv4",
+        reason: format!(
+            "a netmask is written like 255.255.255.0; {}",
+            address_syntax_reason(value, "IPv4")
+        ),
+    })?;
+    let bits = u32::from(mask);
+    if bits.leading_ones() + bits.trailing_zeros() != 32 {
+        return Err(Error::NonContiguousMask {
+            field: field.into(),
+            value: shown(value),
+        });
+    }
+    // leading_ones is at most 32, so it fits a u8.
+    Ok(bits.leading_ones() as u8)
+}
+
+/// Parses `00:16:3e:16:43:aa` or `00-16-3E-16-43-AA`.
+fn parse_mac(field: &str, value: &str) -> Result<MacAddr, Error> {
+    let invalid = |reason: &str| Error::InvalidMac {
+        field: field.into(),
+        value: shown(value),
+        reason: reason.into(),
+    };
+    let separator = if value.contains('-') { '-' } else { ':' };
+    let parts: Vec<&str> = value.split(separator).collect();
+    if parts.len() != 6 {
+        return Err(invalid(
+            "expected six hex octets separated by `:` (or `-`), like 00:16:3e:16:43:aa",
+        ));
+    }
+    let mut octets = [0u8; 6];
+    for (octet, part) in octets.iter_mut().zip(&parts) {
+        if part.len() != 2 || !part.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(invalid(
+                "every octet is exactly two hex digits, like 00:16:3e:16:43:aa",
+            ));
+        }
+        *octet = u8::from_str_radix(part, 16).map_err(|_| invalid("not hex"))?;
+    }
+    if octets == [0; 6] {
+        return Err(invalid("the all-zero address belongs to no NIC"));
+    }
+    if octets[0] & 1 == 1 {
+        return Err(invalid(
+            "a multicast MAC (lowest bit of the first octet set) belongs to no NIC",
+        ));
+    }
+    Ok(MacAddr(octets))
+}

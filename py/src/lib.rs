@@ -1,0 +1,1 @@
+//! The eniplan py binding; its API arrives with its own issue.

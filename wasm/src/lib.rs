@@ -1,0 +1,1 @@
+//! The eniplan wasm binding; its API arrives with its own issue.
