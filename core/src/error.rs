@@ -123,13 +123,15 @@ pub enum Error {
         /// The rule it breaks.
         reason: String,
     },
-    /// More addresses than the ENI may carry.
-    #[error("{field}: {value} private IPv4 addresses exceed the limit of {limit} ({reason})")]
+    /// More addresses than the ENI (or the resolver) may carry.
+    #[error("{field}: {value} {what} exceed the limit of {limit} ({reason})")]
     TooManyAddresses {
         /// The field that holds the excess (`secondaries`, `ipv6.addresses`, `dns`).
         field: String,
         /// The number of addresses asked for.
         value: String,
+        /// What is counted, e.g. `private IPv4 addresses (primary included)`.
+        what: &'static str,
         /// The limit that applies.
         limit: usize,
         /// Where the limit comes from.

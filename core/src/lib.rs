@@ -80,12 +80,26 @@ pub fn render_plan(plan: &EniPlan, selection: &str) -> Result<Vec<Rendering>, Er
     match (validated, targets) {
         (Ok(plan), Ok(targets)) => render_targets(&plan, &targets),
         (validated, targets) => {
-            let mut errors = Vec::new();
+            let mut errors: Vec<Error> = Vec::new();
             if let Err(plan_errors) = validated {
                 errors.extend(plan_errors);
             }
-            if let Err(target_errors) = targets {
-                errors.extend(target_errors);
+            match targets {
+                Err(target_errors) => errors.extend(target_errors),
+                // The plan cannot be rendered, but the targets' own name rules can still be
+                // checked, so the user learns of every problem in one go.
+                Ok(targets) => {
+                    if let Some(interface) = &plan.interface {
+                        let named = errors.iter().any(|error| error.field() == "interface");
+                        for target in targets.into_iter().filter(|_| !named) {
+                            if let Err(error) = families::check_interface(interface, target) {
+                                if !errors.contains(&error) {
+                                    errors.push(error);
+                                }
+                            }
+                        }
+                    }
+                }
             }
             Err(Errors::new(errors))
         }

@@ -175,7 +175,9 @@ impl Checker {
                     netmask_prefix: mask_prefix,
                     prefix,
                 });
-                None
+                // Go on with `prefix` so the addresses are still checked against a subnet;
+                // the plan is refused either way.
+                Some(prefix)
             }
             (_, Some(mask), None, Some(mask_prefix)) if !(8..=30).contains(&mask_prefix) => {
                 self.push(Error::InvalidPrefix {
@@ -288,6 +290,7 @@ impl Checker {
             self.push(Error::TooManyAddresses {
                 field: "secondaries".into(),
                 value: count.to_string(),
+                what: "private IPv4 addresses (the primary included)",
                 limit,
                 reason: format!("{reason}{note}"),
             });
@@ -299,6 +302,7 @@ impl Checker {
             self.push(Error::TooManyAddresses {
                 field: "dns".into(),
                 value: raw.len().to_string(),
+                what: "DNS servers",
                 limit: MAX_DNS,
                 reason: "the Linux resolver (glibc MAXNS) uses only the first 3 DNS servers".into(),
             });
@@ -339,6 +343,7 @@ impl Checker {
             self.push(Error::TooManyAddresses {
                 field: "ipv6.addresses".into(),
                 value: raw.addresses.len().to_string(),
+                what: "IPv6 addresses",
                 limit: MAX_ADDRESSES,
                 reason: "no cloud offers more IPv6 addresses per ENI".into(),
             });

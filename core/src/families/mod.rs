@@ -20,12 +20,7 @@ use crate::templates::{self, Template};
 
 /// Renders `plan` for `target`.
 pub fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
-    let name_check = if target.family().is_linux() {
-        names::linux_interface_name("interface", plan.interface())
-    } else {
-        names::windows_adapter_name("interface", plan.interface())
-    };
-    name_check.map_err(Errors::from)?;
+    check_interface(plan.interface(), target)?;
 
     let mut out = Rendering {
         target: target.name().to_string(),
@@ -46,6 +41,15 @@ pub fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
         OsFamily::Windows => windows::render(plan, target, &mut out),
     }?;
     Ok(out)
+}
+
+/// Applies the interface-name rule of the target's family (Linux or Windows).
+pub fn check_interface(interface: &str, target: Target) -> Result<(), Error> {
+    if target.family().is_linux() {
+        names::linux_interface_name("interface", interface)
+    } else {
+        names::windows_adapter_name("interface", interface)
+    }
 }
 
 /// The file that stops cloud-init from overwriting a hand-made network configuration at boot

@@ -1,0 +1,137 @@
+//! Snapshot tests driven by plan files: every file in `tests/cases/valid/` is rendered for every
+//! family (and the seed's example for every distribution too), every file in
+//! `tests/cases/invalid/` must be refused. Snapshots live in the top-level `snapshots/`.
+//! Adding a case is adding a file; `cargo insta review` (or INSTA_UPDATE=always) records it.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use eniplan::Target;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("core/ has a parent")
+        .to_path_buf()
+}
+
+fn cases(kind: &str) -> Vec<(String, PathBuf)> {
+    let dir = workspace().join("tests/cases").join(kind);
+    let mut cases: Vec<(String, PathBuf)> = fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+        .map(|entry| entry.expect("readable directory entry").path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "json")
+        })
+        .map(|path| {
+            let stem = path
+                .file_stem()
+                .expect("file name")
+                .to_string_lossy()
+                .into_owned();
+            (stem, path)
+        })
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "no cases in {}", dir.display());
+    cases
+}
+
+/// The targets a valid case is rendered for: every family, and for the seed's own example
+/// every distribution name as well (each row of the seed's tables).
+fn targets_for(case: &str) -> Vec<Target> {
+    if case == "seed-static" {
+        Target::all().collect()
+    } else {
+        Target::families().collect()
+    }
+}
+
+fn settings(input: &Path, description: String) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(workspace().join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_input_file(input);
+    settings.set_description(description);
+    settings.set_omit_expression(true);
+    settings
+}
+
+/// A rendering as one reviewable document, or the full error list.
+fn document(plan: &str, target: Target) -> String {
+    match eniplan::render_text(plan, target.name()) {
+        Ok(renderings) => renderings
+            .iter()
+            .map(eniplan::Rendering::to_text)
+            .collect::<String>(),
+        Err(errors) => format!("REFUSED\n{errors}\n"),
+    }
+}
+
+fn snapshot_names() -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for (case, _) in cases("valid") {
+        for target in targets_for(&case) {
+            names.insert(format!("{case}@{}", target.name()));
+        }
+    }
+    for (case, _) in cases("invalid") {
+        names.insert(format!("invalid@{case}"));
+    }
+    names
+}
+
+#[test]
+fn valid_plans_render_as_recorded() {
+    for (case, path) in cases("valid") {
+        let plan = fs::read_to_string(&path).expect("readable case");
+        for target in targets_for(&case) {
+            let settings = settings(&path, format!("{case} rendered for {}", target.name()));
+            settings.bind(|| {
+                insta::assert_snapshot!(
+                    format!("{case}@{}", target.name()),
+                    document(&plan, target)
+                );
+            });
+        }
+    }
+}
+
+#[test]
+fn invalid_plans_are_refused_with_every_problem() {
+    for (case, path) in cases("invalid") {
+        let plan = fs::read_to_string(&path).expect("readable case");
+        let result = eniplan::render_text(&plan, "all");
+        let errors = match result {
+            Ok(_) => panic!("{case}: an invalid plan was rendered"),
+            Err(errors) => errors,
+        };
+        let settings = settings(&path, format!("{case}: every problem, for --os all"));
+        settings.bind(|| {
+            insta::assert_snapshot!(format!("invalid@{case}"), format!("{errors}\n"));
+        });
+    }
+}
+
+/// A snapshot no case produces any more is a stale file that hides a removed case.
+#[test]
+fn every_snapshot_belongs_to_a_case() {
+    let expected = snapshot_names();
+    let mut orphans = Vec::new();
+    for entry in fs::read_dir(workspace().join("snapshots")).expect("snapshots/ exists") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        if let Some(stem) = name.strip_suffix(".snap") {
+            if !expected.contains(stem) {
+                orphans.push(name);
+            }
+        }
+    }
+    assert!(orphans.is_empty(), "snapshots without a case: {orphans:?}");
+}
