@@ -288,11 +288,7 @@ impl<'a> IntoIterator for &'a Errors {
 impl fmt::Display for Errors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let count = self.0.len();
-        write!(
-            f,
-            "the plan has {count} problem{}:",
-            if count == 1 { "" } else { "s" }
-        )?;
+        write!(f, "{count} problem{}:", if count == 1 { "" } else { "s" })?;
         for error in &self.0 {
             write!(f, "\n  - {error}")?;
         }

@@ -452,7 +452,7 @@ mod tests {
 
     #[test]
     fn unknown_targets_are_all_reported() {
-        let errors = Target::resolve("centos-7,centos-9,ubuntu-99").unwrap_err();
+        let errors = Target::resolve("centos-7,centos-9,ubuntu-99").expect_err("two unknown names");
         let fields: Vec<&str> = errors.as_slice().iter().map(Error::value).collect();
         assert_eq!(fields, ["centos-9", "ubuntu-99"]);
     }

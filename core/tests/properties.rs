@@ -221,7 +221,7 @@ proptest! {
         };
         let errors = plan.validate();
         prop_assert!(errors.is_err(), "mutation {} accepted", mutation);
-        let errors = errors.err().expect("checked above");
+        let errors = errors.expect_err("checked above");
         let fields: BTreeSet<&str> = errors.as_slice().iter().map(eniplan::Error::field).collect();
         prop_assert!(fields.contains(field.as_str()), "{} not in {:?}", field, fields);
     }

@@ -1,0 +1,164 @@
+//! The `eniplan` binary: exit statuses, output formats and `--write-to`'s confinement to ROOT.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn eniplan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eniplan"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn case(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/cases")
+        .join(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+#[test]
+fn no_arguments_render_the_seed_example_for_every_family() {
+    let output = eniplan(&[]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    for family in ["nmcli", "rhel", "netplan", "ifupdown", "suse", "windows"] {
+        assert!(
+            text.contains(&format!("### {family} ({family} family)")),
+            "{family} missing"
+        );
+    }
+    assert!(text.contains("IPADDR=192.168.1.202"));
+    assert!(
+        text.contains("netsh interface ipv4 add address name=\"Ethernet\" address=192.168.1.203")
+    );
+}
+
+#[test]
+fn json_is_an_object_for_one_target_and_an_array_for_several() {
+    let one = eniplan(&["render", "--os", "centos-7", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&one.stdout).expect("JSON");
+    assert_eq!(value["target"], "centos-7");
+    assert_eq!(value["family"], "rhel");
+    let many = eniplan(&["render", "--os", "centos-7,sles-15", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&many.stdout).expect("JSON");
+    assert_eq!(value.as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn invalid_plans_exit_2_listing_every_problem() {
+    let output = eniplan(&["render", &case("invalid/duplicates.yaml")]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    assert!(stderr.contains("4 problems"), "{stderr}");
+    assert!(stderr.contains("secondaries[0]: 192.168.1.201 is already used by primary"));
+    assert!(
+        output.stdout.is_empty(),
+        "nothing rendered for an invalid plan"
+    );
+}
+
+#[test]
+fn non_utf8_input_is_a_plan_error() {
+    let dir = scratch("non-utf8");
+    let plan = dir.join("plan.yaml");
+    fs::write(&plan, b"interface: eth0\nprimary: 1.2.3.\xff\n").expect("write");
+    let output = eniplan(&["validate", &plan.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not UTF-8"));
+}
+
+#[test]
+fn unknown_targets_exit_2() {
+    let output = eniplan(&["render", "--os", "centos-9"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown target `centos-9`"));
+}
+
+#[cfg(unix)]
+#[test]
+fn write_to_writes_every_file_with_its_mode_under_root() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = scratch("write-netplan");
+    let output = eniplan(&[
+        "render",
+        "--os",
+        "ubuntu-22.04",
+        "--write-to",
+        &root.to_string_lossy(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let yaml = root.join("etc/netplan/50-cloud-init.yaml");
+    let mode = fs::metadata(&yaml).expect("written").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(fs::read_to_string(&yaml)
+        .expect("readable")
+        .contains("192.168.1.203/24"));
+    assert!(root
+        .join("etc/cloud/cloud.cfg.d/99-disable-network-config.cfg")
+        .is_file());
+}
+
+#[cfg(unix)]
+#[test]
+fn write_to_refuses_to_follow_a_symlinked_directory_out_of_root() {
+    let root = scratch("write-escape");
+    let outside = scratch("write-escape-outside");
+    fs::create_dir_all(root.join("etc")).expect("etc");
+    std::os::unix::fs::symlink(&outside, root.join("etc/netplan")).expect("symlink");
+    let output = eniplan(&[
+        "render",
+        "--os",
+        "netplan",
+        "--write-to",
+        &root.to_string_lossy(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("refusing to follow the symlink"));
+    assert_eq!(
+        fs::read_dir(&outside).expect("outside").count(),
+        0,
+        "nothing written outside"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn write_to_replaces_a_symlinked_file_instead_of_writing_through_it() {
+    let root = scratch("write-file-link");
+    let outside = scratch("write-file-link-outside").join("victim");
+    fs::write(&outside, "untouched").expect("victim");
+    let dir = root.join("etc/sysconfig/network-scripts");
+    fs::create_dir_all(&dir).expect("dir");
+    std::os::unix::fs::symlink(&outside, dir.join("ifcfg-eth0")).expect("symlink");
+    let output = eniplan(&[
+        "render",
+        "--os",
+        "centos-7",
+        "--write-to",
+        &root.to_string_lossy(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(fs::read_to_string(&outside).expect("victim"), "untouched");
+    assert!(!fs::symlink_metadata(dir.join("ifcfg-eth0"))
+        .expect("file")
+        .file_type()
+        .is_symlink());
+}
