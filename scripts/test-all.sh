@@ -8,6 +8,24 @@ root=$(pwd)
 step() { printf '\n==> %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+step "system packages: the real tools the renderings are checked with"
+# netplan generate, nmcli --offline, ifquery/ifup, ip netns. None of them starts a daemon.
+packages=(netplan.io network-manager ifupdown iproute2)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+for tool in netplan nmcli ifquery ifup ip; do
+  command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
+done
+dpkg-query -W -f='netplan.io ${Version}\n' netplan.io
+nmcli --version
+ifup --version | head -1
+
 step "Rust components"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
@@ -15,9 +33,11 @@ step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "unit, snapshot and property tests"
+step "unit, snapshot, property, CLI and real-tool tests"
 # CI=true makes insta fail on a changed or missing snapshot instead of writing a new one.
-CI=true cargo test --workspace --locked
+# The real-tool tests create network namespaces, so they need root; without it they fail.
+# --nocapture shows how many plans each real tool checked.
+CI=true cargo test --workspace --locked -- --nocapture
 
 step "the main job renders the seed's example for every family"
 cargo run -q --locked -p eniplan > /dev/null

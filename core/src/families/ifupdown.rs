@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{all_dns, cloud_init_file, linux_verify, linux_warnings};
+use super::{all_dns, check_alias_labels, cloud_init_file, linux_verify, linux_warnings};
 use crate::error::Errors;
 use crate::model::Plan;
 use crate::plan::Mode;
@@ -44,6 +44,7 @@ struct Ipv6Stanza {
 
 pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
     let interface = plan.interface();
+    check_alias_labels(plan, target)?;
     let file = InterfacesFile {
         target: target.name(),
         interface,

@@ -52,6 +52,34 @@ pub fn check_interface(interface: &str, target: Target) -> Result<(), Error> {
     }
 }
 
+/// The kernel keeps an address label (`eth0:9`) in IFNAMSIZ, 15 bytes: families that give each
+/// secondary an alias label must refuse an interface name too long to carry them all.
+fn check_alias_labels(plan: &Plan, target: Target) -> Result<(), Error> {
+    let Some(last) = plan.secondaries().len().checked_sub(1) else {
+        return Ok(());
+    };
+    let label = format!("{}:{last}", plan.interface());
+    if label.len() <= 15 {
+        return Ok(());
+    }
+    Err(Error::Unsupported {
+        field: "interface".into(),
+        value: plan.interface().to_string(),
+        target: target.name().into(),
+        reason: format!(
+            "{} gives each secondary an alias label, and `{label}` is {} bytes; the kernel \
+             allows 15 (IFNAMSIZ). Use a shorter interface name or fewer secondaries{}",
+            target.name(),
+            label.len(),
+            if target.family() == OsFamily::Rhel {
+                ", or a NetworkManager-era RHEL target (IPADDRn needs no labels)"
+            } else {
+                ""
+            }
+        ),
+    })
+}
+
 /// The file that stops cloud-init from overwriting a hand-made network configuration at boot
 /// (seed, "cloud-init automatically initializes network configurations"). Every Linux family
 /// writes it: cloud-init regenerates ifcfg, interfaces and netplan files alike.

@@ -37,45 +37,53 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
         .into_iter()
         .map(|a| cidr4(plan, a))
         .collect();
+    let dns = dns_v4(plan);
+    let dns_command = |commands: &mut Vec<Command>| {
+        if !dns.is_empty() {
+            let mut properties = vec!["ipv4.dns".to_string(), dns.join(",")];
+            if plan.mode() == Mode::Dhcp {
+                properties.extend(["ipv4.ignore-auto-dns".to_string(), "yes".into()]);
+            }
+            commands.push(modify(properties, "set the IPv4 DNS servers"));
+        }
+    };
     let commands = &mut out.commands;
-    commands.push(modify(
-        vec!["ipv4.addresses".into(), addresses.join(",")],
-        match plan.mode() {
-            Mode::Static => "set the primary and secondary IPv4 addresses",
-            Mode::Dhcp => "add the secondary IPv4 addresses next to the DHCP one",
-        },
-    ));
     match plan.mode() {
+        // The seed's order. Addresses come first: `manual` is refused without any.
         Mode::Static => {
+            commands.push(modify(
+                vec!["ipv4.addresses".into(), addresses.join(",")],
+                "set the primary and secondary IPv4 addresses",
+            ));
             let gateway = plan.gateway().map(|g| g.to_string()).unwrap_or_default();
             commands.push(modify(
                 vec!["ipv4.gateway".into(), gateway],
                 "set the default gateway",
             ));
+            dns_command(commands);
+            commands.push(modify(
+                vec!["ipv4.method".into(), "manual".into()],
+                "configure IPv4 by hand instead of by DHCP",
+            ));
         }
-        Mode::Dhcp => commands.push(modify(
-            vec!["ipv4.gateway".into(), String::new()],
-            "clear any static gateway: DHCP provides the default route",
-        )),
-    }
-    let dns = dns_v4(plan);
-    if !dns.is_empty() {
-        let mut properties = vec!["ipv4.dns".to_string(), dns.join(",")];
-        if plan.mode() == Mode::Dhcp {
-            properties.extend(["ipv4.ignore-auto-dns".to_string(), "yes".into()]);
+        // From a static connection the order matters the other way round: NetworkManager
+        // refuses to clear the addresses while the method is `manual` or a gateway is set.
+        Mode::Dhcp => {
+            commands.push(modify(
+                vec!["ipv4.method".into(), "auto".into()],
+                "keep the primary address on DHCP",
+            ));
+            commands.push(modify(
+                vec!["ipv4.gateway".into(), String::new()],
+                "clear any static gateway: DHCP provides the default route",
+            ));
+            commands.push(modify(
+                vec!["ipv4.addresses".into(), addresses.join(",")],
+                "add the secondary IPv4 addresses next to the DHCP one",
+            ));
+            dns_command(commands);
         }
-        commands.push(modify(properties, "set the IPv4 DNS servers"));
     }
-    commands.push(match plan.mode() {
-        Mode::Static => modify(
-            vec!["ipv4.method".into(), "manual".into()],
-            "configure IPv4 by hand instead of by DHCP",
-        ),
-        Mode::Dhcp => modify(
-            vec!["ipv4.method".into(), "auto".into()],
-            "keep the primary address on DHCP",
-        ),
-    });
     if let Some(ipv6) = plan.ipv6() {
         let mut properties = vec!["ipv6.addresses".to_string(), cidr6_all(plan).join(",")];
         properties.push("ipv6.gateway".into());

@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use super::{all_dns, cloud_init_file, is_link_local, linux_verify, linux_warnings};
+use super::{
+    all_dns, check_alias_labels, cloud_init_file, is_link_local, linux_verify, linux_warnings,
+};
 use crate::error::Errors;
 use crate::model::Plan;
 use crate::plan::Mode;
@@ -52,6 +54,9 @@ struct AliasFile<'a> {
 pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
     let interface = plan.interface();
     let style = target.ifcfg_style();
+    if style == IfcfgStyle::Aliases {
+        check_alias_labels(plan, target)?;
+    }
     let mut addresses = Vec::new();
     if plan.mode() == Mode::Static {
         addresses.push(match style {

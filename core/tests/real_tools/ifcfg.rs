@@ -1,0 +1,385 @@
+//! RHEL and SUSE ifcfg files. No initscripts or wicked exist here, so each file is read the way
+//! those scripts read it (as shell assignments, sourced in an empty environment), every
+//! variable is checked against the plan, and the addresses are then applied at run time the
+//! way the scripts apply them (`ip addr add … label …`) in a namespace.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::net::Ipv4Addr;
+
+use eniplan::{IfcfgStyle, Mode, Plan, Rendering, Target};
+
+use crate::support::{
+    apply_runtime, expected_ipv4, expected_ipv6, numbered, only_known, scratch, sorted,
+    source_ifcfg, Item, RuntimeConfig,
+};
+
+type Vars = BTreeMap<String, String>;
+
+fn expect(vars: &Vars, key: &str, want: Option<&str>, file: &str) -> Result<(), String> {
+    let got = vars.get(key).map(String::as_str);
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{file}: {key} is {got:?}, planned {want:?}"))
+    }
+}
+
+fn mask_prefix(mask: &str) -> Result<u32, String> {
+    let bits = u32::from(
+        mask.parse::<Ipv4Addr>()
+            .map_err(|_| format!("bad NETMASK {mask:?}"))?,
+    );
+    if bits.leading_ones() + bits.trailing_zeros() != 32 {
+        return Err(format!("non-contiguous NETMASK {mask}"));
+    }
+    Ok(bits.leading_ones())
+}
+
+/// The IPv6 gateway as the ifcfg/routes file must spell it.
+fn ipv6_gateway(plan: &Plan) -> Option<String> {
+    plan.ipv6()
+        .and_then(|ipv6| ipv6.gateway())
+        .map(|g| g.to_string())
+}
+
+fn is_link_local(address: &str) -> bool {
+    address.to_ascii_lowercase().starts_with("fe8")
+        || address.to_ascii_lowercase().starts_with("fe9")
+        || address.to_ascii_lowercase().starts_with("fea")
+        || address.to_ascii_lowercase().starts_with("feb")
+}
+
+fn read_files(rendering: &Rendering, dir_prefix: &str) -> Result<Vec<(String, Vars)>, String> {
+    let scratch = scratch("ifcfg");
+    let mut files = Vec::new();
+    for file in rendering
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with(dir_prefix))
+    {
+        let name = file.path.rsplit('/').next().expect("file name").to_string();
+        let path = scratch.join(&name);
+        fs::write(&path, &file.contents).map_err(|e| e.to_string())?;
+        if name == "routes" {
+            files.push((name, Vars::new()));
+        } else {
+            files.push((name, source_ifcfg(&path)?));
+        }
+    }
+    let _ = fs::remove_dir_all(&scratch);
+    Ok(files)
+}
+
+pub fn check_rhel(item: &Item, rendering: &Rendering) -> Result<(), String> {
+    let plan = &item.plan;
+    let interface = plan.interface();
+    let target = Target::parse(&rendering.target).map_err(|e| e.to_string())?;
+    let files = read_files(rendering, "/etc/sysconfig/network-scripts/")?;
+    let main_name = format!("ifcfg-{interface}");
+    let (_, main) = files
+        .iter()
+        .find(|(name, _)| *name == main_name)
+        .ok_or("no main ifcfg file")?;
+
+    let known = |key: &str| {
+        matches!(
+            key,
+            "DEVICE"
+                | "TYPE"
+                | "BOOTPROTO"
+                | "ONBOOT"
+                | "HWADDR"
+                | "GATEWAY"
+                | "PEERDNS"
+                | "IPV6INIT"
+                | "IPV6_AUTOCONF"
+                | "IPV6ADDR"
+                | "IPV6ADDR_SECONDARIES"
+                | "IPV6_DEFAULTGW"
+        ) || ["IPADDR", "NETMASK", "PREFIX"]
+            .iter()
+            .any(|stem| numbered(key, stem))
+            || (numbered(key, "DNS") && key != "DNS")
+    };
+    only_known(main, known, &main_name)?;
+    expect(main, "DEVICE", Some(interface), &main_name)?;
+    expect(main, "TYPE", Some("Ethernet"), &main_name)?;
+    expect(main, "ONBOOT", Some("yes"), &main_name)?;
+    let bootproto = if plan.mode() == Mode::Static {
+        "static"
+    } else {
+        "dhcp"
+    };
+    expect(main, "BOOTPROTO", Some(bootproto), &main_name)?;
+    let mac = plan.mac().map(|m| m.to_string());
+    expect(main, "HWADDR", mac.as_deref(), &main_name)?;
+    let gateway = match plan.mode() {
+        Mode::Static => plan.gateway().map(|g| g.to_string()),
+        Mode::Dhcp => None,
+    };
+    expect(main, "GATEWAY", gateway.as_deref(), &main_name)?;
+    let dns: Vec<String> = plan.dns().iter().map(|d| d.to_string()).collect();
+    for (n, server) in dns.iter().enumerate() {
+        expect(main, &format!("DNS{}", n + 1), Some(server), &main_name)?;
+    }
+    expect(main, &format!("DNS{}", dns.len() + 1), None, &main_name)?;
+    expect(
+        main,
+        "PEERDNS",
+        if dns.is_empty() { None } else { Some("no") },
+        &main_name,
+    )?;
+
+    // Main-file addresses: IPADDR, IPADDR1, … with PREFIXn or NETMASKn of the same index.
+    let mut runtime4 = Vec::new();
+    let mut indexes: Vec<&str> = main
+        .keys()
+        .filter_map(|key| key.strip_prefix("IPADDR"))
+        .collect();
+    indexes.sort_by_key(|index| index.parse::<u32>().unwrap_or(0));
+    for index in indexes {
+        let address = &main[&format!("IPADDR{index}")];
+        let prefix = match (
+            main.get(&format!("PREFIX{index}")),
+            main.get(&format!("NETMASK{index}")),
+        ) {
+            (Some(prefix), None) => prefix
+                .parse::<u32>()
+                .map_err(|_| format!("bad PREFIX{index}"))?,
+            (None, Some(mask)) => mask_prefix(mask)?,
+            other => {
+                return Err(format!(
+                    "IPADDR{index} needs exactly one of PREFIX/NETMASK: {other:?}"
+                ))
+            }
+        };
+        runtime4.push((format!("{address}/{prefix}"), interface.to_string()));
+    }
+    let aliases: Vec<&(String, Vars)> = files
+        .iter()
+        .filter(|(name, _)| name.starts_with(&format!("{main_name}:")))
+        .collect();
+    match target.ifcfg_style() {
+        IfcfgStyle::Aliases if aliases.len() != plan.secondaries().len() => {
+            return Err(format!(
+                "{} alias files for {} secondaries",
+                aliases.len(),
+                plan.secondaries().len()
+            ))
+        }
+        IfcfgStyle::Indexed if !aliases.is_empty() => {
+            return Err("alias files written for an indexed-style target".into())
+        }
+        _ => {}
+    }
+    for (name, vars) in aliases {
+        let label = name.trim_start_matches("ifcfg-");
+        let number: usize = label
+            .rsplit(':')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .ok_or("alias number")?;
+        only_known(
+            vars,
+            |k| matches!(k, "DEVICE" | "TYPE" | "BOOTPROTO" | "IPADDR" | "NETMASK"),
+            name,
+        )?;
+        expect(vars, "DEVICE", Some(label), name)?;
+        expect(vars, "BOOTPROTO", Some("static"), name)?;
+        let secondary = plan
+            .secondaries()
+            .get(number)
+            .ok_or("alias beyond the secondaries")?
+            .to_string();
+        expect(vars, "IPADDR", Some(&secondary), name)?;
+        let mask = plan.netmask().to_string();
+        expect(vars, "NETMASK", Some(&mask), name)?;
+        runtime4.push((
+            format!("{secondary}/{}", mask_prefix(&mask)?),
+            label.to_string(),
+        ));
+    }
+    let got = sorted(runtime4.iter().map(|(a, _)| a.clone()).collect());
+    if got != sorted(expected_ipv4(plan, false)) {
+        return Err(format!(
+            "ifcfg IPv4 addresses {got:?}, planned {:?}",
+            expected_ipv4(plan, false)
+        ));
+    }
+
+    let mut runtime6 = Vec::new();
+    let mut gateway6 = None;
+    match plan.ipv6() {
+        None => {
+            for key in [
+                "IPV6INIT",
+                "IPV6ADDR",
+                "IPV6ADDR_SECONDARIES",
+                "IPV6_DEFAULTGW",
+            ] {
+                expect(main, key, None, &main_name)?;
+            }
+        }
+        Some(_) => {
+            expect(main, "IPV6INIT", Some("yes"), &main_name)?;
+            runtime6.push(main.get("IPV6ADDR").cloned().ok_or("no IPV6ADDR")?);
+            if let Some(more) = main.get("IPV6ADDR_SECONDARIES") {
+                runtime6.extend(more.split_whitespace().map(str::to_string));
+            }
+            if sorted(runtime6.clone()) != sorted(expected_ipv6(plan)) {
+                return Err(format!(
+                    "ifcfg IPv6 {runtime6:?}, planned {:?}",
+                    expected_ipv6(plan)
+                ));
+            }
+            let want = ipv6_gateway(plan).map(|g| {
+                if is_link_local(&g) {
+                    format!("{g}%{interface}")
+                } else {
+                    g
+                }
+            });
+            expect(main, "IPV6_DEFAULTGW", want.as_deref(), &main_name)?;
+            gateway6 = ipv6_gateway(plan);
+        }
+    }
+    apply_runtime(
+        &RuntimeConfig {
+            interface: interface.to_string(),
+            ipv4: runtime4,
+            ipv6: runtime6,
+            gateway4: gateway,
+            gateway6,
+        },
+        plan,
+        false,
+    )
+}
+
+pub fn check_suse(item: &Item, rendering: &Rendering) -> Result<(), String> {
+    let plan = &item.plan;
+    let interface = plan.interface();
+    let files = read_files(rendering, "/etc/sysconfig/network/")?;
+    let main_name = format!("ifcfg-{interface}");
+    let (_, main) = files
+        .iter()
+        .find(|(name, _)| *name == main_name)
+        .ok_or("no ifcfg file")?;
+    let suffixed =
+        |key: &str, stem: &str| key.strip_prefix(stem).is_some_and(|rest| !rest.is_empty());
+    only_known(
+        main,
+        |key| {
+            matches!(key, "BOOTPROTO" | "STARTMODE" | "USERCONTROL" | "LLADDR")
+                || ["IPADDR_", "NETMASK_", "LABEL_"]
+                    .iter()
+                    .any(|stem| suffixed(key, stem))
+        },
+        &main_name,
+    )?;
+    let bootproto = if plan.mode() == Mode::Static {
+        "static"
+    } else {
+        "dhcp"
+    };
+    expect(main, "BOOTPROTO", Some(bootproto), &main_name)?;
+    expect(main, "STARTMODE", Some("auto"), &main_name)?;
+    let mac = plan.mac().map(|m| m.to_string());
+    expect(main, "LLADDR", mac.as_deref(), &main_name)?;
+
+    let mut runtime4 = Vec::new();
+    let mut runtime6 = Vec::new();
+    for (key, address) in main.iter().filter(|(k, _)| k.starts_with("IPADDR_")) {
+        let suffix = &key["IPADDR_".len()..];
+        if address.contains(':') {
+            if main.contains_key(&format!("NETMASK_{suffix}"))
+                || main.contains_key(&format!("LABEL_{suffix}"))
+            {
+                return Err(format!("{key}: an IPv6 address takes no NETMASK or LABEL"));
+            }
+            runtime6.push(address.clone());
+            continue;
+        }
+        let mask = main
+            .get(&format!("NETMASK_{suffix}"))
+            .ok_or(format!("{key} has no NETMASK_{suffix}"))?;
+        let label = match main.get(&format!("LABEL_{suffix}")).map(String::as_str) {
+            None | Some("") => interface.to_string(),
+            Some(label) => format!("{interface}:{label}"),
+        };
+        runtime4.push((format!("{address}/{}", mask_prefix(mask)?), label));
+    }
+    for (number, secondary) in plan.secondaries().iter().enumerate() {
+        let want = (
+            format!("{secondary}/{}", plan.prefix_len()),
+            format!("{interface}:{number}"),
+        );
+        if !runtime4.contains(&want) {
+            return Err(format!(
+                "secondary {secondary} not labelled {interface}:{number}: {runtime4:?}"
+            ));
+        }
+    }
+    let got = sorted(runtime4.iter().map(|(a, _)| a.clone()).collect());
+    if got != sorted(expected_ipv4(plan, false)) {
+        return Err(format!(
+            "IPADDR_ values {got:?}, planned {:?}",
+            expected_ipv4(plan, false)
+        ));
+    }
+    if sorted(runtime6.clone()) != sorted(expected_ipv6(plan)) {
+        return Err(format!(
+            "IPv6 IPADDR_ values {runtime6:?}, planned {:?}",
+            expected_ipv6(plan)
+        ));
+    }
+
+    // The routes file: `default <gateway> - <interface or ->` lines only.
+    let gateway4 = match plan.mode() {
+        Mode::Static => plan.gateway().map(|g| g.to_string()),
+        Mode::Dhcp => None,
+    };
+    let gateway6 = ipv6_gateway(plan);
+    let mut want_routes: Vec<String> = Vec::new();
+    if let Some(gateway) = &gateway4 {
+        want_routes.push(format!("default {gateway} - -"));
+    }
+    if let Some(gateway) = &gateway6 {
+        let device = if is_link_local(gateway) {
+            interface
+        } else {
+            "-"
+        };
+        want_routes.push(format!("default {gateway} - {device}"));
+    }
+    let routes = rendering
+        .files
+        .iter()
+        .find(|f| f.path == "/etc/sysconfig/network/routes");
+    let got_routes: Vec<String> = routes
+        .map(|file| {
+            file.contents
+                .lines()
+                .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+                .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect()
+        })
+        .unwrap_or_default();
+    if got_routes != want_routes {
+        return Err(format!(
+            "routes file {got_routes:?}, planned {want_routes:?}"
+        ));
+    }
+    apply_runtime(
+        &RuntimeConfig {
+            interface: interface.to_string(),
+            ipv4: runtime4,
+            ipv6: runtime6,
+            gateway4,
+            gateway6,
+        },
+        plan,
+        false,
+    )
+}

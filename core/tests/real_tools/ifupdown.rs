@@ -1,0 +1,128 @@
+//! ifupdown: `ifquery` must parse the rendered file and report each stanza's address, then
+//! `ifup` inside a network namespace must bring up exactly the planned addresses (and
+//! `ifdown` remove them all).
+
+use std::fs;
+use std::process::Command;
+
+use eniplan::{Mode, Rendering};
+
+use crate::support::{check_kernel_state, run, scratch, succeeded, Item, Namespace};
+
+pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
+    let plan = &item.plan;
+    let interface = plan.interface();
+    let file = rendering
+        .files
+        .iter()
+        .find(|file| file.path == "/etc/network/interfaces")
+        .ok_or("no interfaces file")?;
+    let dir = scratch("ifupdown");
+    let path = dir.join("interfaces");
+    fs::write(&path, &file.contents).map_err(|e| e.to_string())?;
+
+    let labels: Vec<String> = (0..plan.secondaries().len())
+        .map(|n| format!("{interface}:{n}"))
+        .collect();
+    let listed = succeeded(
+        "ifquery --list",
+        &run(Command::new("ifquery").arg("-i").arg(&path).arg("--list")),
+    )?;
+    let listed: Vec<&str> = listed.lines().collect();
+    let mut want: Vec<&str> = vec!["lo", interface];
+    want.extend(labels.iter().map(String::as_str));
+    if listed != want {
+        return Err(format!("ifquery --list gave {listed:?}, planned {want:?}"));
+    }
+    let netmask = plan.netmask().to_string();
+    for (label, secondary) in labels.iter().zip(plan.secondaries()) {
+        let query = succeeded(
+            "ifquery",
+            &run(Command::new("ifquery").arg("-i").arg(&path).arg(label)),
+        )?;
+        if !query.lines().any(|l| l == format!("address: {secondary}"))
+            || !query.lines().any(|l| l == format!("netmask: {netmask}"))
+        {
+            return Err(format!(
+                "ifquery {label} gave {query:?}, planned {secondary}/{netmask}"
+            ));
+        }
+    }
+    if plan.mode() == Mode::Static {
+        let query = succeeded(
+            "ifquery",
+            &run(Command::new("ifquery").arg("-i").arg(&path).arg(interface)),
+        )?;
+        let gateway = plan.gateway().map(|g| g.to_string()).unwrap_or_default();
+        for line in [
+            format!("address: {}", plan.primary()),
+            format!("gateway: {gateway}"),
+        ] {
+            if !query.lines().any(|l| l == line) {
+                return Err(format!(
+                    "ifquery {interface} gave {query:?}, missing {line:?}"
+                ));
+            }
+        }
+    }
+
+    // Apply for real in a namespace. A DHCP primary would send DHCP requests, so for this
+    // check only its method becomes `manual`; every other line is used as rendered.
+    let applied = if plan.mode() == Mode::Dhcp {
+        file.contents.replace(
+            &format!("iface {interface} inet dhcp"),
+            &format!("iface {interface} inet manual"),
+        )
+    } else {
+        file.contents.clone()
+    };
+    fs::write(&path, applied).map_err(|e| e.to_string())?;
+    let state = dir.join("state");
+    fs::create_dir_all(&state).map_err(|e| e.to_string())?;
+    let namespace = Namespace::with_interface(interface)?;
+    let path_text = path.to_string_lossy().into_owned();
+    let state_text = state.to_string_lossy().into_owned();
+    let mut up: Vec<&str> = vec![
+        "ifup",
+        "--no-scripts",
+        "-i",
+        &path_text,
+        "--state-dir",
+        &state_text,
+        interface,
+    ];
+    up.extend(labels.iter().map(String::as_str));
+    namespace.exec(&up)?;
+    check_kernel_state(&namespace, plan, false, interface)?;
+    let (ipv4, _) = namespace.addresses(interface)?;
+    for (label, secondary) in labels.iter().zip(plan.secondaries()) {
+        let want = (format!("{secondary}/{}", plan.prefix_len()), label.clone());
+        if !ipv4.contains(&want) {
+            return Err(format!("{secondary} not under label {label}: {ipv4:?}"));
+        }
+    }
+    if let Some(mac) = plan.mac() {
+        let link = namespace.exec(&["ip", "link", "show", interface])?;
+        if !link.contains(&format!("link/ether {mac} ")) {
+            return Err(format!("hwaddress not applied: {link}"));
+        }
+    }
+    let mut down: Vec<&str> = vec![
+        "ifdown",
+        "--no-scripts",
+        "-i",
+        &path_text,
+        "--state-dir",
+        &state_text,
+    ];
+    down.extend(labels.iter().rev().map(String::as_str));
+    down.push(interface);
+    namespace.exec(&down)?;
+    let (ipv4, ipv6) = namespace.addresses(interface)?;
+    if !ipv4.is_empty() || !ipv6.is_empty() {
+        return Err(format!("ifdown left {ipv4:?} {ipv6:?}"));
+    }
+    drop(namespace);
+    let _ = fs::remove_dir_all(&dir);
+    Ok(())
+}
