@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::{Ipv4Net, Ipv6Net};
 
 use crate::plan::{EniState, Mode};
+use crate::target::IfcfgStyle;
 
 /// A plan that passed [`EniPlan::validate`](crate::EniPlan::validate): every address parsed,
 /// lies where it must, and appears once. Only validation can build one, so a renderer holding a
@@ -23,6 +24,7 @@ pub struct Plan {
     pub(crate) ipv6: Option<Ipv6Config>,
     pub(crate) connection: Option<String>,
     pub(crate) cloud: Option<Cloud>,
+    pub(crate) ifcfg_style: Option<IfcfgStyle>,
 }
 
 impl Plan {
@@ -77,6 +79,10 @@ impl Plan {
     /// The cloud-side facts, when the plan has them.
     pub fn cloud(&self) -> Option<&Cloud> {
         self.cloud.as_ref()
+    }
+    /// The RHEL ifcfg style the plan asks for, overriding the target's default.
+    pub fn ifcfg_style(&self) -> Option<IfcfgStyle> {
+        self.ifcfg_style
     }
     /// The primary followed by the secondaries.
     pub fn ipv4_addresses(&self) -> impl Iterator<Item = Ipv4Addr> + '_ {

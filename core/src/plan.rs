@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Errors};
+use crate::target::IfcfgStyle;
 
 /// Plans larger than this are rejected before parsing: a real plan is a few hundred bytes, and
 /// the cap keeps a hostile or mistaken input (a list of a million addresses) from costing
@@ -59,6 +60,10 @@ pub struct EniPlan {
     /// The cloud side: region, ENI id and the limits that apply to the ENI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<CloudPlan>,
+    /// RHEL family only: `aliases` (one `ifcfg-eth0:N` file per secondary) or `indexed`
+    /// (`IPADDRn` in the main file), overriding the target's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ifcfg_style: Option<IfcfgStyle>,
 }
 
 /// How the primary address is obtained.
@@ -155,6 +160,7 @@ impl EniPlan {
             ipv6: None,
             connection: None,
             cloud: None,
+            ifcfg_style: None,
         }
     }
 

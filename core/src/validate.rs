@@ -130,6 +130,7 @@ impl Checker {
             ipv6,
             connection,
             cloud,
+            ifcfg_style: raw.ifcfg_style,
         })
     }
 

@@ -91,7 +91,8 @@ proptest! {
             // The one refusal a valid plan may meet: alias labels (`eth0:9`) longer than the
             // kernel's 15 bytes, on the targets that label secondaries.
             let labels_secondaries = matches!(target.family(), OsFamily::Ifupdown | OsFamily::Suse)
-                || (target.family() == OsFamily::Rhel && target.ifcfg_style() == IfcfgStyle::Aliases);
+                || (target.family() == OsFamily::Rhel
+                    && plan.ifcfg_style().unwrap_or(target.ifcfg_style()) == IfcfgStyle::Aliases);
             let longest_label = plan.secondaries().len().checked_sub(1)
                 .map_or(0, |last| format!("{}:{last}", plan.interface()).len());
             if labels_secondaries && longest_label > 15 {

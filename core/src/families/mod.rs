@@ -40,6 +40,12 @@ pub fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
         OsFamily::Suse => suse::render(plan, target, &mut out),
         OsFamily::Windows => windows::render(plan, target, &mut out),
     }?;
+    if plan.ifcfg_style().is_some() && target.family() != OsFamily::Rhel {
+        out.warnings.push(format!(
+            "ifcfg_style applies to the rhel family only; {} does not use it",
+            target.name()
+        ));
+    }
     Ok(out)
 }
 

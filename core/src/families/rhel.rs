@@ -53,7 +53,7 @@ struct AliasFile<'a> {
 
 pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
     let interface = plan.interface();
-    let style = target.ifcfg_style();
+    let style = plan.ifcfg_style().unwrap_or(target.ifcfg_style());
     if style == IfcfgStyle::Aliases {
         check_alias_labels(plan, target)?;
     }

@@ -3,7 +3,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use eniplan::{EniPlan, Ipv6Plan, Mode};
+use eniplan::{EniPlan, IfcfgStyle, Ipv6Plan, Mode};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -68,6 +68,7 @@ pub fn ipv4_plan() -> impl Strategy<Value = EniPlan> {
                     ipv6: None,
                     connection,
                     cloud: None,
+                    ifcfg_style: None,
                 }
             },
         )
@@ -98,15 +99,23 @@ pub fn ipv6_part() -> impl Strategy<Value = Option<Ipv6Plan>> {
 }
 
 pub fn valid_case() -> impl Strategy<Value = Case> {
-    (ipv4_plan(), ipv6_part(), any::<bool>(), 0u8..3).prop_map(|(mut plan, ipv6, windows, name)| {
-        plan.ipv6 = ipv6;
-        if windows {
-            plan.interface = Some(
-                ["Ethernet", "Ethernet 2", "vEthernet (Default Switch)"][name as usize].into(),
-            );
-        }
-        Case { plan, windows }
-    })
+    let style = prop_oneof![
+        3 => Just(None),
+        1 => Just(Some(IfcfgStyle::Aliases)),
+        1 => Just(Some(IfcfgStyle::Indexed)),
+    ];
+    (ipv4_plan(), ipv6_part(), any::<bool>(), 0u8..3, style).prop_map(
+        |(mut plan, ipv6, windows, name, style)| {
+            plan.ipv6 = ipv6;
+            plan.ifcfg_style = style;
+            if windows {
+                plan.interface = Some(
+                    ["Ethernet", "Ethernet 2", "vEthernet (Default Switch)"][name as usize].into(),
+                );
+            }
+            Case { plan, windows }
+        },
+    )
 }
 
 /// `count` generated valid plans from a fixed seed: the same plans on every run, so a failure

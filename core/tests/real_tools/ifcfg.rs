@@ -160,7 +160,7 @@ pub fn check_rhel(item: &Item, rendering: &Rendering) -> Result<(), String> {
         .iter()
         .filter(|(name, _)| name.starts_with(&format!("{main_name}:")))
         .collect();
-    match target.ifcfg_style() {
+    match plan.ifcfg_style().unwrap_or(target.ifcfg_style()) {
         IfcfgStyle::Aliases if aliases.len() != plan.secondaries().len() => {
             return Err(format!(
                 "{} alias files for {} secondaries",
