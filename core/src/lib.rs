@@ -33,7 +33,7 @@ pub use error::{Error, Errors};
 pub use model::{Cloud, Ipv6Config, MacAddr, Plan};
 pub use plan::{CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, MAX_PLAN_BYTES};
 pub use rendering::{to_json, Command, File, Rendering, MODE_PRIVATE, MODE_PUBLIC};
-pub use target::{IfcfgStyle, OsFamily, Target};
+pub use target::{IfcfgStyle, OsFamily, Target, TargetInfo};
 pub use validate::{AVAILABLE_ENI_LIMIT, MAX_ADDRESSES, MAX_DNS};
 
 /// Renders a validated plan for one target.
@@ -63,6 +63,21 @@ pub fn render_targets(plan: &Plan, targets: &[Target]) -> Result<Vec<Rendering>,
     } else {
         Err(Errors::new(errors))
     }
+}
+
+/// Renders the change from `before` to `after` for one target: `after`'s full rendering, plus
+/// every file `before` wrote that `after` no longer writes in `delete` (a leftover
+/// `ifcfg-eth0:1` would keep its address alive after the next restart).
+pub fn render_change(before: &Plan, after: &Plan, target: Target) -> Result<Rendering, Errors> {
+    let old = families::render(before, target)?;
+    let mut new = families::render(after, target)?;
+    for file in old.files {
+        let kept = new.files.iter().any(|written| written.path == file.path);
+        if !kept && !new.delete.contains(&file.path) {
+            new.delete.push(file.path);
+        }
+    }
+    Ok(new)
 }
 
 /// The whole path every surface (CLI, Python, WASM) takes: reads a YAML or JSON plan,

@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use eniplan::{EniPlan, Errors, Rendering, Target};
+use eniplan::{EniPlan, Errors, Rendering, Target, TargetInfo};
 
 /// Render the OS network configuration that makes an ENI's secondary private IPs work.
 ///
@@ -188,16 +188,7 @@ fn render_output(renderings: &[Rendering], format: Format, many: bool) -> String
 fn targets_output(format: Format) -> String {
     match format {
         Format::Json => {
-            let targets: Vec<serde_json::Value> = Target::all()
-                .map(|target| {
-                    serde_json::json!({
-                        "name": target.name(),
-                        "family": target.family(),
-                        "description": target.description(),
-                        "restart": target.restart(),
-                    })
-                })
-                .collect();
+            let targets: Vec<TargetInfo> = Target::all().map(TargetInfo::from).collect();
             eniplan::to_json(&targets)
         }
         Format::Text => {

@@ -84,6 +84,16 @@ impl Plan {
     pub fn ifcfg_style(&self) -> Option<IfcfgStyle> {
         self.ifcfg_style
     }
+    /// The same plan with every secondary removed: the primary IPv4 address and the first IPv6
+    /// address stay. What `state: absent` renders.
+    pub fn without_secondaries(&self) -> Plan {
+        let mut plan = self.clone();
+        plan.secondaries.clear();
+        if let Some(ipv6) = &mut plan.ipv6 {
+            ipv6.addresses.truncate(1);
+        }
+        plan
+    }
     /// The primary followed by the secondaries.
     pub fn ipv4_addresses(&self) -> impl Iterator<Item = Ipv4Addr> + '_ {
         std::iter::once(self.primary).chain(self.secondaries.iter().copied())

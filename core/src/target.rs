@@ -400,6 +400,88 @@ impl Target {
     }
 }
 
+impl Target {
+    /// The target for a distribution and version as Ansible facts (`ansible_distribution`,
+    /// `ansible_distribution_version`) or `/etc/os-release` (`ID`, `VERSION_ID`) spell them:
+    /// `("CentOS", "7.9.2009")` → `centos-7`, `("Ubuntu", "22.04")` → `ubuntu-22.04`,
+    /// `("openSUSE Leap", "15.5")` → `opensuse-15`, `("Alibaba Cloud Linux", "3.2104")` →
+    /// `alinux-3`. A release eniplan has no target for is an error listing the known ones.
+    pub fn for_distribution(distribution: &str, version: &str) -> Result<Target, Error> {
+        let name = distribution
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['_', '-'], " ");
+        let distro = match name.as_str() {
+            "centos" | "centos linux" | "centos stream" => "centos",
+            "redhat" | "rhel" | "red hat enterprise linux" | "red hat enterprise linux server" => {
+                "rhel"
+            }
+            "alinux"
+            | "alibaba"
+            | "alibaba cloud linux"
+            | "alibaba cloud linux (aliyun linux)"
+            | "aliyun linux" => "alinux",
+            "anolis" | "anolis os" => "anolis",
+            "fedora" | "fedora linux" => "fedora",
+            "ubuntu" => "ubuntu",
+            "debian" | "debian gnu/linux" => "debian",
+            "sles" | "sles sap" | "suse" | "suse linux enterprise server" => "sles",
+            "opensuse" | "opensuse leap" | "opensuse leap micro" => "opensuse",
+            windows if windows.contains("windows") => "windows",
+            _ => "",
+        };
+        let mut parts = version.trim().split(['.', ' ', '-']);
+        let major = parts.next().unwrap_or_default();
+        let candidate = match distro {
+            "ubuntu" => format!("ubuntu-{major}.{}", parts.next().unwrap_or("04")),
+            // Windows facts carry the release in the name: "Microsoft Windows Server 2022 …".
+            "windows" => {
+                let release = name
+                    .split_whitespace()
+                    .find(|word| word.starts_with("20"))
+                    .unwrap_or(major)
+                    .to_string();
+                let r2 = name.contains(" r2");
+                format!("windows-{release}{}", if r2 { "r2" } else { "" })
+            }
+            "" => String::new(),
+            distro => format!("{distro}-{major}"),
+        };
+        Target::parse(&candidate).map_err(|error| match error {
+            Error::UnknownTarget { known, .. } => Error::UnknownTarget {
+                field: "os".into(),
+                value: crate::error::shown(&format!("{distribution} {version}")),
+                known,
+            },
+            other => other,
+        })
+    }
+}
+
+/// A target described for listings (the CLI's `targets`, the bindings' `targets()`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetInfo {
+    /// The `--os` name.
+    pub name: &'static str,
+    /// Its family.
+    pub family: OsFamily,
+    /// What it stands for.
+    pub description: &'static str,
+    /// The commands that make a new configuration take effect.
+    pub restart: Vec<Command>,
+}
+
+impl From<Target> for TargetInfo {
+    fn from(target: Target) -> Self {
+        TargetInfo {
+            name: target.name(),
+            family: target.family(),
+            description: target.description(),
+            restart: target.restart(),
+        }
+    }
+}
+
 impl fmt::Debug for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Target").field(&self.spec.name).finish()
@@ -448,6 +530,42 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), count);
+    }
+
+    #[test]
+    fn distributions_map_to_targets() {
+        let cases = [
+            ("CentOS", "7.9.2009", "centos-7"),
+            ("RedHat", "8.6", "rhel-8"),
+            ("Red Hat Enterprise Linux", "9.2", "rhel-9"),
+            ("Alibaba Cloud Linux", "3.2104", "alinux-3"),
+            ("alinux", "2.1903", "alinux-2"),
+            ("Anolis", "8.6", "anolis-8"),
+            ("Fedora", "35", "fedora-35"),
+            ("Ubuntu", "22.04", "ubuntu-22.04"),
+            ("ubuntu", "18.04.6", "ubuntu-18.04"),
+            ("Debian", "11.7", "debian-11"),
+            ("SLES", "15.4", "sles-15"),
+            ("openSUSE Leap", "15.5", "opensuse-15"),
+            ("openSUSE Leap", "42.3", "opensuse-42"),
+            (
+                "Microsoft Windows Server 2022 Datacenter",
+                "10.0.20348",
+                "windows-2022",
+            ),
+            (
+                "Microsoft Windows Server 2012 R2 Standard",
+                "6.3.9600",
+                "windows-2012r2",
+            ),
+        ];
+        for (distribution, version, want) in cases {
+            let got = Target::for_distribution(distribution, version).map(Target::name);
+            assert_eq!(got, Ok(want), "{distribution} {version}");
+        }
+        let unknown = Target::for_distribution("Gentoo", "2.14").expect_err("no gentoo target");
+        assert_eq!(unknown.value(), "Gentoo 2.14");
+        assert!(Target::for_distribution("CentOS", "9").is_err());
     }
 
     #[test]

@@ -1,1 +1,210 @@
-//! The eniplan py binding; its API arrives with its own issue.
+//! The native module `eniplan._eniplan`: converts Python values to the core's types and back,
+//! and calls the core. Nothing here renders or validates; every rule lives in the `eniplan`
+//! crate, so Python, the CLI and the browser cannot disagree.
+
+use eniplan::{EniPlan, Errors, Target};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+use pythonize::{depythonize, pythonize};
+
+/// One problem of a rejected plan, as Python sees it.
+#[pyclass(module = "eniplan", frozen, get_all, eq)]
+#[derive(Clone, PartialEq)]
+struct Problem {
+    /// The plan field, e.g. `secondaries[1]`.
+    field: String,
+    /// The offending value as given (empty when the field is missing).
+    value: String,
+    /// The full message, naming field and value.
+    message: String,
+    /// A stable name of the kind of problem, e.g. `outside_subnet`.
+    kind: String,
+}
+
+#[pymethods]
+impl Problem {
+    fn __repr__(&self) -> String {
+        format!(
+            "Problem(field={:?}, value={:?}, kind={:?}, message={:?})",
+            self.field, self.value, self.kind, self.message
+        )
+    }
+
+    fn __str__(&self) -> String {
+        self.message.clone()
+    }
+}
+
+fn problems(errors: &Errors) -> Vec<Problem> {
+    errors
+        .as_slice()
+        .iter()
+        .map(|error| Problem {
+            field: error.field().to_string(),
+            value: error.value().to_string(),
+            message: error.to_string(),
+            kind: error.kind().to_string(),
+        })
+        .collect()
+}
+
+/// Raises `eniplan.PlanError(message, problems)`; the class lives in the Python package so
+/// that it can inherit both `eniplan.Error` and `ValueError`.
+fn plan_error(py: Python<'_>, errors: &Errors) -> PyErr {
+    let class = match py
+        .import("eniplan._errors")
+        .and_then(|module| module.getattr("PlanError"))
+    {
+        Ok(class) => class,
+        Err(error) => return error,
+    };
+    match class.call1((errors.to_string(), problems(errors))) {
+        Ok(instance) => PyErr::from_value(instance),
+        Err(error) => error,
+    }
+}
+
+/// A plan given as YAML/JSON text or as a mapping (a dict, as Ansible and Salt pass it).
+/// The outer error is a `TypeError` for anything else; the inner one the plan's problems.
+fn parse_plan(plan: &Bound<'_, PyAny>) -> PyResult<Result<EniPlan, Errors>> {
+    Ok(if let Ok(text) = plan.cast::<PyString>() {
+        EniPlan::from_text(&text.to_cow()?)
+    } else if plan.is_instance_of::<PyDict>() || plan.hasattr("keys")? {
+        depythonize::<EniPlan>(plan).map_err(|error| {
+            Errors::from(eniplan::Error::Syntax {
+                field: "plan".into(),
+                message: format!("not a valid plan: {error}"),
+            })
+        })
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "a plan is a mapping or YAML/JSON text, not {}",
+            plan.get_type().name()?
+        )));
+    })
+}
+
+fn read_plan(py: Python<'_>, plan: &Bound<'_, PyAny>) -> PyResult<EniPlan> {
+    parse_plan(plan)?.map_err(|errors| plan_error(py, &errors))
+}
+
+fn to_python<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
+    pythonize(py, value)
+        .map(Bound::unbind)
+        .map_err(|error| PyTypeError::new_err(error.to_string()))
+}
+
+/// Renders a plan for one target; returns the rendering as a dict.
+#[pyfunction]
+fn render(py: Python<'_>, plan: &Bound<'_, PyAny>, target: &str) -> PyResult<Py<PyAny>> {
+    let plan = read_plan(py, plan)?;
+    let target = Target::parse(target).map_err(|error| plan_error(py, &error.into()))?;
+    let renderings =
+        eniplan::render_plan(&plan, target.name()).map_err(|errors| plan_error(py, &errors))?;
+    to_python(py, &renderings[0])
+}
+
+/// Renders the change from plan `before` to plan `after` for one target: `after`'s files, and
+/// `before`'s files that `after` no longer writes under `delete`.
+#[pyfunction]
+fn render_change(
+    py: Python<'_>,
+    before: &Bound<'_, PyAny>,
+    after: &Bound<'_, PyAny>,
+    target: &str,
+) -> PyResult<Py<PyAny>> {
+    let target = Target::parse(target).map_err(|error| plan_error(py, &error.into()))?;
+    let before = read_plan(py, before)?
+        .validate()
+        .map_err(|e| plan_error(py, &e))?;
+    let after = read_plan(py, after)?
+        .validate()
+        .map_err(|e| plan_error(py, &e))?;
+    let rendering =
+        eniplan::render_change(&before, &after, target).map_err(|e| plan_error(py, &e))?;
+    to_python(py, &rendering)
+}
+
+/// Renders the removal of every secondary address of a plan (the primary stays) for one
+/// target, deleting the files that carried them.
+#[pyfunction]
+fn render_absent(py: Python<'_>, plan: &Bound<'_, PyAny>, target: &str) -> PyResult<Py<PyAny>> {
+    let target = Target::parse(target).map_err(|error| plan_error(py, &error.into()))?;
+    let plan = read_plan(py, plan)?
+        .validate()
+        .map_err(|e| plan_error(py, &e))?;
+    let rendering = eniplan::render_change(&plan, &plan.without_secondaries(), target)
+        .map_err(|e| plan_error(py, &e))?;
+    to_python(py, &rendering)
+}
+
+/// Renders a plan for `all` families or a comma-separated list of targets; returns a list.
+#[pyfunction]
+#[pyo3(signature = (plan, targets = "all"))]
+fn render_many(py: Python<'_>, plan: &Bound<'_, PyAny>, targets: &str) -> PyResult<Py<PyAny>> {
+    let plan = read_plan(py, plan)?;
+    let renderings =
+        eniplan::render_plan(&plan, targets).map_err(|errors| plan_error(py, &errors))?;
+    to_python(py, &renderings)
+}
+
+/// Renders the seed document's own example for `targets`; returns a list.
+#[pyfunction]
+#[pyo3(signature = (targets = "all"))]
+fn render_seed_example(py: Python<'_>, targets: &str) -> PyResult<Py<PyAny>> {
+    let renderings =
+        eniplan::render_seed_example(targets).map_err(|errors| plan_error(py, &errors))?;
+    to_python(py, &renderings)
+}
+
+/// Every problem of a plan (an empty list when it is valid), checked against `targets` too
+/// when given.
+#[pyfunction]
+#[pyo3(signature = (plan, targets = None))]
+fn validate(plan: &Bound<'_, PyAny>, targets: Option<&str>) -> PyResult<Vec<Problem>> {
+    let plan = match parse_plan(plan)? {
+        Ok(plan) => plan,
+        // A plan that does not even parse is reported the same way as an invalid one.
+        Err(errors) => return Ok(problems(&errors)),
+    };
+    let result = match targets {
+        Some(targets) => eniplan::render_plan(&plan, targets).map(|_| ()),
+        None => plan.validate().map(|_| ()),
+    };
+    Ok(result
+        .err()
+        .map(|errors| problems(&errors))
+        .unwrap_or_default())
+}
+
+/// Every target: name, family, description and restart commands.
+#[pyfunction]
+fn targets(py: Python<'_>) -> PyResult<Py<PyAny>> {
+    let list: Vec<eniplan::TargetInfo> = Target::all().map(eniplan::TargetInfo::from).collect();
+    to_python(py, &list)
+}
+
+/// The target name for a distribution and version as Ansible facts or /etc/os-release give
+/// them, e.g. ("CentOS", "7.9.2009") → "centos-7".
+#[pyfunction]
+fn target_for(py: Python<'_>, distribution: &str, version: &str) -> PyResult<String> {
+    Target::for_distribution(distribution, version)
+        .map(|target| target.name().to_string())
+        .map_err(|error| plan_error(py, &error.into()))
+}
+
+#[pymodule]
+fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<Problem>()?;
+    module.add_function(wrap_pyfunction!(render, module)?)?;
+    module.add_function(wrap_pyfunction!(render_many, module)?)?;
+    module.add_function(wrap_pyfunction!(render_change, module)?)?;
+    module.add_function(wrap_pyfunction!(render_absent, module)?)?;
+    module.add_function(wrap_pyfunction!(render_seed_example, module)?)?;
+    module.add_function(wrap_pyfunction!(validate, module)?)?;
+    module.add_function(wrap_pyfunction!(targets, module)?)?;
+    module.add_function(wrap_pyfunction!(target_for, module)?)?;
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

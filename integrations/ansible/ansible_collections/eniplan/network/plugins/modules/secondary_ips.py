@@ -1,0 +1,251 @@
+#!/usr/bin/python
+# Copyright: eniplan developers. MIT OR Apache-2.0.
+"""Ansible module: configure an ENI's secondary private IP addresses with eniplan."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: secondary_ips
+short_description: Make the OS use an ENI's secondary private IP addresses
+version_added: "0.1.0"
+description:
+  - Renders the network configuration for one ENI plan with eniplan (ifcfg files, netplan,
+    /etc/network/interfaces, SUSE ifcfg, nmcli or netsh commands) and applies it.
+  - Files are written atomically with the rendered mode, only when they differ; the files the
+    rendering marks stale are deleted. Commands and the restart step run only with
+    O(apply=true), never in check mode, and only when a file changed.
+  - Supports check mode and diff mode (one diff per file).
+requirements:
+  - the C(eniplan) Python package on the managed host
+options:
+  plan:
+    description:
+      - The whole plan as a dict with eniplan's keys. Use this or the individual options
+        below (which are merged over it).
+    type: dict
+  interface:
+    description: OS name of the NIC (Windows adapter name on Windows).
+    type: str
+  mac:
+    description: The ENI's MAC address.
+    type: str
+  mode:
+    description: C(static), or C(dhcp) to keep the primary on DHCP.
+    type: str
+    choices: [static, dhcp]
+  primary:
+    description: The primary private IPv4 address.
+    type: str
+  secondaries:
+    description: The secondary private IPv4 addresses.
+    type: list
+    elements: str
+  prefix:
+    description: Prefix length of the vSwitch CIDR.
+    type: int
+  netmask:
+    description: Netmask of the vSwitch CIDR (instead of O(prefix)).
+    type: str
+  gateway:
+    description: Default gateway.
+    type: str
+  dns:
+    description: DNS servers.
+    type: list
+    elements: str
+  ipv6:
+    description: "IPv6 part: C(addresses), C(prefix), C(gateway)."
+    type: dict
+  connection:
+    description: NetworkManager connection name.
+    type: str
+  ifcfg_style:
+    description: RHEL family only, C(aliases) or C(indexed).
+    type: str
+    choices: [aliases, indexed]
+  target:
+    description:
+      - An eniplan target (C(centos-7), C(ubuntu-22.04), C(nmcli), ...) or C(auto) to pick it
+        from the host's distribution and version, as Ansible's facts name them.
+    type: str
+    default: auto
+  state:
+    description:
+      - C(present) configures every address of the plan; C(absent) removes the secondaries
+        (the primary stays) and deletes the files that carried them.
+    type: str
+    choices: [present, absent]
+    default: present
+  root:
+    description: Directory the rendered absolute paths are written under.
+    type: path
+    default: /
+  backup:
+    description: Keep a timestamped copy of every file replaced or deleted.
+    type: bool
+    default: false
+  apply:
+    description: Run the rendering's commands and restart step after a change.
+    type: bool
+    default: false
+author:
+  - eniplan developers
+"""
+
+EXAMPLES = r"""
+- name: Configure eth0's secondary private IPs (the seed's example)
+  eniplan.network.secondary_ips:
+    interface: eth0
+    mac: "00:16:3e:16:43:aa"
+    primary: 192.168.1.201
+    secondaries: [192.168.1.202, 192.168.1.203]
+    prefix: 24
+    gateway: 192.168.1.253
+    dns: [100.100.2.136, 100.100.2.138]
+    apply: true
+
+- name: Remove the secondaries again
+  eniplan.network.secondary_ips:
+    plan: "{{ eni_plan }}"
+    state: absent
+    apply: true
+"""
+
+RETURN = r"""
+target:
+  description: The eniplan target that was rendered.
+  returned: always
+  type: str
+  sample: centos-7
+files:
+  description: Each rendered file with the action taken (create, update, delete, unchanged).
+  returned: always
+  type: list
+  elements: dict
+backups:
+  description: Backup copies made.
+  returned: when backup is true
+  type: list
+  elements: str
+commands:
+  description: The shell lines of the commands and restart steps (run only with apply).
+  returned: always
+  type: list
+  elements: str
+warnings_from_eniplan:
+  description: The rendering's warnings.
+  returned: always
+  type: list
+  elements: str
+problems:
+  description: Every problem of an invalid plan (field, value, message).
+  returned: on failure
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.common.sys_info import (  # noqa: E402
+    get_distribution,
+    get_distribution_version,
+)
+
+PLAN_KEYS = (
+    "interface", "mac", "mode", "primary", "secondaries", "prefix", "netmask", "gateway",
+    "dns", "ipv6", "connection", "ifcfg_style",
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            plan=dict(type="dict"),
+            interface=dict(type="str"),
+            mac=dict(type="str"),
+            mode=dict(type="str", choices=["static", "dhcp"]),
+            primary=dict(type="str"),
+            secondaries=dict(type="list", elements="str"),
+            prefix=dict(type="int"),
+            netmask=dict(type="str"),
+            gateway=dict(type="str"),
+            dns=dict(type="list", elements="str"),
+            ipv6=dict(type="dict"),
+            connection=dict(type="str"),
+            ifcfg_style=dict(type="str", choices=["aliases", "indexed"]),
+            target=dict(type="str", default="auto"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            root=dict(type="path", default="/"),
+            backup=dict(type="bool", default=False),
+            apply=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        import eniplan
+        import eniplan.apply
+    except ImportError:
+        module.fail_json(msg="the eniplan Python package is not installed on the managed host "
+                             "(pip install eniplan)")
+
+    params = module.params
+    plan = dict(params["plan"] or {})
+    plan.update({key: params[key] for key in PLAN_KEYS if params[key] is not None})
+
+    try:
+        target = params["target"]
+        if target == "auto":
+            target = eniplan.target_for(get_distribution() or "", get_distribution_version() or "")
+        if params["state"] == "present":
+            rendering = eniplan.render(plan, target)
+        else:
+            rendering = eniplan.render_absent(plan, target)
+    except eniplan.PlanError as error:
+        module.fail_json(
+            msg=str(error),
+            problems=[dict(field=p.field, value=p.value, message=p.message) for p in error.problems],
+        )
+
+    root = params["root"]
+    try:
+        if module.check_mode:
+            changes = eniplan.apply.changes(rendering, root)
+            changed = any(change.action != "unchanged" for change in changes)
+            backups = []
+        else:
+            outcome = eniplan.apply.write(rendering, root, backup=params["backup"])
+            changes, changed, backups = outcome.files, outcome.changed, outcome.backups
+    except (eniplan.Error, OSError) as error:
+        module.fail_json(msg=f"cannot apply the rendering under {root}: {error}")
+
+    commands = eniplan.apply.commands_to_run(rendering)
+    ran = []
+    if params["apply"] and changed and not module.check_mode:
+        for command in commands:
+            rc, out, err = module.run_command(command["argv"])
+            ran.append(dict(shell=command["shell"], rc=rc, stdout=out, stderr=err))
+            if rc != 0:
+                module.fail_json(msg=f"`{command['shell']}` failed ({rc}): {err or out}",
+                                 changed=True, ran=ran)
+
+    result = dict(
+        changed=changed,
+        target=target,
+        files=[dict(path=c.path, action=c.action) for c in changes],
+        backups=backups,
+        commands=[command["shell"] for command in commands],
+        ran=ran,
+        warnings_from_eniplan=rendering["warnings"],
+    )
+    if module._diff:
+        result["diff"] = [
+            dict(before=c.before or "", after=c.after or "",
+                 before_header=c.path if c.before is not None else "/dev/null",
+                 after_header=c.path if c.after is not None else "/dev/null")
+            for c in changes if c.action != "unchanged"
+        ]
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

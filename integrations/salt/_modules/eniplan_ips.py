@@ -1,0 +1,52 @@
+"""Salt execution module ``eniplan``: render and validate ENI plans with eniplan.
+
+    salt-call eniplan.render plan='{interface: eth0, primary: 192.168.1.201, ...}' target=centos-7
+    salt-call eniplan.validate plan=...
+    salt-call eniplan.targets
+"""
+
+__virtualname__ = "eniplan"
+
+
+def __virtual__():
+    try:
+        import eniplan  # noqa: F401
+    except ImportError:
+        return (False, "the eniplan Python package is not installed (pip install eniplan)")
+    return __virtualname__
+
+
+def _target(target):
+    import eniplan
+
+    if target == "auto":
+        return eniplan.target_for(__grains__.get("os", ""), __grains__.get("osrelease", ""))
+    return target
+
+
+def render(plan, target="auto", state="present"):
+    """The rendering of ``plan`` for ``target`` (``auto``: from the os/osrelease grains).
+    ``state=absent`` renders the removal of the secondaries."""
+    import eniplan
+
+    target = _target(target)
+    if state == "absent":
+        return eniplan.render_absent(plan, target)
+    return eniplan.render(plan, target)
+
+
+def validate(plan, target=None):
+    """Every problem of ``plan`` as dicts with field, value, message and kind (empty: valid)."""
+    import eniplan
+
+    return [
+        {"field": p.field, "value": p.value, "message": p.message, "kind": p.kind}
+        for p in eniplan.validate(plan, _target(target) if target else None)
+    ]
+
+
+def targets():
+    """Every eniplan target."""
+    import eniplan
+
+    return eniplan.targets()

@@ -1,0 +1,43 @@
+"""eniplan: one plan for a cloud ENI in, the exact files and commands for an OS out.
+
+Every function here is the Rust core's, reached through the native module ``_eniplan``; the
+package adds only the exception classes, type declarations and :mod:`eniplan.apply`, which
+writes a rendering to disk for Ansible and Salt.
+"""
+
+from __future__ import annotations
+
+from ._errors import Error, PlanError
+from ._eniplan import (
+    Problem,
+    __version__,
+    render,
+    render_absent,
+    render_change,
+    render_many,
+    render_seed_example,
+    target_for,
+    targets,
+    validate,
+)
+from ._types import Command, File, Plan, Rendering, TargetInfo
+
+__all__ = [
+    "Command",
+    "Error",
+    "File",
+    "Plan",
+    "PlanError",
+    "Problem",
+    "Rendering",
+    "TargetInfo",
+    "__version__",
+    "render",
+    "render_absent",
+    "render_change",
+    "render_many",
+    "render_seed_example",
+    "target_for",
+    "targets",
+    "validate",
+]

@@ -1,0 +1,43 @@
+"""Type declarations of the native module (hand-written; checked by mypy in the tests)."""
+
+from typing import List, Optional
+
+from ._types import Plan, Rendering, TargetInfo
+
+__version__: str
+
+class Problem:
+    """One problem of a rejected plan."""
+
+    @property
+    def field(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+
+def render(plan: Plan, target: str) -> Rendering:
+    """Renders ``plan`` for one target. Raises :class:`eniplan.PlanError`."""
+
+def render_many(plan: Plan, targets: str = "all") -> List[Rendering]:
+    """Renders ``plan`` for ``all`` families or a comma-separated list of targets."""
+
+def render_change(before: Plan, after: Plan, target: str) -> Rendering:
+    """``after``'s rendering, deleting the files of ``before`` it no longer writes."""
+
+def render_absent(plan: Plan, target: str) -> Rendering:
+    """Removes every secondary of ``plan`` (the primary stays), deleting their files."""
+
+def render_seed_example(targets: str = "all") -> List[Rendering]:
+    """Renders the seed document's example."""
+
+def validate(plan: Plan, targets: Optional[str] = None) -> List[Problem]:
+    """Every problem of ``plan`` (empty when valid), also against ``targets`` if given."""
+
+def targets() -> List[TargetInfo]:
+    """Every target name with its family, description and restart commands."""
+
+def target_for(distribution: str, version: str) -> str:
+    """The target for a distribution and version as Ansible facts or os-release spell them."""

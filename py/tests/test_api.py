@@ -1,0 +1,111 @@
+"""The Python API: plans as dicts or text, plain data out, typed exceptions."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+import eniplan
+
+SEED = {
+    "interface": "eth0",
+    "mac": "00:16:3e:16:43:aa",
+    "primary": "192.168.1.201",
+    "secondaries": ["192.168.1.202", "192.168.1.203"],
+    "prefix": 24,
+    "gateway": "192.168.1.253",
+    "dns": ["100.100.2.136", "100.100.2.138"],
+}
+
+
+def test_render_returns_plain_data():
+    rendering = eniplan.render(SEED, "centos-7")
+    assert rendering["target"] == "centos-7"
+    assert rendering["family"] == "rhel"
+    paths = [file["path"] for file in rendering["files"]]
+    assert paths == [
+        "/etc/cloud/cloud.cfg.d/99-disable-network-config.cfg",
+        "/etc/sysconfig/network-scripts/ifcfg-eth0",
+        "/etc/sysconfig/network-scripts/ifcfg-eth0:0",
+        "/etc/sysconfig/network-scripts/ifcfg-eth0:1",
+    ]
+    assert rendering["files"][2]["mode"] == 0o644
+    assert "IPADDR=192.168.1.202\n" in rendering["files"][2]["contents"]
+    assert rendering["restart"][0]["argv"] == ["systemctl", "restart", "network"]
+    assert isinstance(rendering["warnings"], list)
+
+
+def test_text_plans_render_like_dict_plans():
+    text = "\n".join(f"{key}: {value!r}" if isinstance(value, str) else f"{key}: {value}"
+                     for key, value in SEED.items())
+    assert eniplan.render(text, "netplan") == eniplan.render(SEED, "netplan")
+
+
+def test_render_many_all_gives_every_family_in_order():
+    families = [r["family"] for r in eniplan.render_many(SEED)]
+    assert families == ["nmcli", "rhel", "netplan", "ifupdown", "suse", "windows"]
+    assert [r["target"] for r in eniplan.render_many(SEED, "sles-15,debian-10")] == [
+        "sles-15", "debian-10"]
+
+
+def test_plan_errors_are_value_errors_with_every_problem():
+    plan = dict(SEED, secondaries=["192.168.2.9", "192.168.1.201"], mac="00:16:3e:xx:43:aa")
+    with pytest.raises(ValueError) as caught:
+        eniplan.render(plan, "rhel")
+    error = caught.value
+    assert isinstance(error, eniplan.PlanError)
+    assert isinstance(error, eniplan.Error)
+    fields = [(p.field, p.value, p.kind) for p in error.problems]
+    assert fields == [
+        ("mac", "00:16:3e:xx:43:aa", "invalid_mac"),
+        ("secondaries[0]", "192.168.2.9", "outside_subnet"),
+        ("secondaries[1]", "192.168.1.201", "duplicate"),
+    ]
+    assert "secondaries[0]: 192.168.2.9 is outside 192.168.1.0/24" in str(error)
+
+
+def test_unknown_keys_and_targets_are_plan_errors():
+    with pytest.raises(eniplan.PlanError, match="unknown field `secondary`"):
+        eniplan.render({"interface": "eth0", "secondary": []}, "rhel")
+    with pytest.raises(eniplan.PlanError) as caught:
+        eniplan.render(SEED, "centos-9")
+    assert caught.value.problems[0].field == "os"
+
+
+def test_wrong_types_are_type_errors_or_plan_errors():
+    with pytest.raises(TypeError):
+        eniplan.render(42, "rhel")  # type: ignore[arg-type]
+    with pytest.raises(eniplan.PlanError):
+        eniplan.render(dict(SEED, prefix="twenty-four"), "rhel")
+
+
+def test_validate_lists_every_problem_and_nothing_for_a_valid_plan():
+    assert eniplan.validate(SEED) == []
+    problems = eniplan.validate({"secondaries": ["10.0.0.1"]})
+    assert [p.field for p in problems] == ["interface", "primary", "prefix", "gateway"]
+    assert [p.field for p in eniplan.validate(dict(SEED, interface="Ethernet 2"), "rhel")] == [
+        "interface"]
+
+
+def test_targets_and_target_for():
+    names = [t["name"] for t in eniplan.targets()]
+    assert names[:6] == ["nmcli", "rhel", "netplan", "ifupdown", "suse", "windows"]
+    assert "windows-2022" in names
+    assert eniplan.target_for("CentOS", "7.9.2009") == "centos-7"
+    with pytest.raises(eniplan.PlanError):
+        eniplan.target_for("Gentoo", "2.14")
+
+
+def test_absent_removes_secondaries_and_their_files():
+    rendering = eniplan.render_absent(SEED, "centos-7")
+    assert rendering["delete"] == [
+        "/etc/sysconfig/network-scripts/ifcfg-eth0:0",
+        "/etc/sysconfig/network-scripts/ifcfg-eth0:1",
+    ]
+    assert "192.168.1.202" not in rendering["files"][1]["contents"]
+
+
+def test_ipaddress_objects_are_not_silently_accepted():
+    with pytest.raises(eniplan.PlanError):
+        eniplan.render(dict(SEED, primary=ipaddress.ip_address("192.168.1.201")), "rhel")

@@ -1,0 +1,92 @@
+"""A real salt-call --local run of the eniplan execution and state modules."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+SALT = REPO / "integrations" / "salt"
+STATE = SALT / "examples" / "eni.sls"
+
+
+@pytest.fixture
+def salt(tmp_path: pathlib.Path):
+    """A masterless minion whose file_roots hold the eniplan modules and the example state."""
+    srv = tmp_path / "srv"
+    shutil.copytree(SALT / "_modules", srv / "_modules")
+    shutil.copytree(SALT / "_states", srv / "_states")
+    shutil.copy(STATE, srv / "eni.sls")
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "minion").write_text(json.dumps({
+        "file_client": "local",
+        "root_dir": str(tmp_path / "salt-root"),
+        "file_roots": {"base": [str(srv)]},
+        "log_level_logfile": "warning",
+    }))
+    call = os.path.join(os.path.dirname(sys.executable), "salt-call")
+
+    def run(*args: str) -> dict:
+        result = subprocess.run([call, "--local", "-c", str(config), "--out", "json", *args],
+                                capture_output=True, text=True)
+        assert result.stdout, result.stderr
+        return json.loads(result.stdout)["local"]
+
+    run("saltutil.sync_all")
+    return run
+
+
+def test_execution_module_renders_and_validates(salt):
+    plan = json.dumps({"interface": "eth0", "primary": "192.168.1.201",
+                       "secondaries": ["192.168.1.202"], "prefix": 24, "gateway": "192.168.1.253"})
+    rendering = salt("eniplan.render", f"plan={plan}", "target=centos-7")
+    assert [f["path"] for f in rendering["files"]][-1] == "/etc/sysconfig/network-scripts/ifcfg-eth0:0"
+    problems = salt("eniplan.validate", 'plan={"interface": "eth0"}')
+    assert [p["field"] for p in problems] == ["primary", "prefix", "gateway"]
+
+
+def state(salt, root: pathlib.Path, *extra: str) -> dict:
+    pillar = json.dumps({"eni_root": str(root), "eni_target": "debian-10"})
+    result = salt("state.apply", "eni", f"pillar={pillar}", *extra)
+    (only,) = result.values()
+    return only
+
+
+def test_state_test_mode_then_apply_then_idempotent(salt, tmp_path):
+    root = tmp_path / "root"
+    dry = state(salt, root, "test=True")
+    assert dry["result"] is None
+    assert "/etc/network/interfaces" in dry["changes"]
+    assert "+auto eth0:1" in dry["changes"]["/etc/network/interfaces"]["diff"]
+    assert not (root / "etc/network/interfaces").exists(), "test mode writes nothing"
+
+    applied = state(salt, root)
+    assert applied["result"] is True
+    assert applied["changes"]["/etc/network/interfaces"]["action"] == "create"
+    text = (root / "etc/network/interfaces").read_text()
+    assert "iface eth0:1 inet static\n    address 192.168.1.203\n" in text
+
+    again = state(salt, root)
+    assert again["result"] is True and again["changes"] == {}
+
+
+def test_invalid_plan_fails_the_state(salt, tmp_path):
+    srv_state = tmp_path / "srv" / "bad.sls"
+    srv_state.write_text(STATE.read_text().replace("192.168.1.203", "10.9.9.9"))
+    result = salt("state.apply", "bad", "pillar={\"eni_root\": \"%s\", \"eni_target\": \"rhel\"}" % tmp_path)
+    (only,) = result.values()
+    assert only["result"] is False
+    assert "secondaries[1]: 10.9.9.9 is outside 192.168.1.0/24" in only["comment"]
+
+
+def test_the_readme_shows_the_state_the_tests_run():
+    readme = (REPO / "README.md").read_text()
+    assert STATE.read_text() in readme
