@@ -10,7 +10,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 step "system packages: the real tools the renderings are checked with"
 # netplan generate, nmcli --offline, ifquery/ifup, ip netns. None of them starts a daemon.
-packages=(netplan.io network-manager ifupdown iproute2)
+packages=(netplan.io network-manager ifupdown iproute2 python3-venv)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -19,7 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-for tool in netplan nmcli ifquery ifup ip; do
+for tool in netplan nmcli ifquery ifup ip python3; do
   command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
 done
 dpkg-query -W -f='netplan.io ${Version}\n' netplan.io
@@ -54,3 +54,34 @@ CARGO_TARGET_DIR="$unpacked/target" cargo run -q --manifest-path "$unpacked/enip
 cargo run -q --locked -p eniplan -- render --os all --format json > "$unpacked/workspace.json"
 cmp "$unpacked/packaged.json" "$unpacked/workspace.json"
 echo "packaged crate renders byte-identical output"
+
+step "Python: the package, built from ./py by pip (maturin fetched as the build backend)"
+# One virtualenv for the test tools, kept in the ignored .cache/ so a second run is quick.
+venv="$root/.cache/venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q --disable-pip-version-check \
+  maturin==1.16.0 pytest==9.2.0 mypy==2.4.1 ansible-core==2.19.14 salt==3008.4
+"$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps ./py
+
+step "Python: a wheel and an sdist, each installed into a fresh virtualenv, render the seed"
+dist="$root/target/python-dist"
+rm -rf "$dist" && mkdir -p "$dist"
+"$venv/bin/maturin" build --release -m py/Cargo.toml -o "$dist" > "$dist/build.log" 2>&1 \
+  || { cat "$dist/build.log" >&2; exit 1; }
+"$venv/bin/maturin" sdist -m py/Cargo.toml -o "$dist" > /dev/null
+tar -tzf "$dist"/eniplan-*.tar.gz > "$dist/sdist-files.txt"
+grep -q "core/templates/rhel/ifcfg-INTERFACE" "$dist/sdist-files.txt" \
+  || { echo "the sdist does not carry the templates" >&2; exit 1; }
+expected=$(cargo run -q --locked -p eniplan -- render --os all --format json)
+for artifact in "$dist"/eniplan-*.whl "$dist"/eniplan-*.tar.gz; do
+  fresh="$dist/venv-$(basename "$artifact" | sed 's/[^a-z]//g' | tail -c 8)"
+  python3 -m venv "$fresh"
+  "$fresh/bin/pip" install -q --disable-pip-version-check "$artifact"
+  got=$("$fresh/bin/python" -c 'import eniplan, json; print(json.dumps(eniplan.render_seed_example(), indent=2, ensure_ascii=False))')
+  [ "$got" = "$expected" ] || { echo "$(basename "$artifact") renders differently from the CLI" >&2; exit 1; }
+  echo "$(basename "$artifact"): installed in a fresh venv, renders byte-identical to the CLI"
+done
+
+step "Python: API, errors, stubs (mypy), CLI parity, Ansible and Salt"
+cargo build -q --locked -p eniplan
+(cd py/tests && ENIPLAN_CLI="$root/target/debug/eniplan" "$venv/bin/python" -m pytest -q -p no:cacheprovider)
