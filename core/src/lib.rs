@@ -101,12 +101,15 @@ pub fn render_plan(plan: &EniPlan, selection: &str) -> Result<Vec<Rendering>, Er
             }
             match targets {
                 Err(target_errors) => errors.extend(target_errors),
-                // The plan cannot be rendered, but the targets' own name rules can still be
-                // checked, so the user learns of every problem in one go.
+                // The plan cannot be rendered, but the requested targets' own name rules can
+                // still be applied; they replace validation's target-less verdict on the name.
                 Ok(targets) => {
                     if let Some(interface) = &plan.interface {
-                        let named = errors.iter().any(|error| error.field() == "interface");
-                        for target in targets.into_iter().filter(|_| !named) {
+                        errors.retain(|error| {
+                            !(error.field() == "interface"
+                                && matches!(error, Error::InvalidName { .. }))
+                        });
+                        for target in targets {
                             if let Err(error) = families::check_interface(interface, target) {
                                 if !errors.contains(&error) {
                                     errors.push(error);

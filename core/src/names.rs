@@ -73,7 +73,8 @@ fn is_linux_name_char(c: char) -> bool {
 ///
 /// Spaces and most punctuation are legal and are quoted on output; refused are quotes
 /// (`"` ends the quoted argument), `%` and `!` (cmd expands variables even inside quotes),
-/// control characters, and leading or trailing spaces (Windows trims them).
+/// control characters, leading or trailing spaces (Windows trims them) and a trailing `\`
+/// (which would escape the closing quote).
 pub(crate) fn windows_adapter_name(field: &str, value: &str) -> Result<(), Error> {
     let invalid = |reason: String| Error::InvalidName {
         field: field.into(),
@@ -102,6 +103,13 @@ pub(crate) fn windows_adapter_name(field: &str, value: &str) -> Result<(), Error
     if value.trim() != value {
         return Err(invalid(
             "it has leading or trailing whitespace, which Windows does not keep".into(),
+        ));
+    }
+    if value.ends_with('\\') {
+        return Err(invalid(
+            "it ends with `\\`, which Windows' argument parsing would read as escaping the \
+             closing quote"
+                .into(),
         ));
     }
     Ok(())

@@ -11,14 +11,36 @@ use eniplan::Rendering;
 
 use crate::support::{expected_ipv4, expected_ipv6, sorted, Item};
 
-/// Splits a cmd line into the arguments netsh sees.
-fn tokenize(line: &str) -> Result<Vec<String>, String> {
+/// Splits a cmd line into the arguments netsh sees: cmd's own metacharacters outside quotes
+/// are refused, then the MSVCRT rules apply (whitespace separates; `"` toggles quoting;
+/// 2n backslashes before a quote are n backslashes, 2n+1 are n and a literal quote).
+pub fn tokenize(line: &str) -> Result<Vec<String>, String> {
     let mut tokens = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
     let mut in_token = false;
-    for c in line.chars() {
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
         match c {
+            '\\' => {
+                let run = chars[i..].iter().take_while(|&&c| c == '\\').count();
+                in_token = true;
+                if chars.get(i + run) == Some(&'"') {
+                    current.extend(std::iter::repeat_n('\\', run / 2));
+                    if run % 2 == 1 {
+                        current.push('"');
+                        i += run + 1;
+                        continue;
+                    }
+                    i += run;
+                    continue;
+                }
+                current.extend(std::iter::repeat_n('\\', run));
+                i += run;
+                continue;
+            }
             '"' => {
                 quoted = !quoted;
                 in_token = true;
@@ -38,6 +60,7 @@ fn tokenize(line: &str) -> Result<Vec<String>, String> {
                 in_token = true;
             }
         }
+        i += 1;
     }
     if quoted {
         return Err(format!("unbalanced quote in {line:?}"));
