@@ -39,6 +39,25 @@ step "unit, snapshot, property, CLI and real-tool tests"
 # --nocapture shows how many plans each real tool checked.
 CI=true cargo test --workspace --locked -- --nocapture
 
+step "fuzz smoke: each cargo fuzz target for about a minute (corpus: fuzz/corpus)"
+# cargo fuzz needs unstable flags; RUSTC_BOOTSTRAP lets this machine's stable rustc take them.
+if ! cargo fuzz --version 2>/dev/null | grep -q "0.13.1"; then
+  cargo install -q cargo-fuzz --version 0.13.1
+fi
+fuzz_seconds=${ENIPLAN_FUZZ_SECONDS:-60}
+for fuzz_target in render_text plan_bytes; do
+  work="$root/fuzz/target/corpus-$fuzz_target"
+  rm -rf "$work" && mkdir -p "$work" && cp fuzz/corpus/"$fuzz_target"/* "$work"/
+  log="$root/fuzz/target/$fuzz_target.log"
+  if ! (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$fuzz_target" "$work" -- \
+        -max_total_time="$fuzz_seconds" -print_final_stats=1) > "$log" 2>&1; then
+    tail -40 "$log" >&2
+    echo "cargo fuzz run $fuzz_target failed (a crash is kept in fuzz/artifacts/)" >&2
+    exit 1
+  fi
+  echo "$fuzz_target: $(grep -m1 -o 'stat::number_of_executed_units: [0-9]*' "$log" | sed 's/.*: //') executions in ${fuzz_seconds}s, no crash"
+done
+
 step "the main job renders the seed's example for every family"
 cargo run -q --locked -p eniplan > /dev/null
 

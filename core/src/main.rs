@@ -109,7 +109,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             write_to,
         } => {
             let renderings = match &plan {
-                Some(path) => eniplan::render_text(&read_plan(path)?, &os)?,
+                Some(path) => eniplan::render_plan(&read_plan(path)?, &os)?,
                 None => eniplan::render_seed_example(&os)?,
             };
             let many = os.trim() == "all" || os.contains(',');
@@ -124,8 +124,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             Ok(())
         }
         Cmd::Validate { plan, os } => {
-            let text = read_plan(&plan)?;
-            let raw = EniPlan::from_text(&text)?;
+            let raw = read_plan(&plan)?;
             match os {
                 Some(os) => {
                     eniplan::render_plan(&raw, &os)?;
@@ -140,7 +139,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
     }
 }
 
-fn read_plan(path: &Path) -> Result<String, Failure> {
+fn read_plan(path: &Path) -> Result<EniPlan, Failure> {
     let mut bytes = Vec::new();
     let read = if path == Path::new("-") {
         io::stdin().read_to_end(&mut bytes).map(|_| ())
@@ -148,16 +147,7 @@ fn read_plan(path: &Path) -> Result<String, Failure> {
         fs::File::open(path).and_then(|mut file| file.read_to_end(&mut bytes).map(|_| ()))
     };
     read.map_err(|error| Failure::Io(format!("cannot read {}: {error}", path.display())))?;
-    String::from_utf8(bytes).map_err(|error| {
-        Failure::Invalid(Errors::from(eniplan::Error::Syntax {
-            field: "plan".into(),
-            message: format!(
-                "{} is not UTF-8 text (invalid byte at offset {})",
-                path.display(),
-                error.utf8_error().valid_up_to()
-            ),
-        }))
-    })
+    Ok(EniPlan::from_bytes(&bytes)?)
 }
 
 fn print(text: &str) -> Result<(), Failure> {

@@ -143,6 +143,22 @@ impl EniPlan {
         }
     }
 
+    /// Reads a plan from raw bytes, as the CLI gets them from a file or standard input:
+    /// bytes that are not UTF-8 are a plan error naming the offset of the first bad byte.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Errors> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Self::from_text(text),
+            Err(error) => Err(Error::Syntax {
+                field: "plan".into(),
+                message: format!(
+                    "the plan is not UTF-8 text (invalid byte at offset {})",
+                    error.valid_up_to()
+                ),
+            }
+            .into()),
+        }
+    }
+
     /// The seed's configuration example: ENI `eth0` with primary 192.168.1.201, secondaries
     /// .202 and .203 in 192.168.1.0/24, gateway .253, the seed's MAC with its `xx` filled in,
     /// and Alibaba Cloud's DNS servers.

@@ -162,3 +162,33 @@ fn write_to_replaces_a_symlinked_file_instead_of_writing_through_it() {
         .file_type()
         .is_symlink());
 }
+
+/// Hostile plan files: each exits 2 with an error on standard error, never a panic (101).
+#[test]
+fn hostile_plan_files_exit_2_with_an_error() {
+    let dir = scratch("hostile-files");
+    let million: String = format!(
+        "interface: eth0\nprimary: 10.0.0.5\nprefix: 8\ngateway: 10.0.0.1\nsecondaries: [{}]\n",
+        vec!["10.0.0.6"; 1_000_000].join(",")
+    );
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("malformed-yaml", b"interface: [eth0\n".to_vec(), "not a valid YAML plan"),
+        ("malformed-json", b"{\"interface\": \"eth0\",}".to_vec(), "not a valid JSON plan"),
+        ("wrong-type", b"interface: eth0\nsecondaries: 5\n".to_vec(), "invalid type"),
+        ("nul-byte", b"interface: \"eth\x000\"\nprimary: 10.0.0.5\n".to_vec(), "problem"),
+        ("raw-nul", b"interface: eth\x000\n".to_vec(), "not a valid YAML plan"),
+        ("million-secondaries", million.into_bytes(), "bytes are refused"),
+        ("long-string", format!("interface: {}\n", "e".repeat(100_000)).into_bytes(), "is not a valid"),
+        ("alias-bomb", b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n".to_vec(), "not a valid YAML plan"),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = dir.join(name);
+        fs::write(&path, bytes).expect("write");
+        let output = eniplan(&["render", &path.to_string_lossy()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{name}: {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert!(output.stdout.is_empty(), "{name}: rendered something");
+    }
+}
