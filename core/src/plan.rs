@@ -143,6 +143,13 @@ impl EniPlan {
         }
     }
 
+    /// The plan as YAML text, in the contract's key order (what the browser previewer shows
+    /// beside its form).
+    pub fn to_yaml(&self) -> String {
+        // Plain strings, numbers and lists: serialising them cannot fail.
+        yaml_serde::to_string(self).unwrap_or_default()
+    }
+
     /// Reads a plan from raw bytes, as the CLI gets them from a file or standard input:
     /// bytes that are not UTF-8 are a plan error naming the offset of the first bad byte.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Errors> {

@@ -1,1 +1,175 @@
-//! The eniplan wasm binding; its API arrives with its own issue.
+//! The WebAssembly binding: converts JS values to the core's types and back, and calls the
+//! core. No rule lives here, so the browser renders exactly what the CLI and Python render.
+//!
+//! Every error reaches JavaScript as one class, `PlanError` (a subclass of `Error`), whose
+//! `problems` lists `{field, value, message, kind}`.
+
+use eniplan::{EniPlan, Errors, Target, TargetInfo};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** A plan: the keys of eniplan's plan contract. */
+export interface Plan {
+  interface?: string; mac?: string; mode?: "static" | "dhcp"; primary?: string;
+  secondaries?: string[]; prefix?: number; netmask?: string; gateway?: string; dns?: string[];
+  ipv6?: { addresses?: string[]; prefix?: number; gateway?: string };
+  connection?: string; ifcfg_style?: "aliases" | "indexed";
+  cloud?: { region?: string; eni_id?: string; eni_state?: "available" | "in_use"; max_private_ips?: number };
+}
+/** One command: argv, a quoted shell line, and why. */
+export interface Command { argv: string[]; shell: string; purpose: string }
+/** One file to write. */
+export interface File { path: string; contents: string; mode: number }
+/** Everything one target needs. */
+export interface Rendering {
+  target: string; family: string; files: File[]; delete: string[]; commands: Command[];
+  restart: Command[]; verify: Command[]; warnings: string[];
+}
+/** One problem of a rejected plan. */
+export interface Problem { field: string; value: string; message: string; kind: string }
+/** A target as listed by targets(). */
+export interface TargetInfo { name: string; family: string; description: string; restart: Command[] }
+/** Thrown for every invalid plan or target. */
+export class PlanError extends Error { problems: Problem[] }
+"#;
+
+#[wasm_bindgen(inline_js = "
+export class PlanError extends Error {
+  constructor(message, problems) {
+    super(message);
+    this.name = 'PlanError';
+    this.problems = problems;
+  }
+}
+export function makePlanError(message, problems) { return new PlanError(message, problems); }
+")]
+extern "C" {
+    #[wasm_bindgen(js_name = makePlanError)]
+    fn make_plan_error(message: &str, problems: JsValue) -> JsValue;
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    field: &'a str,
+    value: &'a str,
+    message: String,
+    kind: &'a str,
+}
+
+fn problems(errors: &Errors) -> Vec<Problem<'_>> {
+    errors
+        .as_slice()
+        .iter()
+        .map(|error| Problem {
+            field: error.field(),
+            value: error.value(),
+            message: error.to_string(),
+            kind: error.kind(),
+        })
+        .collect()
+}
+
+/// The one converter from the core's errors to a JS `PlanError`.
+fn plan_error(errors: &Errors) -> JsValue {
+    make_plan_error(&errors.to_string(), to_js(&problems(errors)))
+}
+
+/// Plain objects (not `Map`s), so JSON.stringify gives the contract's JSON.
+fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
+}
+
+/// A plan given as YAML/JSON text or as a plain object. An object is read as a generic JSON
+/// value first: serde-wasm-bindgen looks up only a struct's known fields, so reading it into
+/// `EniPlan` directly would let a misspelt key pass unnoticed.
+fn parse_plan_value(plan: JsValue) -> Result<EniPlan, Errors> {
+    match plan.as_string() {
+        Some(text) => EniPlan::from_text(&text),
+        None => serde_wasm_bindgen::from_value::<serde_json::Value>(plan)
+            .map_err(|error| error.to_string())
+            .and_then(|value| serde_json::from_value::<EniPlan>(value).map_err(|e| e.to_string()))
+            .map_err(|message| {
+                Errors::from(eniplan::Error::Syntax {
+                    field: "plan".into(),
+                    message: format!("not a valid plan: {message}"),
+                })
+            }),
+    }
+}
+
+fn read_plan(plan: JsValue) -> Result<EniPlan, JsValue> {
+    parse_plan_value(plan).map_err(|errors| plan_error(&errors))
+}
+
+/// Renders `plan` for one target.
+#[wasm_bindgen(unchecked_return_type = "Rendering")]
+pub fn render(
+    #[wasm_bindgen(unchecked_param_type = "Plan | string")] plan: JsValue,
+    target: &str,
+) -> Result<JsValue, JsValue> {
+    let plan = read_plan(plan)?;
+    let target = Target::parse(target).map_err(|error| plan_error(&error.into()))?;
+    let renderings = eniplan::render_plan(&plan, target.name()).map_err(|e| plan_error(&e))?;
+    Ok(to_js(&renderings[0]))
+}
+
+/// Renders `plan` for `"all"` families or a comma-separated list of targets.
+#[wasm_bindgen(js_name = renderMany, unchecked_return_type = "Rendering[]")]
+pub fn render_many(
+    #[wasm_bindgen(unchecked_param_type = "Plan | string")] plan: JsValue,
+    targets: &str,
+) -> Result<JsValue, JsValue> {
+    let plan = read_plan(plan)?;
+    let renderings = eniplan::render_plan(&plan, targets).map_err(|e| plan_error(&e))?;
+    Ok(to_js(&renderings))
+}
+
+/// Every problem of `plan` (an empty array when valid), checked against `targets` if given.
+#[wasm_bindgen(unchecked_return_type = "Problem[]")]
+pub fn validate(
+    #[wasm_bindgen(unchecked_param_type = "Plan | string")] plan: JsValue,
+    targets: Option<String>,
+) -> JsValue {
+    let parsed = parse_plan_value(plan);
+    let result = parsed.and_then(|plan| match &targets {
+        Some(targets) => eniplan::render_plan(&plan, targets).map(|_| ()),
+        None => plan.validate().map(|_| ()),
+    });
+    match result {
+        Ok(()) => to_js::<[Problem<'_>]>(&[]),
+        Err(errors) => to_js(&problems(&errors)),
+    }
+}
+
+/// Every target name with its family, description and restart commands.
+#[wasm_bindgen(unchecked_return_type = "TargetInfo[]")]
+pub fn targets() -> JsValue {
+    let list: Vec<TargetInfo> = Target::all().map(TargetInfo::from).collect();
+    to_js(&list)
+}
+
+/// The seed document's example plan (for a form's first state).
+#[wasm_bindgen(js_name = seedExample, unchecked_return_type = "Plan")]
+pub fn seed_example() -> JsValue {
+    to_js(&EniPlan::seed_example())
+}
+
+/// Reads YAML or JSON text into a plan object (the previewer's text view → its form).
+#[wasm_bindgen(js_name = parsePlan, unchecked_return_type = "Plan")]
+pub fn parse_plan(text: &str) -> Result<JsValue, JsValue> {
+    EniPlan::from_text(text)
+        .map(|plan| to_js(&plan))
+        .map_err(|errors| plan_error(&errors))
+}
+
+/// Writes a plan object as YAML text (the previewer's form → its text view).
+#[wasm_bindgen(js_name = planToYaml)]
+pub fn plan_to_yaml(
+    #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
+) -> Result<String, JsValue> {
+    Ok(read_plan(plan)?.to_yaml())
+}

@@ -1,0 +1,84 @@
+// The built Node.js package (wasm/target/node, made by build.sh): same bytes as the CLI for
+// every snapshot plan, and one PlanError class for every problem.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+const eniplan = require("../target/node/eniplan_wasm.js");
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const cli = process.env.ENIPLAN_CLI ?? path.join(repo, "target/debug/eniplan");
+const cases = (kind) => readdirSync(path.join(repo, "tests/cases", kind))
+  .filter((name) => name.endsWith(".yaml"))
+  .map((name) => path.join(repo, "tests/cases", kind, name));
+
+for (const file of cases("valid")) {
+  test(`renders ${path.basename(file)} byte for byte like the CLI`, () => {
+    const text = readFileSync(file, "utf8");
+    // A plan some families refuse (a Windows adapter name) is rendered for the others.
+    let selection = "all";
+    if (eniplan.validate(text, "all").length) {
+      selection = eniplan.targets().map((t) => t.name).filter((name) => !eniplan.validate(text, name).length).join(",");
+    }
+    const expected = execFileSync(cli, ["render", file, "--os", selection, "--format", "json"], { encoding: "utf8" });
+    assert.equal(JSON.stringify(eniplan.renderMany(text, selection), null, 2) + "\n", expected);
+  });
+}
+
+for (const file of cases("invalid")) {
+  test(`refuses ${path.basename(file)} with the CLI's problems`, () => {
+    const cliRun = spawnSync(cli, ["validate", file, "--os", "all"], { encoding: "utf8" });
+    assert.equal(cliRun.status, 2);
+    assert.throws(() => eniplan.renderMany(readFileSync(file, "utf8"), "all"), (error) => {
+      assert.ok(error instanceof Error);
+      assert.equal(error.name, "PlanError");
+      assert.ok(error.problems.length > 0);
+      for (const problem of error.problems) {
+        assert.deepEqual(Object.keys(problem), ["field", "value", "message", "kind"]);
+      }
+      assert.equal(`error: ${error.message}\n`, cliRun.stderr);
+      return true;
+    });
+  });
+}
+
+test("a plan object renders like its YAML text", () => {
+  const plan = eniplan.seedExample();
+  assert.equal(plan.interface, "eth0");
+  const yaml = eniplan.planToYaml(plan);
+  assert.deepEqual(eniplan.parsePlan(yaml), plan);
+  assert.deepEqual(eniplan.render(plan, "centos-7"), eniplan.render(yaml, "centos-7"));
+});
+
+test("every error is the same PlanError class, with the field it concerns", () => {
+  const errorOf = (fn) => { try { fn(); } catch (error) { return error; } assert.fail("no error"); };
+  const plan = { ...eniplan.seedExample(), secondaries: ["192.168.1.202", "10.0.0.9"], secondary: [] };
+  const unknownKey = errorOf(() => eniplan.render(plan, "rhel"));
+  const badTarget = errorOf(() => eniplan.render(eniplan.seedExample(), "centos-9"));
+  const badValue = errorOf(() => eniplan.render({ ...eniplan.seedExample(), secondaries: ["10.0.0.9"] }, "rhel"));
+  const wrongType = errorOf(() => eniplan.render({ ...eniplan.seedExample(), prefix: "24" }, "rhel"));
+  assert.equal(unknownKey.constructor, badTarget.constructor);
+  assert.equal(badValue.constructor, wrongType.constructor);
+  assert.match(unknownKey.message, /unknown field `secondary`/);
+  assert.equal(badTarget.problems[0].field, "os");
+  assert.deepEqual(badValue.problems.map((p) => [p.field, p.kind]), [["secondaries[0]", "outside_subnet"]]);
+  assert.equal(wrongType.problems[0].field, "plan");
+});
+
+test("validate lists problems and targets lists every target", () => {
+  assert.deepEqual(eniplan.validate(eniplan.seedExample()), []);
+  assert.deepEqual(eniplan.validate({ interface: "eth0" }).map((p) => p.field), ["primary", "prefix", "gateway"]);
+  const names = eniplan.targets().map((t) => t.name);
+  assert.deepEqual(names.slice(0, 6), ["nmcli", "rhel", "netplan", "ifupdown", "suse", "windows"]);
+  assert.ok(names.includes("ubuntu-22.04"));
+});
+
+test("hostile input is an error, never a crash", () => {
+  for (const plan of [null, 42, [], "interface: [", { interface: "eth0\n" }, { secondaries: Array(100000).fill("1.2.3.4") }]) {
+    assert.throws(() => eniplan.render(plan, "rhel"), (error) => error.name === "PlanError");
+  }
+});

@@ -1,0 +1,241 @@
+// The previewer: a form and a YAML/JSON text view of one plan, kept in sync, rendered live by
+// eniplan's WebAssembly module. The page holds no rule of its own: parsing, validation and
+// rendering are all the core's.
+import init, * as eniplan from "./pkg/eniplan_wasm.js";
+
+const form = document.getElementById("plan-form");
+const planText = document.getElementById("plan-text");
+const targetSelect = document.getElementById("target");
+const status = document.getElementById("status");
+const output = document.getElementById("renderings");
+
+/** Lines of a textarea, trimmed, blanks dropped. */
+const lines = (value) => value.split("\n").map((line) => line.trim()).filter(Boolean);
+const field = (name) => form.elements.namedItem(name);
+
+/** The plan the form describes; empty inputs are left out rather than sent as "". */
+function planFromForm() {
+  const plan = {};
+  const text = (name) => field(name).value.trim();
+  for (const name of ["interface", "mac", "primary", "netmask", "gateway", "connection"]) {
+    if (text(name)) plan[name] = text(name);
+  }
+  plan.mode = field("mode").value;
+  const secondaries = lines(field("secondaries").value);
+  if (secondaries.length) plan.secondaries = secondaries;
+  if (text("prefix")) plan.prefix = /^\d+$/.test(text("prefix")) ? Number(text("prefix")) : text("prefix");
+  const dns = lines(field("dns").value);
+  if (dns.length) plan.dns = dns;
+  const addresses = lines(field("ipv6.addresses").value);
+  if (addresses.length || text("ipv6.gateway") || text("ipv6.prefix")) {
+    plan.ipv6 = { addresses };
+    if (text("ipv6.prefix")) {
+      plan.ipv6.prefix = /^\d+$/.test(text("ipv6.prefix")) ? Number(text("ipv6.prefix")) : text("ipv6.prefix");
+    }
+    if (text("ipv6.gateway")) plan.ipv6.gateway = text("ipv6.gateway");
+  }
+  return plan;
+}
+
+/** Fills the form from a plan object (the text view was edited). */
+function planToForm(plan) {
+  const set = (name, value) => { field(name).value = value ?? ""; };
+  for (const name of ["interface", "mac", "primary", "netmask", "gateway", "connection"]) set(name, plan[name]);
+  set("mode", plan.mode ?? "static");
+  set("secondaries", (plan.secondaries ?? []).join("\n"));
+  set("prefix", plan.prefix);
+  set("dns", (plan.dns ?? []).join("\n"));
+  set("ipv6.addresses", (plan.ipv6?.addresses ?? []).join("\n"));
+  set("ipv6.prefix", plan.ipv6?.prefix);
+  set("ipv6.gateway", plan.ipv6?.gateway);
+}
+
+/** The form field a problem belongs to: `secondaries[1]` → secondaries, `cloud.*` → text. */
+function fieldOf(problemField) {
+  const base = problemField.replace(/\[\d+\]$/, "");
+  return document.querySelector(`[data-field="${CSS.escape(base)}"]`) ??
+    document.querySelector('[data-field="plan"]');
+}
+
+function clearErrors() {
+  for (const error of document.querySelectorAll(".error")) {
+    error.hidden = true;
+    error.textContent = "";
+  }
+  for (const invalid of document.querySelectorAll("[aria-invalid]")) invalid.removeAttribute("aria-invalid");
+}
+
+function showProblems(problems) {
+  for (const problem of problems) {
+    const box = fieldOf(problem.field);
+    const error = box.querySelector(".error");
+    const item = document.createElement("span");
+    item.textContent = problem.message;
+    error.append(item);
+    error.hidden = false;
+    box.querySelector("input, textarea, select")?.setAttribute("aria-invalid", "true");
+  }
+}
+
+async function copy(text, button) {
+  try {
+    await navigator.clipboard.writeText(text);
+    button.textContent = "Copied";
+  } catch {
+    button.textContent = "Copy failed";
+  }
+  setTimeout(() => { button.textContent = "Copy"; }, 1500);
+}
+
+function download(name, text) {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([text], { type: "text/plain" }));
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+function button(label, action, description) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.textContent = label;
+  element.setAttribute("aria-label", `${label} ${description}`);
+  element.addEventListener("click", () => action(element));
+  return element;
+}
+
+/** One block of text with a title, a copy button and a download button. */
+function block(title, text, fileName, meta) {
+  const figure = document.createElement("figure");
+  figure.className = "block";
+  const caption = document.createElement("figcaption");
+  const heading = document.createElement("code");
+  heading.className = "path";
+  heading.textContent = title;
+  caption.append(heading);
+  if (meta) {
+    const small = document.createElement("span");
+    small.className = "meta";
+    small.textContent = meta;
+    caption.append(small);
+  }
+  caption.append(button("Copy", (b) => copy(text, b), title));
+  caption.append(button("Download", () => download(fileName, text), title));
+  const pre = document.createElement("pre");
+  pre.textContent = text;
+  figure.append(caption, pre);
+  return figure;
+}
+
+function renderingView(rendering) {
+  const article = document.createElement("article");
+  article.className = "rendering";
+  article.dataset.target = rendering.target;
+  const heading = document.createElement("h3");
+  heading.textContent = `${rendering.target}`;
+  const family = document.createElement("span");
+  family.className = "meta";
+  family.textContent = ` ${rendering.family} family`;
+  heading.append(family);
+  article.append(heading);
+  for (const file of rendering.files) {
+    const name = file.path.split("/").pop();
+    article.append(block(file.path, file.contents, name, `mode ${file.mode.toString(8).padStart(4, "0")}`));
+  }
+  if (rendering.delete.length) {
+    article.append(block("Files to delete", rendering.delete.join("\n") + "\n", `${rendering.target}-delete.txt`));
+  }
+  const shell = (commands) => commands.map((c) => `# ${c.purpose}\n${c.shell}`).join("\n") + "\n";
+  for (const [title, commands] of [["Commands", rendering.commands], ["Restart", rendering.restart], ["Verify", rendering.verify]]) {
+    if (commands.length) article.append(block(title, shell(commands), `${rendering.target}-${title.toLowerCase()}.sh`));
+  }
+  if (rendering.warnings.length) {
+    const list = document.createElement("ul");
+    list.className = "warnings";
+    for (const warning of rendering.warnings) {
+      const item = document.createElement("li");
+      item.textContent = warning;
+      list.append(item);
+    }
+    article.append(list);
+  }
+  return article;
+}
+
+let firstRender = true;
+
+/** Renders the current plan for the chosen target; problems go next to their fields. */
+function update(plan) {
+  clearErrors();
+  const selection = targetSelect.value;
+  try {
+    const renderings = selection === "all" ? eniplan.renderMany(plan, "all") : [eniplan.render(plan, selection)];
+    output.replaceChildren(...renderings.map(renderingView));
+    output.classList.toggle("side-by-side", renderings.length > 1);
+    output.classList.remove("stale");
+    status.textContent = `${renderings.length} rendering${renderings.length > 1 ? "s" : ""} for ${selection}.`;
+    if (firstRender) {
+      firstRender = false;
+      window.eniplanTimings = { loadToFirstRender: performance.now() };
+      document.body.dataset.ready = "true";
+    }
+  } catch (error) {
+    if (!(error instanceof Error && Array.isArray(error.problems))) throw error;
+    showProblems(error.problems);
+    // Keep the last good rendering visible, dimmed, rather than a blank page.
+    output.classList.add("stale");
+    const count = error.problems.length;
+    status.textContent = `The plan has ${count} problem${count > 1 ? "s" : ""}; each is shown next to its field.`;
+  }
+}
+
+function fromForm() {
+  const plan = planFromForm();
+  try {
+    planText.value = eniplan.planToYaml(plan);
+  } catch {
+    // The form holds a value of the wrong type (e.g. a prefix that is not a number); the
+    // problem is shown by update(); the text view keeps its last good state.
+  }
+  update(plan);
+}
+
+function fromText() {
+  clearErrors();
+  let plan;
+  try {
+    plan = eniplan.parsePlan(planText.value);
+  } catch (error) {
+    if (!Array.isArray(error.problems)) throw error;
+    showProblems(error.problems);
+    output.classList.add("stale");
+    status.textContent = "The text view does not hold a readable plan.";
+    return;
+  }
+  planToForm(plan);
+  update(plan);
+}
+
+async function main() {
+  await init();
+  const families = ["nmcli", "rhel", "netplan", "ifupdown", "suse", "windows"];
+  targetSelect.append(new Option("all families, side by side", "all"));
+  const targets = eniplan.targets();
+  for (const family of families) {
+    const group = document.createElement("optgroup");
+    group.label = family;
+    for (const target of targets.filter((t) => t.family === family)) {
+      group.append(new Option(`${target.name} — ${target.description}`, target.name));
+    }
+    targetSelect.append(group);
+  }
+  planToForm(eniplan.seedExample());
+  form.addEventListener("input", fromForm);
+  planText.addEventListener("input", fromText);
+  targetSelect.addEventListener("change", fromForm);
+  fromForm();
+}
+
+main().catch((error) => {
+  status.textContent = `The eniplan module could not start: ${error}`;
+});
