@@ -10,7 +10,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 step "system packages: the real tools the renderings are checked with"
 # netplan generate, nmcli --offline, ifquery/ifup, ip netns. None of them starts a daemon.
-packages=(netplan.io network-manager ifupdown iproute2 python3-venv)
+packages=(netplan.io network-manager ifupdown iproute2 python3-venv chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -19,7 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-for tool in netplan nmcli ifquery ifup ip python3; do
+for tool in netplan nmcli ifquery ifup ip python3 chromium node npm; do
   command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
 done
 dpkg-query -W -f='netplan.io ${Version}\n' netplan.io
@@ -104,3 +104,16 @@ done
 step "Python: API, errors, stubs (mypy), CLI parity, Ansible and Salt"
 cargo build -q --locked -p eniplan
 (cd py/tests && ENIPLAN_CLI="$root/target/debug/eniplan" "$venv/bin/python" -m pytest -q -p no:cacheprovider)
+
+step "WASM: target, wasm-bindgen CLI (the version Cargo.lock pins), npm packages, build"
+rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || rustup target add wasm32-unknown-unknown
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $bindgen_version"; then
+  # --locked fails for 0.2.130 (its lockfile wants a crate version the registry lacks).
+  cargo install -q wasm-bindgen-cli --version "$bindgen_version"
+fi
+(cd wasm && npm ci --no-audit --no-fund --loglevel=error)
+bash wasm/build.sh
+
+step "WASM: node tests of the built package, and the previewer in headless Chromium"
+(cd wasm && ENIPLAN_CLI="$root/target/debug/eniplan" node --test tests/)

@@ -1,0 +1,170 @@
+// The previewer in a real headless Chromium (Debian's, driven by playwright-core), served from
+// 127.0.0.1: the seed's example typed into the form renders for every target exactly as the
+// Node.js build of the same module renders it; a secondary outside the subnet shows its error
+// next to the secondaries field; the text view and the form stay in sync.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { createRequire } from "node:module";
+import { mkdtempSync, readFileSync, mkdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const eniplan = require("../target/node/eniplan_wasm.js");
+const www = fileURLToPath(new URL("../www/", import.meta.url));
+const shots = fileURLToPath(new URL("../target/", import.meta.url));
+const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".ts": "text/plain" };
+
+let server;
+let context;
+let page;
+let origin;
+let loadToFirstRender;
+
+before(async () => {
+  server = createServer((request, response) => {
+    const url = new URL(request.url, "http://127.0.0.1");
+    const file = path.join(www, url.pathname === "/" ? "index.html" : decodeURIComponent(url.pathname));
+    if (!file.startsWith(www)) {
+      response.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = readFileSync(file);
+      response.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" }).end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  context = await chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), "eniplan-chromium-")), {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    viewport: { width: 1500, height: 1000 },
+  });
+  page = context.pages()[0] ?? await context.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(error));
+  // Nothing may leave for anywhere but the page's own server.
+  await page.route("**/*", (route) => (route.request().url().startsWith(origin) ? route.continue() : route.abort()));
+  await page.goto(`${origin}/`);
+  await page.waitForSelector("body[data-ready=true]");
+  loadToFirstRender = await page.evaluate(() => window.eniplanTimings.loadToFirstRender);
+  assert.deepEqual(errors, []);
+});
+
+after(async () => {
+  await context?.close();
+  server?.close();
+});
+
+const SEED = {
+  interface: "eth0", mac: "00:16:3e:16:43:aa", primary: "192.168.1.201",
+  secondaries: ["192.168.1.202", "192.168.1.203"], prefix: 24, gateway: "192.168.1.253",
+  dns: ["100.100.2.136", "100.100.2.138"],
+};
+
+async function fillSeed() {
+  await page.fill("#f-interface", SEED.interface);
+  await page.fill("#f-mac", SEED.mac);
+  await page.selectOption("#f-mode", "static");
+  await page.fill("#f-primary", SEED.primary);
+  await page.fill("#f-secondaries", SEED.secondaries.join("\n"));
+  await page.fill("#f-prefix", String(SEED.prefix));
+  await page.fill("#f-netmask", "");
+  await page.fill("#f-gateway", SEED.gateway);
+  await page.fill("#f-dns", SEED.dns.join("\n"));
+  await page.fill("#f-connection", "");
+  await page.fill("#f-ipv6-addresses", "");
+  await page.fill("#f-ipv6-prefix", "");
+  await page.fill("#f-ipv6-gateway", "");
+}
+
+/** What the page shows for each rendering: the text of every file block, by path. */
+async function shownFiles() {
+  return page.$$eval("#renderings .rendering", (articles) => articles.map((article) => ({
+    target: article.dataset.target,
+    files: [...article.querySelectorAll("figure.block")].map((figure) => ({
+      title: figure.querySelector(".path").textContent,
+      text: figure.querySelector("pre").textContent,
+    })),
+  })));
+}
+
+// One line per family that only a correct rendering of the seed holds.
+const expectations = {
+  nmcli: /nmcli con modify 'System eth0' ipv4\.addresses 192\.168\.1\.201\/24,192\.168\.1\.202\/24,192\.168\.1\.203\/24/,
+  rhel: /^IPADDR1?=192\.168\.1\.202$/m,
+  netplan: /- "192\.168\.1\.203\/24"/,
+  ifupdown: /^iface eth0:1 inet static$/m,
+  suse: /^IPADDR_3=192\.168\.1\.203$/m,
+  windows: /netsh interface ipv4 add address name="eth0" address=192\.168\.1\.202 mask=255\.255\.255\.0/,
+};
+
+test("the seed's example renders for every target exactly as the module does", async () => {
+  console.log(`load to first rendering: ${loadToFirstRender.toFixed(1)} ms`);
+  await fillSeed();
+  const options = await page.$$eval("#target option", (list) => list.map((o) => o.value));
+  assert.ok(options.length >= 41, `only ${options.length} targets offered`);
+  for (const target of options) {
+    await page.selectOption("#target", target);
+    const shown = await shownFiles();
+    const expected = target === "all" ? eniplan.renderMany(SEED, "all") : [eniplan.render(SEED, target)];
+    assert.deepEqual(shown.map((r) => r.target), expected.map((r) => r.target), target);
+    for (const [index, rendering] of expected.entries()) {
+      const files = shown[index].files.filter((f) => f.title.startsWith("/"));
+      assert.deepEqual(files, rendering.files.map((f) => ({ title: f.path, text: f.contents })), target);
+      const all = shown[index].files.map((f) => f.text).join("\n");
+      assert.match(all, expectations[rendering.family], target);
+    }
+    assert.equal(await page.locator(".error:not([hidden])").count(), 0, target);
+  }
+  await page.selectOption("#target", "all");
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: path.join(shots, "previewer.png"), fullPage: false });
+  assert.ok(statSync(path.join(shots, "previewer.png")).size > 10000);
+});
+
+test("a secondary outside the subnet shows its error next to the secondaries field", async () => {
+  await fillSeed();
+  await page.selectOption("#target", "centos-7");
+  await page.fill("#f-secondaries", "192.168.1.202\n10.0.0.9");
+  const error = page.locator("#e-secondaries");
+  await error.waitFor({ state: "visible" });
+  assert.match(await error.textContent(), /secondaries\[1\]: 10\.0\.0\.9 is outside 192\.168\.1\.0\/24/);
+  assert.equal(await page.getAttribute("#f-secondaries", "aria-invalid"), "true");
+  assert.ok(await page.locator("#renderings .rendering").count() > 0, "the page is not left blank");
+  assert.match(await page.textContent("#status"), /1 problem/);
+  await page.screenshot({ path: path.join(shots, "previewer-error.png") });
+  await page.fill("#f-secondaries", "192.168.1.202");
+  await error.waitFor({ state: "hidden" });
+});
+
+test("the text view and the form stay in sync", async () => {
+  await fillSeed();
+  const yaml = await page.inputValue("#plan-text");
+  assert.match(yaml, /primary: 192\.168\.1\.201/);
+  await page.fill("#plan-text", yaml.replace("eth0", "eth1"));
+  assert.equal(await page.inputValue("#f-interface"), "eth1");
+  await page.fill("#plan-text", "interface: [eth0");
+  await page.locator("#e-plan").waitFor({ state: "visible" });
+  assert.match(await page.textContent("#e-plan"), /not a valid YAML plan/);
+});
+
+test("every file has a copy and a download button, reachable by keyboard", async () => {
+  await fillSeed();
+  await page.selectOption("#target", "sles-15");
+  const blocks = await page.locator("figure.block").count();
+  assert.equal(await page.locator("figure.block button", { hasText: "Copy" }).count(), blocks);
+  assert.equal(await page.locator("figure.block button", { hasText: "Download" }).count(), blocks);
+  const download = page.waitForEvent("download");
+  await page.locator("figure.block button", { hasText: "Download" }).nth(1).focus();
+  await page.keyboard.press("Enter");
+  assert.equal((await download).suggestedFilename(), "ifcfg-eth0");
+});
