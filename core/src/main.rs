@@ -11,6 +11,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use eniplan::{EniPlan, Errors, Rendering, Target, TargetInfo};
 
+// Rendering is allocation-bound; mimalloc makes the whole job about a quarter faster than
+// glibc's allocator (see README, Performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Render the OS network configuration that makes an ENI's secondary private IPs work.
 ///
 /// With no arguments, renders the seed document's example (eth0: 192.168.1.201 plus

@@ -25,6 +25,89 @@ pub struct Plan {
     pub(crate) connection: Option<String>,
     pub(crate) cloud: Option<Cloud>,
     pub(crate) ifcfg_style: Option<IfcfgStyle>,
+    /// The plan's values as the text every renderer writes, formatted once.
+    pub(crate) text: Text,
+}
+
+/// The textual form of a plan's values. Every family writes the same addresses; formatting
+/// them once per plan instead of once per family and file is most of what makes rendering all
+/// six families cheap.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Text {
+    pub(crate) primary: String,
+    pub(crate) secondaries: Vec<String>,
+    pub(crate) gateway: Option<String>,
+    pub(crate) netmask: String,
+    pub(crate) prefix: String,
+    /// `address/prefix` of the primary, then of each secondary.
+    pub(crate) cidrs: Vec<String>,
+    pub(crate) dns: Vec<String>,
+    pub(crate) mac: Option<String>,
+    /// `address/prefix` of each IPv6 address.
+    pub(crate) ipv6_cidrs: Vec<String>,
+    pub(crate) ipv6_gateway: Option<String>,
+}
+
+impl Text {
+    pub(crate) fn of(plan: &Plan) -> Text {
+        let prefix = plan.subnet.prefix_len().to_string();
+        let primary = ipv4_text(plan.primary);
+        let secondaries: Vec<String> = plan.secondaries.iter().map(|a| ipv4_text(*a)).collect();
+        let cidrs = std::iter::once(&primary)
+            .chain(&secondaries)
+            .map(|address| format!("{address}/{prefix}"))
+            .collect();
+        Text {
+            cidrs,
+            gateway: plan.gateway.map(ipv4_text),
+            netmask: ipv4_text(plan.subnet.netmask()),
+            dns: plan
+                .dns
+                .iter()
+                .map(|server| match server {
+                    IpAddr::V4(v4) => ipv4_text(*v4),
+                    IpAddr::V6(v6) => v6.to_string(),
+                })
+                .collect(),
+            mac: plan.mac.map(|mac| mac.to_string()),
+            ipv6_cidrs: plan
+                .ipv6
+                .iter()
+                .flat_map(|ipv6| {
+                    ipv6.addresses
+                        .iter()
+                        .map(move |address| format!("{address}/{}", ipv6.prefix_len()))
+                })
+                .collect(),
+            ipv6_gateway: plan
+                .ipv6
+                .as_ref()
+                .and_then(|ipv6| ipv6.gateway)
+                .map(|g| g.to_string()),
+            primary,
+            secondaries,
+            prefix,
+        }
+    }
+}
+
+/// Dotted-quad text of an IPv4 address without the general formatting machinery, which costs
+/// several times more (it supports width and padding that addresses never use).
+pub(crate) fn ipv4_text(address: Ipv4Addr) -> String {
+    let mut text = String::with_capacity(15);
+    for (index, octet) in address.octets().into_iter().enumerate() {
+        if index > 0 {
+            text.push('.');
+        }
+        if octet >= 100 {
+            text.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            text.push(char::from(b'0' + octet / 10 % 10));
+        }
+        text.push(char::from(b'0' + octet % 10));
+    }
+    text
 }
 
 impl Plan {
@@ -92,6 +175,7 @@ impl Plan {
         if let Some(ipv6) = &mut plan.ipv6 {
             ipv6.addresses.truncate(1);
         }
+        plan.text = Text::of(&plan);
         plan
     }
     /// The primary followed by the secondaries.
@@ -171,5 +255,24 @@ impl fmt::Display for MacAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [a, b, c, d, e, g] = self.0;
         write!(f, "{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{g:02x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_text_matches_display() {
+        for address in [
+            [0, 0, 0, 0],
+            [9, 10, 99, 100],
+            [192, 168, 1, 201],
+            [255, 255, 255, 255],
+            [10, 0, 5, 1],
+        ] {
+            let address = Ipv4Addr::from(address);
+            assert_eq!(ipv4_text(address), address.to_string());
+        }
     }
 }

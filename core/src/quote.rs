@@ -8,33 +8,42 @@ fn is_shell_safe(c: char) -> bool {
 }
 
 /// Quotes one word for a POSIX shell (sh, bash, dash): unchanged when it is inert, otherwise in
-/// single quotes, inside which the shell expands nothing. A `'` is written as `'\''`.
+/// single quotes, inside which the shell expands nothing. A `'` is written as `'\\''`.
 ///
 /// The same form is right for ifcfg files, which initscripts and wicked read by sourcing them
 /// and NetworkManager's ifcfg-rh parser reads with shell quoting rules.
 pub fn shell_word(word: &str) -> String {
-    if !word.is_empty() && word.chars().all(is_shell_safe) {
-        return word.to_string();
-    }
     let mut quoted = String::with_capacity(word.len() + 2);
-    quoted.push('\'');
+    push_shell_word(&mut quoted, word);
+    quoted
+}
+
+fn push_shell_word(out: &mut String, word: &str) {
+    if !word.is_empty() && word.chars().all(is_shell_safe) {
+        out.push_str(word);
+        return;
+    }
+    out.push('\'');
     for c in word.chars() {
         if c == '\'' {
-            quoted.push_str("'\\''");
+            out.push_str("'\\''");
         } else {
-            quoted.push(c);
+            out.push(c);
         }
     }
-    quoted.push('\'');
-    quoted
+    out.push('\'');
 }
 
 /// Joins argv into one POSIX shell line that runs exactly that argv.
 pub fn shell_line<S: AsRef<str>>(argv: &[S]) -> String {
-    argv.iter()
-        .map(|word| shell_word(word.as_ref()))
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut line = String::with_capacity(argv.iter().map(|w| w.as_ref().len() + 3).sum());
+    for (index, word) in argv.iter().enumerate() {
+        if index > 0 {
+            line.push(' ');
+        }
+        push_shell_word(&mut line, word.as_ref());
+    }
+    line
 }
 
 /// Writes a YAML scalar: plain when it starts with a letter, holds only characters YAML gives
@@ -71,18 +80,29 @@ pub fn yaml_scalar(value: &str) -> String {
     quoted
 }
 
-/// One argument of a netsh command as cmd.exe gets it: `tag=value`, with the value in double
-/// quotes when `quoted` (names, which may hold spaces). Returns the argv element netsh receives
-/// and the text of the cmd line. Names reaching here have been checked to hold no `"`, `%`, `!`
-/// or control character, the only characters cmd treats specially inside double quotes.
-pub fn netsh_arg(tag: &str, value: &str, quoted: bool) -> (String, String) {
-    let argv = format!("{tag}={value}");
-    let line = if quoted {
-        format!("{tag}=\"{value}\"")
-    } else {
-        argv.clone()
-    };
-    (argv, line)
+/// Joins a netsh command's argv into the cmd line that passes exactly that argv: the value of
+/// a `name=` or `interface=` argument (an adapter name, which may hold spaces) in double
+/// quotes, every other word as it is. Adapter names reaching here have been checked to hold no
+/// `"`, `%`, `!`, control character or trailing `\\` — the only characters that cmd or
+/// Windows' argument parsing would treat specially inside double quotes.
+pub fn netsh_line<S: AsRef<str>>(argv: &[S]) -> String {
+    let mut line = String::with_capacity(argv.iter().map(|w| w.as_ref().len() + 3).sum());
+    for (index, word) in argv.iter().enumerate() {
+        let word = word.as_ref();
+        if index > 0 {
+            line.push(' ');
+        }
+        match word.split_once('=') {
+            Some((tag @ ("name" | "interface"), value)) => {
+                line.push_str(tag);
+                line.push_str("=\"");
+                line.push_str(value);
+                line.push('"');
+            }
+            _ => line.push_str(word),
+        }
+    }
+    line
 }
 
 #[cfg(test)]
@@ -109,17 +129,19 @@ mod tests {
     }
 
     #[test]
-    fn netsh_args() {
+    fn netsh_lines() {
+        let argv = [
+            "netsh",
+            "interface",
+            "ipv4",
+            "add",
+            "address",
+            "name=Ethernet 2",
+            "mask=255.255.255.0",
+        ];
         assert_eq!(
-            netsh_arg("name", "Ethernet 2", true),
-            (
-                "name=Ethernet 2".to_string(),
-                "name=\"Ethernet 2\"".to_string()
-            )
-        );
-        assert_eq!(
-            netsh_arg("mask", "255.255.255.0", false).1,
-            "mask=255.255.255.0"
+            netsh_line(&argv),
+            "netsh interface ipv4 add address name=\"Ethernet 2\" mask=255.255.255.0"
         );
     }
 }

@@ -68,13 +68,11 @@ impl Command {
         }
     }
 
-    /// A netsh (or other cmd) command from `(argv element, cmd text)` pairs as made by
-    /// [`quote::netsh_arg`] or plain words.
-    pub(crate) fn cmd(parts: Vec<(String, String)>, purpose: impl Into<String>) -> Self {
-        let (argv, line): (Vec<String>, Vec<String>) = parts.into_iter().unzip();
+    /// A netsh (or other cmd) command; its cmd line comes from [`quote::netsh_line`].
+    pub(crate) fn cmd(argv: Vec<String>, purpose: impl Into<String>) -> Self {
         Command {
+            shell: quote::netsh_line(&argv),
             argv,
-            shell: line.join(" "),
             purpose: purpose.into(),
         }
     }

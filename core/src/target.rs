@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -363,8 +364,19 @@ impl Target {
 
     /// The commands that make a new configuration take effect on this target.
     pub fn restart(self) -> Vec<Command> {
+        // The same few command lists for every plan: build (and quote) each once.
+        static BUILT: [OnceLock<Vec<Command>>; 8] = [const { OnceLock::new() }; 8];
+        let kind = self.spec.restart;
+        BUILT[kind as usize]
+            .get_or_init(|| restart_commands(kind))
+            .clone()
+    }
+}
+
+fn restart_commands(kind: Restart) -> Vec<Command> {
+    {
         let posix = |argv: &[&str], purpose: &str| Command::posix(argv.to_vec(), purpose);
-        match self.spec.restart {
+        match kind {
             Restart::Nothing | Restart::WindowsNothing => Vec::new(),
             Restart::SystemctlNetwork => vec![posix(
                 &["systemctl", "restart", "network"],

@@ -1,13 +1,12 @@
 //! Turning an [`EniPlan`] into a [`Plan`], collecting every problem on the way.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
 use crate::error::{shown, Error, Errors};
-use crate::model::{Cloud, Ipv6Config, MacAddr, Plan};
+use crate::model::{Cloud, Ipv6Config, MacAddr, Plan, Text};
 use crate::names;
 use crate::plan::{CloudPlan, EniPlan, EniState, Ipv6Plan, Mode};
 
@@ -33,6 +32,27 @@ impl EniPlan {
         }
     }
 }
+
+/// A plan field, named only when an error needs the name: most addresses are fine, and
+/// formatting `secondaries[7]` for each of them would cost more than checking it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Named(&'static str),
+    Indexed(&'static str, usize),
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Field::Named(name) => f.write_str(name),
+            Field::Indexed(list, index) => write!(f, "{list}[{index}]"),
+        }
+    }
+}
+
+/// The addresses seen so far and where; a short list searched linearly beats hashing for the
+/// handful of addresses a plan has (at most 256 are checked).
+type Seen = Vec<(IpAddr, Field)>;
 
 #[derive(Default)]
 struct Checker {
@@ -71,7 +91,7 @@ impl Checker {
             .and_then(|name| self.keep(names::connection_name("connection", name)));
 
         let primary = match &raw.primary {
-            Some(value) => self.keep(parse_ipv4("primary", value)),
+            Some(value) => self.keep(parse_ipv4(Field::Named("primary"), value)),
             None => {
                 self.push(Error::Missing {
                     field: "primary".into(),
@@ -86,14 +106,14 @@ impl Checker {
             _ => None,
         };
 
-        let mut seen: HashMap<IpAddr, String> = HashMap::new();
+        let mut seen: Seen = Vec::with_capacity(raw.secondaries.len().min(MAX_ADDRESSES) + 2);
         if let (Some(primary), Some(subnet)) = (primary, subnet) {
-            self.host_in_subnet("primary", primary, subnet);
-            seen.insert(primary.into(), "primary".into());
+            self.host_in_subnet(Field::Named("primary"), primary, subnet);
+            seen.push((primary.into(), Field::Named("primary")));
         }
 
         let gateway = match (&raw.gateway, mode) {
-            (Some(value), _) => self.keep(parse_ipv4("gateway", value)),
+            (Some(value), _) => self.keep(parse_ipv4(Field::Named("gateway"), value)),
             (None, Mode::Static) => {
                 self.push(Error::Missing {
                     field: "gateway".into(),
@@ -107,9 +127,9 @@ impl Checker {
         };
         if let Some(gateway) = gateway {
             if let Some(subnet) = subnet {
-                self.host_in_subnet("gateway", gateway, subnet);
+                self.host_in_subnet(Field::Named("gateway"), gateway, subnet);
             }
-            self.unique(&mut seen, "gateway", gateway.into());
+            self.unique(&mut seen, Field::Named("gateway"), gateway.into());
         }
 
         let secondaries = self.secondaries(raw, subnet, &mut seen);
@@ -118,7 +138,7 @@ impl Checker {
         let ipv6 = raw.ipv6.as_ref().and_then(|ipv6| self.ipv6(ipv6));
         let cloud = raw.cloud.as_ref().map(|cloud| self.cloud(cloud));
 
-        Some(Plan {
+        let mut plan = Plan {
             interface: interface?,
             mac,
             mode,
@@ -131,7 +151,10 @@ impl Checker {
             connection,
             cloud,
             ifcfg_style: raw.ifcfg_style,
-        })
+            text: Text::default(),
+        };
+        plan.text = Text::of(&plan);
+        Some(plan)
     }
 
     /// The prefix length from `prefix` and/or `netmask`, which must agree.
@@ -197,23 +220,23 @@ impl Checker {
     }
 
     /// An address a host can hold: inside the subnet, neither its network nor broadcast address.
-    fn host_in_subnet(&mut self, field: &str, address: Ipv4Addr, subnet: Ipv4Net) {
+    fn host_in_subnet(&mut self, field: Field, address: Ipv4Addr, subnet: Ipv4Net) {
         if !subnet.contains(&address) {
             self.push(Error::OutsideSubnet {
-                field: field.into(),
+                field: field.to_string(),
                 value: address.to_string(),
                 subnet: subnet.to_string(),
             });
         } else if address == subnet.network() {
             self.push(Error::ReservedAddress {
-                field: field.into(),
+                field: field.to_string(),
                 value: address.to_string(),
                 which: "network",
                 subnet: subnet.to_string(),
             });
         } else if address == subnet.broadcast() {
             self.push(Error::ReservedAddress {
-                field: field.into(),
+                field: field.to_string(),
                 value: address.to_string(),
                 which: "broadcast",
                 subnet: subnet.to_string(),
@@ -221,19 +244,17 @@ impl Checker {
         }
     }
 
-    fn unique(&mut self, seen: &mut HashMap<IpAddr, String>, field: &str, address: IpAddr) {
-        match seen.get(&address) {
-            Some(first) => {
-                let first = first.clone();
+    fn unique(&mut self, seen: &mut Seen, field: Field, address: IpAddr) {
+        match seen.iter().find(|(known, _)| *known == address) {
+            Some((_, first)) => {
+                let first = first.to_string();
                 self.push(Error::Duplicate {
-                    field: field.into(),
+                    field: field.to_string(),
                     value: address.to_string(),
                     first,
                 });
             }
-            None => {
-                seen.insert(address, field.into());
-            }
+            None => seen.push((address, field)),
         }
     }
 
@@ -241,18 +262,18 @@ impl Checker {
         &mut self,
         raw: &EniPlan,
         subnet: Option<Ipv4Net>,
-        seen: &mut HashMap<IpAddr, String>,
+        seen: &mut Seen,
     ) -> Vec<Ipv4Addr> {
         let mut secondaries = Vec::with_capacity(raw.secondaries.len().min(MAX_ADDRESSES));
         for (index, value) in raw.secondaries.iter().take(MAX_ADDRESSES).enumerate() {
-            let field = format!("secondaries[{index}]");
-            let Some(address) = self.keep(parse_ipv4(&field, value)) else {
+            let field = Field::Indexed("secondaries", index);
+            let Some(address) = self.keep(parse_ipv4(field, value)) else {
                 continue;
             };
             if let Some(subnet) = subnet {
-                self.host_in_subnet(&field, address, subnet);
+                self.host_in_subnet(field, address, subnet);
             }
-            self.unique(seen, &field, address.into());
+            self.unique(seen, field, address.into());
             secondaries.push(address);
         }
         secondaries
@@ -308,12 +329,12 @@ impl Checker {
                 reason: "the Linux resolver (glibc MAXNS) uses only the first 3 DNS servers".into(),
             });
         }
-        let mut seen = HashMap::new();
+        let mut seen = Seen::new();
         let mut servers = Vec::new();
         for (index, value) in raw.iter().take(MAX_ADDRESSES).enumerate() {
-            let field = format!("dns[{index}]");
-            if let Some(server) = self.keep(parse_ip(&field, value)) {
-                self.unique(&mut seen, &field, server);
+            let field = Field::Indexed("dns", index);
+            if let Some(server) = self.keep(parse_ip(field, value)) {
+                self.unique(&mut seen, field, server);
                 servers.push(server);
             }
         }
@@ -350,11 +371,11 @@ impl Checker {
             });
         }
         let mut network: Option<Ipv6Net> = None;
-        let mut seen = HashMap::new();
+        let mut seen = Seen::new();
         let mut addresses = Vec::new();
         for (index, value) in raw.addresses.iter().take(MAX_ADDRESSES).enumerate() {
-            let field = format!("ipv6.addresses[{index}]");
-            let Some(address) = self.keep(parse_ipv6_host(&field, value)) else {
+            let field = Field::Indexed("ipv6.addresses", index);
+            let Some(address) = self.keep(parse_ipv6_host(field, value)) else {
                 continue;
             };
             match network {
@@ -362,17 +383,17 @@ impl Checker {
                     network = Ipv6Net::new(address, prefix).ok().map(|net| net.trunc());
                 }
                 Some(net) if !net.contains(&address) => self.push(Error::Ipv6OutsidePrefix {
-                    field: field.clone(),
+                    field: field.to_string(),
                     value: address.to_string(),
                     network: net.to_string(),
                 }),
                 _ => {}
             }
-            self.unique(&mut seen, &field, address.into());
+            self.unique(&mut seen, field, address.into());
             addresses.push(address);
         }
         let gateway = raw.gateway.as_deref().and_then(|value| {
-            let gateway = self.keep(parse_ipv6("ipv6.gateway", value))?;
+            let gateway = self.keep(parse_ipv6(Field::Named("ipv6.gateway"), value))?;
             let link_local = gateway.segments()[0] & 0xffc0 == 0xfe80;
             if let Some(net) = network {
                 if !link_local && !net.contains(&gateway) {
@@ -383,7 +404,7 @@ impl Checker {
                     });
                 }
             }
-            self.unique(&mut seen, "ipv6.gateway", gateway.into());
+            self.unique(&mut seen, Field::Named("ipv6.gateway"), gateway.into());
             Some(gateway)
         });
         Some(Ipv6Config {
@@ -447,9 +468,9 @@ fn address_syntax_reason(value: &str, kind: &str) -> String {
 }
 
 /// Parses a host IPv4 address an ENI can hold.
-pub(crate) fn parse_ipv4(field: &str, value: &str) -> Result<Ipv4Addr, Error> {
+fn parse_ipv4(field: Field, value: &str) -> Result<Ipv4Addr, Error> {
     let invalid = |reason: String| Error::InvalidAddress {
-        field: field.into(),
+        field: field.to_string(),
         value: shown(value),
         kind: "IPv4",
         reason,
@@ -476,16 +497,16 @@ pub(crate) fn parse_ipv4(field: &str, value: &str) -> Result<Ipv4Addr, Error> {
 }
 
 /// Parses any IP address (DNS servers may be IPv4 or IPv6).
-fn parse_ip(field: &str, value: &str) -> Result<IpAddr, Error> {
+fn parse_ip(field: Field, value: &str) -> Result<IpAddr, Error> {
     let address = IpAddr::from_str(value).map_err(|_| Error::InvalidAddress {
-        field: field.into(),
+        field: field.to_string(),
         value: shown(value),
         kind: "IP",
         reason: address_syntax_reason(value, "IP"),
     })?;
     if address.is_unspecified() || address.is_multicast() {
         return Err(Error::InvalidAddress {
-            field: field.into(),
+            field: field.to_string(),
             value: shown(value),
             kind: "IP",
             reason: "a DNS server needs a unicast address".into(),
@@ -494,9 +515,9 @@ fn parse_ip(field: &str, value: &str) -> Result<IpAddr, Error> {
     Ok(address)
 }
 
-fn parse_ipv6(field: &str, value: &str) -> Result<Ipv6Addr, Error> {
+fn parse_ipv6(field: Field, value: &str) -> Result<Ipv6Addr, Error> {
     let invalid = |reason: String| Error::InvalidAddress {
-        field: field.into(),
+        field: field.to_string(),
         value: shown(value),
         kind: "IPv6",
         reason,
@@ -517,11 +538,11 @@ fn parse_ipv6(field: &str, value: &str) -> Result<Ipv6Addr, Error> {
 }
 
 /// An IPv6 address an ENI can be assigned: unicast and not link-local (the OS makes that one).
-fn parse_ipv6_host(field: &str, value: &str) -> Result<Ipv6Addr, Error> {
+fn parse_ipv6_host(field: Field, value: &str) -> Result<Ipv6Addr, Error> {
     let address = parse_ipv6(field, value)?;
     if address.segments()[0] & 0xffc0 == 0xfe80 {
         return Err(Error::InvalidAddress {
-            field: field.into(),
+            field: field.to_string(),
             value: shown(value),
             kind: "IPv6",
             reason: "a link-local address (fe80::/10) is made by the OS itself, not assigned to \

@@ -8,6 +8,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use pythonize::{depythonize, pythonize};
 
+// The Rust side's allocations (the plan, the rendering before it becomes Python objects) use
+// mimalloc, as the CLI does; Python's own objects keep Python's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// One problem of a rejected plan, as Python sees it.
 #[pyclass(module = "eniplan", frozen, get_all, eq)]
 #[derive(Clone, PartialEq)]

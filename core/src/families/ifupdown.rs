@@ -17,19 +17,19 @@ struct InterfacesFile<'a> {
     method: &'static str,
     #[serde(rename = "static")]
     is_static: bool,
-    primary: String,
-    netmask: String,
-    gateway: Option<String>,
-    mac: Option<String>,
-    dns: Vec<String>,
-    aliases: Vec<Alias>,
+    primary: &'a str,
+    netmask: &'a str,
+    gateway: Option<&'a str>,
+    mac: Option<&'a str>,
+    dns: &'a [String],
+    aliases: Vec<Alias<'a>>,
     ipv6: Option<Ipv6Stanza>,
 }
 
 #[derive(Serialize)]
-struct Alias {
+struct Alias<'a> {
     label: String,
-    address: String,
+    address: &'a str,
 }
 
 /// ifupdown takes one address per stanza (a second `address` line is silently ignored), so the
@@ -53,18 +53,19 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
             Mode::Dhcp => "dhcp",
         },
         is_static: plan.mode() == Mode::Static,
-        primary: plan.primary().to_string(),
-        netmask: plan.netmask().to_string(),
-        gateway: plan.gateway().map(|g| g.to_string()),
-        mac: plan.mac().map(|mac| mac.to_string()),
+        primary: &plan.text.primary,
+        netmask: &plan.text.netmask,
+        gateway: plan.text.gateway.as_deref(),
+        mac: plan.text.mac.as_deref(),
         dns: all_dns(plan),
         aliases: plan
-            .secondaries()
+            .text
+            .secondaries
             .iter()
             .enumerate()
             .map(|(number, address)| Alias {
                 label: format!("{interface}:{number}"),
-                address: address.to_string(),
+                address,
             })
             .collect(),
         ipv6: plan.ipv6().map(|ipv6| Ipv6Stanza {

@@ -8,7 +8,9 @@ mod rhel;
 mod suse;
 mod windows;
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
+
+use std::sync::OnceLock;
 
 use crate::error::{Error, Errors};
 use crate::model::Plan;
@@ -90,12 +92,21 @@ fn check_alias_labels(plan: &Plan, target: Target) -> Result<(), Error> {
 /// (seed, "cloud-init automatically initializes network configurations"). Every Linux family
 /// writes it: cloud-init regenerates ifcfg, interfaces and netplan files alike.
 fn cloud_init_file() -> Result<File, Error> {
+    // The file is the same for every plan: render it once.
+    static CONTENTS: OnceLock<Result<String, Error>> = OnceLock::new();
+    let contents = CONTENTS
+        .get_or_init(|| templates::render(Template::CloudInitDisable, &NoValues {}))
+        .clone()?;
     Ok(File {
         path: "/etc/cloud/cloud.cfg.d/99-disable-network-config.cfg".into(),
-        contents: templates::render(Template::CloudInitDisable, &serde_json::json!({}))?,
+        contents,
         mode: MODE_PUBLIC,
     })
 }
+
+/// The context of a template that takes no values.
+#[derive(serde::Serialize)]
+struct NoValues {}
 
 /// The seed's step 5 ("Repeat Step 2"): `ip a` and the routing table. `ip route` stands in for
 /// the seed's `route -n`, whose net-tools package recent releases no longer install.
@@ -104,7 +115,7 @@ fn linux_verify(plan: &Plan) -> Vec<Command> {
         vec!["ip", "addr", "show", "dev", plan.interface()],
         "every planned address should be listed on the interface (the seed's `ip a`)",
     )];
-    let route_purpose = match plan.gateway() {
+    let route_purpose = match &plan.text.gateway {
         Some(gateway) => format!("the default route should go via {gateway}"),
         None => "the default route should come from DHCP".to_string(),
     };
@@ -120,7 +131,7 @@ fn linux_verify(plan: &Plan) -> Vec<Command> {
 
 /// Warnings every Linux family shares.
 fn linux_warnings(plan: &Plan, out: &mut Rendering) {
-    if let (Mode::Dhcp, Some(gateway)) = (plan.mode(), plan.gateway()) {
+    if let (Mode::Dhcp, Some(gateway)) = (plan.mode(), &plan.text.gateway) {
         out.warnings.push(format!(
             "mode is dhcp, so the default route comes from DHCP; the plan's gateway {gateway} \
              is validated but not written"
@@ -135,30 +146,18 @@ fn linux_warnings(plan: &Plan, out: &mut Rendering) {
     }
 }
 
-/// The IPv4 addresses a family configures statically: all of them in static mode, the
-/// secondaries only in DHCP mode (the primary comes from DHCP).
-fn static_ipv4(plan: &Plan) -> Vec<Ipv4Addr> {
+/// `address/prefix` of the IPv4 addresses a family configures statically: all of them in
+/// static mode, the secondaries only in DHCP mode (the primary comes from DHCP).
+fn static_cidrs(plan: &Plan) -> &[String] {
     match plan.mode() {
-        Mode::Static => plan.ipv4_addresses().collect(),
-        Mode::Dhcp => plan.secondaries().to_vec(),
+        Mode::Static => &plan.text.cidrs,
+        Mode::Dhcp => &plan.text.cidrs[1..],
     }
 }
 
-/// `address/prefix` for an IPv4 address of the plan's subnet.
-fn cidr4(plan: &Plan, address: Ipv4Addr) -> String {
-    format!("{address}/{}", plan.prefix_len())
-}
-
-/// `address/prefix` for each IPv6 address of the plan.
-fn cidr6_all(plan: &Plan) -> Vec<String> {
-    plan.ipv6()
-        .map(|ipv6| {
-            ipv6.addresses()
-                .iter()
-                .map(|address| format!("{address}/{}", ipv6.prefix_len()))
-                .collect()
-        })
-        .unwrap_or_default()
+/// `address/prefix` of each IPv6 address of the plan.
+fn ipv6_cidrs(plan: &Plan) -> &[String] {
+    &plan.text.ipv6_cidrs
 }
 
 /// Whether an IPv6 address is link-local (needs an interface to be reachable).
@@ -166,23 +165,17 @@ fn is_link_local(address: Ipv6Addr) -> bool {
     address.segments()[0] & 0xffc0 == 0xfe80
 }
 
-/// The plan's DNS servers of one family, as text.
-fn dns_v4(plan: &Plan) -> Vec<String> {
+/// The plan's DNS servers of one address family, as text.
+fn dns_of(plan: &Plan, v4: bool) -> Vec<String> {
     plan.dns()
         .iter()
-        .filter(|server| server.is_ipv4())
-        .map(IpAddr::to_string)
+        .zip(&plan.text.dns)
+        .filter(|(server, _)| server.is_ipv4() == v4)
+        .map(|(_, text)| text.clone())
         .collect()
 }
 
-fn dns_v6(plan: &Plan) -> Vec<String> {
-    plan.dns()
-        .iter()
-        .filter(|server| server.is_ipv6())
-        .map(IpAddr::to_string)
-        .collect()
-}
-
-fn all_dns(plan: &Plan) -> Vec<String> {
-    plan.dns().iter().map(IpAddr::to_string).collect()
+/// Every DNS server of the plan, as text.
+fn all_dns(plan: &Plan) -> &[String] {
+    &plan.text.dns
 }

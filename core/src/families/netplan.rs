@@ -2,9 +2,7 @@
 
 use serde::Serialize;
 
-use super::{
-    all_dns, cidr4, cidr6_all, cloud_init_file, linux_verify, linux_warnings, static_ipv4,
-};
+use super::{all_dns, cloud_init_file, ipv6_cidrs, linux_verify, linux_warnings, static_cidrs};
 use crate::error::Errors;
 use crate::model::Plan;
 use crate::plan::Mode;
@@ -16,18 +14,18 @@ use crate::templates::{self, Template};
 struct NetplanFile<'a> {
     target: &'a str,
     interface: &'a str,
-    mac: Option<String>,
+    mac: Option<&'a str>,
     /// `true`/`false` as YAML spells them (minijinja would print a bool as `True`).
     dhcp4: &'static str,
-    addresses: Vec<String>,
-    routes: Vec<Route>,
-    nameservers: Vec<String>,
+    addresses: Vec<&'a str>,
+    routes: Vec<Route<'a>>,
+    nameservers: &'a [String],
 }
 
 #[derive(Serialize)]
-struct Route {
+struct Route<'a> {
     to: &'static str,
-    via: String,
+    via: &'a str,
 }
 
 pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
@@ -35,28 +33,25 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
         DefaultRoute::Keyword => ("default", "default"),
         DefaultRoute::Cidr => ("0.0.0.0/0", "::/0"),
     };
-    let mut addresses: Vec<String> = static_ipv4(plan)
-        .into_iter()
-        .map(|a| cidr4(plan, a))
-        .collect();
-    addresses.extend(cidr6_all(plan));
+    let mut addresses: Vec<&str> = static_cidrs(plan).iter().map(String::as_str).collect();
+    addresses.extend(ipv6_cidrs(plan).iter().map(String::as_str));
     let mut routes = Vec::new();
-    if let (Mode::Static, Some(gateway)) = (plan.mode(), plan.gateway()) {
+    if let (Mode::Static, Some(gateway)) = (plan.mode(), &plan.text.gateway) {
         routes.push(Route {
             to: default4,
-            via: gateway.to_string(),
+            via: gateway,
         });
     }
-    if let Some(gateway) = plan.ipv6().and_then(|ipv6| ipv6.gateway()) {
+    if let Some(gateway) = &plan.text.ipv6_gateway {
         routes.push(Route {
             to: default6,
-            via: gateway.to_string(),
+            via: gateway,
         });
     }
     let file = NetplanFile {
         target: target.name(),
         interface: plan.interface(),
-        mac: plan.mac().map(|mac| mac.to_string()),
+        mac: plan.text.mac.as_deref(),
         dhcp4: if plan.mode() == Mode::Dhcp {
             "true"
         } else {

@@ -1,8 +1,6 @@
 //! NetworkManager through `nmcli con modify`, the seed's first method.
 
-use super::{
-    cidr4, cidr6_all, cloud_init_file, dns_v4, dns_v6, linux_verify, linux_warnings, static_ipv4,
-};
+use super::{cloud_init_file, dns_of, ipv6_cidrs, linux_verify, linux_warnings, static_cidrs};
 use crate::error::Errors;
 use crate::model::Plan;
 use crate::plan::Mode;
@@ -33,11 +31,8 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
         argv.extend(properties);
         Command::posix(argv, purpose)
     };
-    let addresses: Vec<String> = static_ipv4(plan)
-        .into_iter()
-        .map(|a| cidr4(plan, a))
-        .collect();
-    let dns = dns_v4(plan);
+    let addresses = static_cidrs(plan);
+    let dns = dns_of(plan, true);
     let dns_command = |commands: &mut Vec<Command>| {
         if !dns.is_empty() {
             let mut properties = vec!["ipv4.dns".to_string(), dns.join(",")];
@@ -55,7 +50,7 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
                 vec!["ipv4.addresses".into(), addresses.join(",")],
                 "set the primary and secondary IPv4 addresses",
             ));
-            let gateway = plan.gateway().map(|g| g.to_string()).unwrap_or_default();
+            let gateway = plan.text.gateway.clone().unwrap_or_default();
             commands.push(modify(
                 vec!["ipv4.gateway".into(), gateway],
                 "set the default gateway",
@@ -84,11 +79,11 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
             dns_command(commands);
         }
     }
-    if let Some(ipv6) = plan.ipv6() {
-        let mut properties = vec!["ipv6.addresses".to_string(), cidr6_all(plan).join(",")];
+    if plan.ipv6().is_some() {
+        let mut properties = vec!["ipv6.addresses".to_string(), ipv6_cidrs(plan).join(",")];
         properties.push("ipv6.gateway".into());
-        properties.push(ipv6.gateway().map(|g| g.to_string()).unwrap_or_default());
-        let dns = dns_v6(plan);
+        properties.push(plan.text.ipv6_gateway.clone().unwrap_or_default());
+        let dns = dns_of(plan, false);
         if !dns.is_empty() {
             properties.extend(["ipv6.dns".to_string(), dns.join(",")]);
         }

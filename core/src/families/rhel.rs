@@ -19,20 +19,20 @@ struct MainFile<'a> {
     target: &'a str,
     interface: &'a str,
     bootproto: &'static str,
-    mac: Option<String>,
-    addresses: Vec<Address>,
-    gateway: Option<String>,
-    dns: Vec<String>,
+    mac: Option<&'a str>,
+    addresses: Vec<Address<'a>>,
+    gateway: Option<&'a str>,
+    dns: &'a [String],
     ipv6: Option<Ipv6Lines>,
 }
 
 /// One `IPADDRn` with its mask line; `index` is empty for the unnumbered `IPADDR`.
 #[derive(Serialize)]
-struct Address {
+struct Address<'a> {
     index: String,
-    address: String,
+    address: &'a str,
     mask_key: &'static str,
-    mask: String,
+    mask: &'a str,
 }
 
 #[derive(Serialize)]
@@ -47,8 +47,8 @@ struct AliasFile<'a> {
     target: &'a str,
     number: usize,
     label: String,
-    address: String,
-    netmask: String,
+    address: &'a str,
+    netmask: &'a str,
 }
 
 pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
@@ -62,25 +62,25 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
         addresses.push(match style {
             IfcfgStyle::Aliases => Address {
                 index: String::new(),
-                address: plan.primary().to_string(),
+                address: &plan.text.primary,
                 mask_key: "NETMASK",
-                mask: plan.netmask().to_string(),
+                mask: &plan.text.netmask,
             },
             IfcfgStyle::Indexed => Address {
                 index: String::new(),
-                address: plan.primary().to_string(),
+                address: &plan.text.primary,
                 mask_key: "PREFIX",
-                mask: plan.prefix_len().to_string(),
+                mask: &plan.text.prefix,
             },
         });
     }
     if style == IfcfgStyle::Indexed {
-        for (number, secondary) in plan.secondaries().iter().enumerate() {
+        for (number, secondary) in plan.text.secondaries.iter().enumerate() {
             addresses.push(Address {
                 index: (number + 1).to_string(),
-                address: secondary.to_string(),
+                address: secondary,
                 mask_key: "PREFIX",
-                mask: plan.prefix_len().to_string(),
+                mask: &plan.text.prefix,
             });
         }
     }
@@ -110,10 +110,10 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
             Mode::Static => "static",
             Mode::Dhcp => "dhcp",
         },
-        mac: plan.mac().map(|mac| mac.to_string()),
+        mac: plan.text.mac.as_deref(),
         addresses,
         gateway: match plan.mode() {
-            Mode::Static => plan.gateway().map(|g| g.to_string()),
+            Mode::Static => plan.text.gateway.as_deref(),
             Mode::Dhcp => None,
         },
         dns: all_dns(plan),
@@ -127,14 +127,14 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
         mode: MODE_PUBLIC,
     });
     if style == IfcfgStyle::Aliases {
-        for (number, secondary) in plan.secondaries().iter().enumerate() {
+        for (number, secondary) in plan.text.secondaries.iter().enumerate() {
             let label = format!("{interface}:{number}");
             let alias = AliasFile {
                 target: target.name(),
                 number: number + 1,
                 label: label.clone(),
-                address: secondary.to_string(),
-                netmask: plan.netmask().to_string(),
+                address: secondary,
+                netmask: &plan.text.netmask,
             };
             out.files.push(File {
                 path: format!("{DIR}/ifcfg-{label}"),

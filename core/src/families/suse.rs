@@ -47,28 +47,28 @@ struct Route {
 pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
     let interface = plan.interface();
     check_alias_labels(plan, target)?;
-    let netmask = plan.netmask().to_string();
+    let netmask = &plan.text.netmask;
     let mut addresses = Vec::new();
     if plan.mode() == Mode::Static {
         addresses.push(Address {
             suffix: 1,
-            address: plan.primary().to_string(),
+            address: plan.text.primary.clone(),
             netmask: Some(netmask.clone()),
             label: Some(String::new()),
         });
     }
-    for (number, secondary) in plan.secondaries().iter().enumerate() {
+    for (number, secondary) in plan.text.secondaries.iter().enumerate() {
         addresses.push(Address {
             suffix: number + 2,
-            address: secondary.to_string(),
+            address: secondary.clone(),
             netmask: Some(netmask.clone()),
             label: Some(number.to_string()),
         });
     }
     let mut routes = Vec::new();
-    if let (Mode::Static, Some(gateway)) = (plan.mode(), plan.gateway()) {
+    if let (Mode::Static, Some(gateway)) = (plan.mode(), &plan.text.gateway) {
         routes.push(Route {
-            gateway: gateway.to_string(),
+            gateway: gateway.clone(),
             interface: "-".into(),
         });
     }
@@ -100,7 +100,7 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
             Mode::Static => "static",
             Mode::Dhcp => "dhcp",
         },
-        mac: plan.mac().map(|mac| mac.to_string()),
+        mac: plan.text.mac.clone(),
         addresses,
     };
     out.files.push(cloud_init_file()?);

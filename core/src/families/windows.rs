@@ -1,31 +1,32 @@
 //! Windows Server through netsh, following the seed's Windows example.
 
-use std::net::IpAddr;
-
+use super::dns_of;
 use crate::error::{Error, Errors};
 use crate::model::Plan;
 use crate::plan::Mode;
-use crate::quote::netsh_arg;
 use crate::rendering::{Command, Rendering};
 use crate::target::Target;
 
-/// A plain word of a netsh command line.
-fn word(text: &str) -> (String, String) {
-    (text.to_string(), text.to_string())
+/// `tag=value`, one argument of a netsh command.
+fn arg(tag: &str, value: &str) -> String {
+    let mut arg = String::with_capacity(tag.len() + value.len() + 1);
+    arg.push_str(tag);
+    arg.push('=');
+    arg.push_str(value);
+    arg
 }
 
-fn netsh(words: &[&str], args: Vec<(String, String)>, purpose: &str) -> Command {
-    let mut parts: Vec<(String, String)> = std::iter::once("netsh")
-        .chain(words.iter().copied())
-        .map(word)
-        .collect();
-    parts.extend(args);
-    Command::cmd(parts, purpose)
+fn netsh(words: &[&str], args: Vec<String>, purpose: &str) -> Command {
+    let mut argv: Vec<String> = Vec::with_capacity(words.len() + args.len() + 1);
+    argv.push("netsh".into());
+    argv.extend(words.iter().map(|word| word.to_string()));
+    argv.extend(args);
+    Command::cmd(argv, purpose)
 }
 
 pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Result<(), Errors> {
     let adapter = plan.interface();
-    let Some(gateway) = plan.gateway() else {
+    let Some(gateway) = plan.text.gateway.as_deref() else {
         return Err(Error::Missing {
             field: "gateway".into(),
             hint: "Windows keeps the primary by switching the adapter to static (the seed's \
@@ -34,48 +35,45 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
         }
         .into());
     };
-    let name = || netsh_arg("name", adapter, true);
-    let mask = plan.netmask().to_string();
+    let name = || arg("name", adapter);
+    let mask = &plan.text.netmask;
     let commands = &mut out.commands;
     commands.push(netsh(
         &["interface", "ipv4", "set", "address"],
         vec![
             name(),
-            netsh_arg("source", "static", false),
-            netsh_arg("address", &plan.primary().to_string(), false),
-            netsh_arg("mask", &mask, false),
-            netsh_arg("gateway", &gateway.to_string(), false),
+            arg("source", "static"),
+            arg("address", &plan.text.primary),
+            arg("mask", &mask),
+            arg("gateway", gateway),
         ],
         "set the primary address statically; it must be kept, or the instance is unreachable \
          at its primary address",
     ));
-    for secondary in plan.secondaries() {
+    for secondary in &plan.text.secondaries {
         commands.push(netsh(
             &["interface", "ipv4", "add", "address"],
             vec![
                 name(),
-                netsh_arg("address", &secondary.to_string(), false),
-                netsh_arg("mask", &mask, false),
+                arg("address", secondary),
+                arg("mask", &mask),
                 // Keeps the primary as the source address of outgoing connections.
-                netsh_arg("skipassource", "true", false),
+                arg("skipassource", "true"),
             ],
             &format!("add the secondary address {secondary}"),
         ));
     }
-    let (dns4, dns6): (Vec<&IpAddr>, Vec<&IpAddr>) =
-        plan.dns().iter().partition(|server| server.is_ipv4());
-    for (family, servers) in [("ipv4", &dns4), ("ipv6", &dns6)] {
+    for (family, servers) in [("ipv4", dns_of(plan, true)), ("ipv6", dns_of(plan, false))] {
         for (index, server) in servers.iter().enumerate() {
-            let server = server.to_string();
             commands.push(if index == 0 {
                 netsh(
                     &["interface", family, "set", "dnsservers"],
                     vec![
                         name(),
-                        netsh_arg("source", "static", false),
-                        netsh_arg("address", &server, false),
-                        netsh_arg("register", "primary", false),
-                        netsh_arg("validate", "no", false),
+                        arg("source", "static"),
+                        arg("address", server),
+                        arg("register", "primary"),
+                        arg("validate", "no"),
                     ],
                     "set the first DNS server statically",
                 )
@@ -84,9 +82,9 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
                     &["interface", family, "add", "dnsservers"],
                     vec![
                         name(),
-                        netsh_arg("address", &server, false),
-                        netsh_arg("index", &(index + 1).to_string(), false),
-                        netsh_arg("validate", "no", false),
+                        arg("address", server),
+                        arg("index", &(index + 1).to_string()),
+                        arg("validate", "no"),
                     ],
                     "add the next DNS server",
                 )
@@ -94,18 +92,11 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
         }
     }
     if let Some(ipv6) = plan.ipv6() {
-        let interface = || netsh_arg("interface", adapter, true);
+        let interface = || arg("interface", adapter);
         for (index, address) in ipv6.addresses().iter().enumerate() {
-            let mut args = vec![
-                interface(),
-                netsh_arg(
-                    "address",
-                    &format!("{address}/{}", ipv6.prefix_len()),
-                    false,
-                ),
-            ];
+            let mut args = vec![interface(), arg("address", &plan.text.ipv6_cidrs[index])];
             if index > 0 {
-                args.push(netsh_arg("skipassource", "true", false));
+                args.push(arg("skipassource", "true"));
             }
             commands.push(netsh(
                 &["interface", "ipv6", "add", "address"],
@@ -117,16 +108,16 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
             commands.push(netsh(
                 &["interface", "ipv6", "add", "route"],
                 vec![
-                    netsh_arg("prefix", "::/0", false),
+                    arg("prefix", "::/0"),
                     interface(),
-                    netsh_arg("nexthop", &gateway.to_string(), false),
+                    arg("nexthop", &gateway.to_string()),
                 ],
                 "add the IPv6 default route",
             ));
         }
     }
     out.verify = vec![Command::cmd(
-        vec![word("ipconfig"), word("/all")],
+        vec!["ipconfig".into(), "/all".into()],
         "every planned address should be listed on the adapter (the seed's `ipconfig`)",
     )];
 
