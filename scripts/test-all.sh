@@ -58,6 +58,10 @@ for fuzz_target in render_text plan_bytes; do
   echo "$fuzz_target: $(grep -m1 -o 'stat::number_of_executed_units: [0-9]*' "$log" | sed 's/.*: //') executions in ${fuzz_seconds}s, no crash"
 done
 
+step "benches in quick mode: they compile and run; no timing is asserted"
+cargo bench -q --locked -p eniplan --bench render -- --test > /dev/null
+echo "cargo bench -p eniplan: every benchmark ran once"
+
 step "the main job renders the seed's example for every family"
 cargo run -q --locked -p eniplan > /dev/null
 

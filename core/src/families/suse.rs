@@ -18,17 +18,17 @@ const DIR: &str = "/etc/sysconfig/network";
 struct IfcfgFile<'a> {
     target: &'a str,
     bootproto: &'static str,
-    mac: Option<String>,
-    addresses: Vec<Address>,
+    mac: Option<&'a str>,
+    addresses: Vec<Address<'a>>,
 }
 
 /// One `IPADDR_<suffix>` group. The seed numbers the primary 1 with an empty label and the
 /// secondaries 2, 3, … with labels 0, 1, …; IPv6 addresses carry their prefix and no label.
 #[derive(Serialize)]
-struct Address {
+struct Address<'a> {
     suffix: usize,
-    address: String,
-    netmask: Option<String>,
+    address: &'a str,
+    netmask: Option<&'a str>,
     label: Option<String>,
 }
 
@@ -52,16 +52,16 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
     if plan.mode() == Mode::Static {
         addresses.push(Address {
             suffix: 1,
-            address: plan.text.primary.clone(),
-            netmask: Some(netmask.clone()),
+            address: &plan.text.primary,
+            netmask: Some(netmask),
             label: Some(String::new()),
         });
     }
     for (number, secondary) in plan.text.secondaries.iter().enumerate() {
         addresses.push(Address {
             suffix: number + 2,
-            address: secondary.clone(),
-            netmask: Some(netmask.clone()),
+            address: secondary,
+            netmask: Some(netmask),
             label: Some(number.to_string()),
         });
     }
@@ -74,10 +74,10 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
     }
     if let Some(ipv6) = plan.ipv6() {
         let first_suffix = plan.secondaries().len() + 2;
-        for (number, address) in ipv6.addresses().iter().enumerate() {
+        for (number, address) in plan.text.ipv6_cidrs.iter().enumerate() {
             addresses.push(Address {
                 suffix: first_suffix + number,
-                address: format!("{address}/{}", ipv6.prefix_len()),
+                address,
                 netmask: None,
                 label: None,
             });
@@ -100,7 +100,7 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
             Mode::Static => "static",
             Mode::Dhcp => "dhcp",
         },
-        mac: plan.text.mac.clone(),
+        mac: plan.text.mac.as_deref(),
         addresses,
     };
     out.files.push(cloud_init_file()?);

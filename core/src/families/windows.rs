@@ -44,7 +44,7 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
             name(),
             arg("source", "static"),
             arg("address", &plan.text.primary),
-            arg("mask", &mask),
+            arg("mask", mask),
             arg("gateway", gateway),
         ],
         "set the primary address statically; it must be kept, or the instance is unreachable \
@@ -56,7 +56,7 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
             vec![
                 name(),
                 arg("address", secondary),
-                arg("mask", &mask),
+                arg("mask", mask),
                 // Keeps the primary as the source address of outgoing connections.
                 arg("skipassource", "true"),
             ],
