@@ -84,13 +84,14 @@ venv="$root/.cache/venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check \
   maturin==1.16.0 pytest==9.2.0 mypy==2.4.1 ansible-core==2.19.14 salt==3008.4
-"$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps ./py
-
-step "Python: a wheel and an sdist, each installed into a fresh virtualenv, render the seed"
 dist="$root/target/python-dist"
 rm -rf "$dist" && mkdir -p "$dist"
-"$venv/bin/maturin" build --release -m py/Cargo.toml -o "$dist" > "$dist/build.log" 2>&1 \
+# `pip wheel ./py` is `pip install ./py` up to the install: pip builds ./py with maturin.
+"$venv/bin/pip" wheel -q --disable-pip-version-check --no-deps ./py -w "$dist" > "$dist/build.log" 2>&1 \
   || { cat "$dist/build.log" >&2; exit 1; }
+"$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$dist"/eniplan-*.whl
+
+step "Python: the wheel and an sdist, each installed into a fresh virtualenv, render the seed"
 "$venv/bin/maturin" sdist -m py/Cargo.toml -o "$dist" > /dev/null
 tar -tzf "$dist"/eniplan-*.tar.gz > "$dist/sdist-files.txt"
 grep -q "core/templates/rhel/ifcfg-INTERFACE" "$dist/sdist-files.txt" \
