@@ -6,7 +6,9 @@ use std::process::Command;
 
 use eniplan::{Mode, Rendering};
 
-use crate::support::{self, run, scratch, sorted, succeeded, values, write_under, Item};
+use crate::support::{
+    self, apply_runtime, run, scratch, sorted, succeeded, values, write_under, Item, RuntimeConfig,
+};
 
 pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
     let plan = &item.plan;
@@ -90,5 +92,21 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
         ));
     }
     let _ = fs::remove_dir_all(&root);
-    Ok(())
+    // What networkd would do with the generated file: its addresses and routes, applied in a
+    // namespace, must leave exactly the planned state in the kernel.
+    let (ipv6, ipv4): (Vec<String>, Vec<String>) = got.into_iter().partition(|a| a.contains(':'));
+    apply_runtime(
+        &RuntimeConfig {
+            interface: interface.to_string(),
+            ipv4: ipv4
+                .into_iter()
+                .map(|a| (a, interface.to_string()))
+                .collect(),
+            ipv6,
+            gateway4: gateways.iter().find(|g| !g.contains(':')).cloned(),
+            gateway6: gateways.iter().find(|g| g.contains(':')).cloned(),
+        },
+        plan,
+        false,
+    )
 }

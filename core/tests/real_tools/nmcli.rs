@@ -6,7 +6,10 @@ use std::process::Command;
 
 use eniplan::{Mode, Rendering};
 
-use crate::support::{self, dns_of, run, run_with_input, sorted, succeeded, values, Item};
+use crate::support::{
+    self, apply_runtime, dns_of, run, run_with_input, sorted, succeeded, values, Item,
+    RuntimeConfig,
+};
 
 const UUID: &str = "5fb1d3a4-6c1e-4f2e-9a7b-0123456789ab";
 
@@ -84,6 +87,11 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
     }
 
     let ini = support::parse_ini(&keyfile);
+    let (runtime4, gateway4) = {
+        let (addresses, mut gateways) = keyfile_addresses(&ini, "ipv4");
+        gateways.extend(values(&ini, "ipv4", "gateway"));
+        (addresses, gateways.into_iter().next())
+    };
     let id = values(&ini, "connection", "id");
     if id != [connection.clone()] {
         return Err(format!("keyfile id {id:?}, planned {connection:?}"));
@@ -121,6 +129,8 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
             dns_of(plan, true)
         ));
     }
+    let mut runtime6: Vec<String> = Vec::new();
+    let mut gateway6 = None;
     if let Some(ipv6) = plan.ipv6() {
         let method = values(&ini, "ipv6", "method");
         if method != ["manual"] {
@@ -145,8 +155,26 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
                 dns_of(plan, false)
             ));
         }
+        runtime6 = addresses;
+        gateway6 = gateways.into_iter().next();
     }
-    Ok(())
+    // What NetworkManager would do with the keyfile: its addresses and gateways, applied in a
+    // namespace, must leave exactly the planned state (static ones only; DHCP is not run).
+    let interface = plan.interface().to_string();
+    apply_runtime(
+        &RuntimeConfig {
+            ipv4: runtime4
+                .into_iter()
+                .map(|a| (a, interface.clone()))
+                .collect(),
+            interface,
+            ipv6: runtime6,
+            gateway4,
+            gateway6,
+        },
+        plan,
+        false,
+    )
 }
 
 /// `address1=a/p[,gateway]`, `address2=…` in number order, and the gateways found there.
