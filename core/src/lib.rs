@@ -124,6 +124,16 @@ pub fn render_plan(plan: &EniPlan, selection: &str) -> Result<Vec<Rendering>, Er
     }
 }
 
+/// Checks a plan, and when `selection` is given also against those targets' own rules (such as
+/// interface names): every problem, or nothing. What `eniplan validate` and the bindings'
+/// `validate` report.
+pub fn check(plan: &EniPlan, selection: Option<&str>) -> Result<(), Errors> {
+    match selection {
+        Some(selection) => render_plan(plan, selection).map(|_| ()),
+        None => plan.validate().map(|_| ()),
+    }
+}
+
 /// Renders the seed's own example for a selection: [`EniPlan::seed_example`] for Linux
 /// targets and [`EniPlan::seed_example_windows`] (adapter `Ethernet`) for Windows ones.
 pub fn render_seed_example(selection: &str) -> Result<Vec<Rendering>, Errors> {

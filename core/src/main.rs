@@ -130,14 +130,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
         }
         Cmd::Validate { plan, os } => {
             let raw = read_plan(&plan)?;
-            match os {
-                Some(os) => {
-                    eniplan::render_plan(&raw, &os)?;
-                }
-                None => {
-                    raw.validate()?;
-                }
-            }
+            eniplan::check(&raw, os.as_deref())?;
             print(&format!("{}: the plan is valid\n", plan.display()))?;
             Ok(())
         }

@@ -173,10 +173,7 @@ fn validate(plan: &Bound<'_, PyAny>, targets: Option<&str>) -> PyResult<Vec<Prob
         // A plan that does not even parse is reported the same way as an invalid one.
         Err(errors) => return Ok(problems(&errors)),
     };
-    let result = match targets {
-        Some(targets) => eniplan::render_plan(&plan, targets).map(|_| ()),
-        None => plan.validate().map(|_| ()),
-    };
+    let result = eniplan::check(&plan, targets);
     Ok(result
         .err()
         .map(|errors| problems(&errors))

@@ -135,10 +135,7 @@ pub fn validate(
     targets: Option<String>,
 ) -> JsValue {
     let parsed = parse_plan_value(plan);
-    let result = parsed.and_then(|plan| match &targets {
-        Some(targets) => eniplan::render_plan(&plan, targets).map(|_| ()),
-        None => plan.validate().map(|_| ()),
-    });
+    let result = parsed.and_then(|plan| eniplan::check(&plan, targets.as_deref()));
     match result {
         Ok(()) => to_js::<[Problem<'_>]>(&[]),
         Err(errors) => to_js(&problems(&errors)),
