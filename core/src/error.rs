@@ -147,6 +147,16 @@ pub enum Error {
         /// The network it had to be in.
         network: String,
     },
+    /// A number outside the range the field allows (such as a reserved route table).
+    #[error("{field}: {value} is out of range: {reason}")]
+    OutOfRange {
+        /// The field concerned.
+        field: String,
+        /// The number as given.
+        value: String,
+        /// The allowed range and why.
+        reason: String,
+    },
     /// A value that is valid in general but not for a target this request renders.
     #[error("{field}: `{value}` cannot be rendered for {target}: {reason}")]
     Unsupported {
@@ -188,6 +198,7 @@ impl Error {
             | Error::InvalidName { field, .. }
             | Error::TooManyAddresses { field, .. }
             | Error::Ipv6OutsidePrefix { field, .. }
+            | Error::OutOfRange { field, .. }
             | Error::Unsupported { field, .. }
             | Error::UnknownTarget { field, .. } => field,
         }
@@ -208,6 +219,7 @@ impl Error {
             | Error::InvalidName { value, .. }
             | Error::TooManyAddresses { value, .. }
             | Error::Ipv6OutsidePrefix { value, .. }
+            | Error::OutOfRange { value, .. }
             | Error::Unsupported { value, .. }
             | Error::UnknownTarget { value, .. } => value,
         }
@@ -230,6 +242,7 @@ impl Error {
             Error::InvalidName { .. } => "invalid_name",
             Error::TooManyAddresses { .. } => "too_many_addresses",
             Error::Ipv6OutsidePrefix { .. } => "ipv6_outside_prefix",
+            Error::OutOfRange { .. } => "out_of_range",
             Error::Unsupported { .. } => "unsupported",
             Error::UnknownTarget { .. } => "unknown_target",
         }

@@ -65,19 +65,46 @@ pub fn render_targets(plan: &Plan, targets: &[Target]) -> Result<Vec<Rendering>,
     }
 }
 
-/// Renders the change from `before` to `after` for one target: `after`'s full rendering, plus
+/// Renders the change from `before` to `after` for one target: `after`'s full rendering;
 /// every file `before` wrote that `after` no longer writes in `delete` (a leftover
-/// `ifcfg-eth0:1` would keep its address alive after the next restart).
+/// `ifcfg-eth0:1` would keep its address alive after the next restart); and, first among the
+/// commands, those that remove the dropped addresses at once (`ip addr del`, `nmcli con modify
+/// … -ipv4.addresses`, `netsh … delete address`, `Remove-NetIPAddress`), so no reboot is
+/// needed. For `cloud`, the commands are the Unassign and Assign calls of the difference.
+/// The primary address is never removed at run time.
 pub fn render_change(before: &Plan, after: &Plan, target: Target) -> Result<Rendering, Errors> {
-    let old = families::render(before, target)?;
-    let mut new = families::render(after, target)?;
-    for file in old.files {
-        let kept = new.files.iter().any(|written| written.path == file.path);
-        if !kept && !new.delete.contains(&file.path) {
-            new.delete.push(file.path);
+    families::change(before, after, target)
+}
+
+/// Renders the removal of every secondary address of `plan` (IPv4, and IPv6 after the first):
+/// the change from `plan` to the same plan without them.
+pub fn render_absent(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
+    families::change(plan, &plan.without_secondaries(), target)
+}
+
+/// The change path every surface (CLI, Python, WASM) takes: validates `before` and `after`
+/// (every problem of both is reported) and renders the change for one target. Without `after`
+/// it renders the removal of every secondary address of `before` ([`render_absent`]).
+pub fn render_change_plans(
+    before: &EniPlan,
+    after: Option<&EniPlan>,
+    target: &str,
+) -> Result<Rendering, Errors> {
+    let mut errors: Vec<Error> = Vec::new();
+    let target = Target::parse(target)
+        .map_err(|error| errors.push(error))
+        .ok();
+    let before = before.validate().map_err(|e| errors.extend(e)).ok();
+    let after = match after {
+        Some(after) => after.validate().map_err(|e| errors.extend(e)).ok(),
+        None => before.as_ref().map(Plan::without_secondaries),
+    };
+    match (target, before, after) {
+        (Some(target), Some(before), Some(after)) if errors.is_empty() => {
+            render_change(&before, &after, target)
         }
+        _ => Err(Errors::new(errors)),
     }
-    Ok(new)
 }
 
 /// The whole path every surface (CLI, Python, WASM) takes: reads a YAML or JSON plan,
@@ -142,10 +169,10 @@ pub fn render_seed_example(selection: &str) -> Result<Vec<Rendering>, Errors> {
     let windows = EniPlan::seed_example_windows().validate()?;
     let mut renderings = Vec::with_capacity(targets.len());
     for target in targets {
-        let plan = if target.family().is_linux() {
-            &linux
-        } else {
+        let plan = if target.family().is_windows() {
             &windows
+        } else {
+            &linux
         };
         renderings.push(render(plan, target)?);
     }

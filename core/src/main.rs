@@ -19,7 +19,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Render the OS network configuration that makes an ENI's secondary private IPs work.
 ///
 /// With no arguments, renders the seed document's example (eth0: 192.168.1.201 plus
-/// 192.168.1.202 and 192.168.1.203 in 192.168.1.0/24, gateway 192.168.1.253) for every family.
+/// 192.168.1.202 and 192.168.1.203 in 192.168.1.0/24, gateway 192.168.1.253) for every family,
+/// the cloud API calls included.
 #[derive(Parser)]
 #[command(name = "eniplan", version, about, long_about)]
 struct Cli {
@@ -33,8 +34,9 @@ enum Cmd {
     Render {
         /// The plan, YAML or JSON; `-` reads standard input. Without it, the seed's example.
         plan: Option<PathBuf>,
-        /// Target: a family (nmcli, rhel, netplan, ifupdown, suse, windows), a distribution
-        /// such as centos-7 or ubuntu-22.04, a comma-separated list, or `all` (every family).
+        /// Target: a family (nmcli, rhel, netplan, ifupdown, suse, windows, keyfile, networkd,
+        /// powershell, cloud), a distribution such as centos-7 or ubuntu-22.04, a
+        /// comma-separated list, `all` (every OS family) or `seed` (the seed's six families).
         /// `eniplan targets` lists every name.
         #[arg(long = "os", default_value = "all")]
         os: String,
@@ -47,6 +49,32 @@ enum Cmd {
         /// is ever written outside ROOT, and no command is run.
         #[arg(long, value_name = "ROOT")]
         write_to: Option<PathBuf>,
+    },
+    /// Render the change from one plan to another for one target: the new files, the stale
+    /// files to delete, and first the commands that remove the dropped addresses now.
+    Change {
+        /// The plan in force now (YAML or JSON).
+        before: PathBuf,
+        /// The plan to move to; `-` reads standard input.
+        after: PathBuf,
+        /// One target name (see `eniplan targets`).
+        #[arg(long = "os")]
+        os: String,
+        /// `text` or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Render the removal of every secondary address of a plan (the primary stays): what to
+    /// run after, or with `--os cloud` instead of, unassigning them from the ENI.
+    Unassign {
+        /// The plan in force now (YAML or JSON); `-` reads standard input.
+        plan: PathBuf,
+        /// One target name (see `eniplan targets`).
+        #[arg(long = "os")]
+        os: String,
+        /// `text` or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// List every target name with its family and restart command.
     Targets {
@@ -88,7 +116,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Cmd::Render {
         plan: None,
-        os: "all".into(),
+        os: "all,cloud".into(),
         format: Format::Text,
         write_to: None,
     });
@@ -117,11 +145,29 @@ fn run(command: Cmd) -> Result<(), Failure> {
                 Some(path) => eniplan::render_plan(&read_plan(path)?, &os)?,
                 None => eniplan::render_seed_example(&os)?,
             };
-            let many = os.trim() == "all" || os.contains(',');
+            let many = matches!(os.trim(), "all" | "seed") || os.contains(',');
             print(&render_output(&renderings, format, many))?;
             if let Some(root) = write_to {
                 write_all(&root, &renderings, many)?;
             }
+            Ok(())
+        }
+        Cmd::Change {
+            before,
+            after,
+            os,
+            format,
+        } => {
+            let before = read_plan(&before)?;
+            let after = read_plan(&after)?;
+            let rendering = eniplan::render_change_plans(&before, Some(&after), &os)?;
+            print(&render_output(&[rendering], format, false))?;
+            Ok(())
+        }
+        Cmd::Unassign { plan, os, format } => {
+            let plan = read_plan(&plan)?;
+            let rendering = eniplan::render_change_plans(&plan, None, &os)?;
+            print(&render_output(&[rendering], format, false))?;
             Ok(())
         }
         Cmd::Targets { format } => {

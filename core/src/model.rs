@@ -25,6 +25,7 @@ pub struct Plan {
     pub(crate) connection: Option<String>,
     pub(crate) cloud: Option<Cloud>,
     pub(crate) ifcfg_style: Option<IfcfgStyle>,
+    pub(crate) route_table: Option<u32>,
     /// The plan's values as the text every renderer writes, formatted once.
     pub(crate) text: Text,
 }
@@ -163,6 +164,12 @@ impl Plan {
     pub fn cloud(&self) -> Option<&Cloud> {
         self.cloud.as_ref()
     }
+    /// The route table of a secondary ENI (source-based policy routing), when the plan sets
+    /// one.
+    pub fn route_table(&self) -> Option<u32> {
+        self.route_table
+    }
+
     /// The RHEL ifcfg style the plan asks for, overriding the target's default.
     pub fn ifcfg_style(&self) -> Option<IfcfgStyle> {
         self.ifcfg_style

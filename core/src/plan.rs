@@ -64,6 +64,11 @@ pub struct EniPlan {
     /// (`IPADDRn` in the main file), overriding the target's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ifcfg_style: Option<IfcfgStyle>,
+    /// For a secondary ENI: the route table (1–252, or 256 and above) that holds this ENI's
+    /// default route instead of the main table, with one rule per address that sends replies
+    /// from the address through it (source-based policy routing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route_table: Option<u32>,
 }
 
 /// How the primary address is obtained.
@@ -182,8 +187,16 @@ impl EniPlan {
             dns: vec!["100.100.2.136".into(), "100.100.2.138".into()],
             ipv6: None,
             connection: None,
-            cloud: None,
+            // The region of the seed's console steps and the ENI id of DESIGN.md's example:
+            // what the `cloud` target needs to render the seed's step 1.
+            cloud: Some(CloudPlan {
+                region: Some("cn-hangzhou".into()),
+                eni_id: Some("eni-bp1example".into()),
+                eni_state: None,
+                max_private_ips: None,
+            }),
             ifcfg_style: None,
+            route_table: None,
         }
     }
 

@@ -105,6 +105,82 @@ pub fn netsh_line<S: AsRef<str>>(argv: &[S]) -> String {
     line
 }
 
+/// One argument of a PowerShell command, as [`powershell_line`] writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PsArg<'a> {
+    /// `-Name`, a parameter or switch name (`-Confirm:$false` included).
+    Parameter(&'a str),
+    /// A string value, always single-quoted.
+    Text(&'a str),
+    /// A value PowerShell must read as a token, not a string: `$true`, `Disabled`, `IPv4`.
+    Token(&'static str),
+}
+
+/// PowerShell's single quotes: the ASCII `'` and the typographic ones PowerShell treats the
+/// same way (about_Quoting_Rules; `‘’‚‛`), each doubled inside a single-quoted string.
+fn is_powershell_quote(c: char) -> bool {
+    matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}')
+}
+
+/// A string as a PowerShell single-quoted literal: nothing inside is expanded (`$`, backtick
+/// and `;` are literal); only the quote characters are doubled.
+pub fn powershell_string(value: &str) -> String {
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('\'');
+    for c in value.chars() {
+        quoted.push(c);
+        if is_powershell_quote(c) {
+            quoted.push(c);
+        }
+    }
+    quoted.push('\'');
+    quoted
+}
+
+/// Joins a cmdlet and its arguments into one PowerShell line. Several `Text` values in a row
+/// after one parameter become an array (`'a','b'`).
+pub fn powershell_line(cmdlet: &str, args: &[PsArg<'_>]) -> String {
+    let mut line = String::from(cmdlet);
+    let mut previous_was_value = false;
+    for arg in args {
+        match arg {
+            PsArg::Parameter(name) => {
+                line.push(' ');
+                line.push_str(name);
+                previous_was_value = false;
+            }
+            PsArg::Text(value) => {
+                line.push(if previous_was_value { ',' } else { ' ' });
+                line.push_str(&powershell_string(value));
+                previous_was_value = true;
+            }
+            PsArg::Token(token) => {
+                line.push(' ');
+                line.push_str(token);
+                previous_was_value = false;
+            }
+        }
+    }
+    line
+}
+
+/// A value for a NetworkManager keyfile (GLib key-file syntax): backslash escapes for `\`
+/// and control characters, and a leading space kept as `\s`.
+pub fn keyfile_value(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for (index, c) in value.chars().enumerate() {
+        match c {
+            '\\' => escaped.push_str("\\\\"),
+            '\n' => escaped.push_str("\\n"),
+            '\t' => escaped.push_str("\\t"),
+            '\r' => escaped.push_str("\\r"),
+            ' ' if index == 0 => escaped.push_str("\\s"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +202,36 @@ mod tests {
         assert_eq!(yaml_scalar("192.168.1.201/24"), "\"192.168.1.201/24\"");
         assert_eq!(yaml_scalar("a: b"), "\"a: b\"");
         assert_eq!(yaml_scalar("x\ny"), "\"x\\ny\"");
+    }
+
+    #[test]
+    fn powershell_strings() {
+        assert_eq!(powershell_string("Ethernet 2"), "'Ethernet 2'");
+        assert_eq!(powershell_string("it's"), "'it''s'");
+        assert_eq!(powershell_string("a\u{2019}b"), "'a\u{2019}\u{2019}b'");
+        assert_eq!(powershell_string("$(Stop-Computer)"), "'$(Stop-Computer)'");
+        let line = powershell_line(
+            "Set-DnsClientServerAddress",
+            &[
+                PsArg::Parameter("-InterfaceAlias"),
+                PsArg::Text("Ethernet"),
+                PsArg::Parameter("-ServerAddresses"),
+                PsArg::Text("100.100.2.136"),
+                PsArg::Text("100.100.2.138"),
+            ],
+        );
+        assert_eq!(
+            line,
+            "Set-DnsClientServerAddress -InterfaceAlias 'Ethernet' -ServerAddresses \
+             '100.100.2.136','100.100.2.138'"
+        );
+    }
+
+    #[test]
+    fn keyfile_values() {
+        assert_eq!(keyfile_value("System eth0"), "System eth0");
+        assert_eq!(keyfile_value("a\\b"), "a\\\\b");
+        assert_eq!(keyfile_value(" x\ny"), "\\sx\\ny");
     }
 
     #[test]

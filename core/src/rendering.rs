@@ -51,7 +51,8 @@ pub struct File {
 pub struct Command {
     /// The program and its arguments.
     pub argv: Vec<String>,
-    /// The same command as one line for the target's shell (POSIX sh, or cmd on Windows).
+    /// The same command as one line for the target's shell (POSIX sh; cmd for netsh;
+    /// PowerShell for the powershell family).
     pub shell: String,
     /// Why the command is there.
     pub purpose: String,
@@ -72,6 +73,43 @@ impl Command {
     pub(crate) fn cmd(argv: Vec<String>, purpose: impl Into<String>) -> Self {
         Command {
             shell: quote::netsh_line(&argv),
+            argv,
+            purpose: purpose.into(),
+        }
+    }
+}
+
+impl Command {
+    /// A PowerShell command: argv is the cmdlet and its words, the line is PowerShell's
+    /// (values single-quoted by [`quote::powershell_line`]).
+    pub(crate) fn powershell(
+        cmdlet: &str,
+        args: &[quote::PsArg<'_>],
+        purpose: impl Into<String>,
+    ) -> Self {
+        let mut argv = vec![cmdlet.to_string()];
+        let mut previous_was_value = false;
+        for arg in args {
+            match arg {
+                quote::PsArg::Text(value) if previous_was_value => {
+                    // An array value: one argv word, comma-separated, as PowerShell binds it.
+                    if let Some(last) = argv.last_mut() {
+                        last.push(',');
+                        last.push_str(value);
+                    }
+                }
+                quote::PsArg::Text(value) => {
+                    argv.push((*value).to_string());
+                    previous_was_value = true;
+                    continue;
+                }
+                quote::PsArg::Parameter(word) => argv.push((*word).to_string()),
+                quote::PsArg::Token(word) => argv.push((*word).to_string()),
+            }
+            previous_was_value = matches!(arg, quote::PsArg::Text(_));
+        }
+        Command {
+            shell: quote::powershell_line(cmdlet, args),
             argv,
             purpose: purpose.into(),
         }

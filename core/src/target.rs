@@ -26,11 +26,35 @@ pub enum OsFamily {
     Suse,
     /// Windows Server, configured with `netsh`.
     Windows,
+    /// A NetworkManager keyfile under `/etc/NetworkManager/system-connections/`: the native
+    /// format where ifcfg is deprecated (RHEL 9, Fedora 36 and later).
+    Keyfile,
+    /// A systemd-networkd `.network` file under `/etc/systemd/network/`.
+    Networkd,
+    /// Windows Server, configured with PowerShell's NetTCPIP and DnsClient cmdlets.
+    Powershell,
+    /// The cloud side: the Alibaba Cloud CLI calls that assign and unassign the addresses on
+    /// the ENI (the seed's step 1). Not an OS, so `all` leaves it out.
+    Cloud,
 }
 
 impl OsFamily {
-    /// Every family, in the fixed order `all` renders them.
-    pub const ALL: [OsFamily; 6] = [
+    /// Every family, in a fixed order: the six of the seed, the four beyond it.
+    pub const ALL: [OsFamily; 10] = [
+        OsFamily::Nmcli,
+        OsFamily::Rhel,
+        OsFamily::Netplan,
+        OsFamily::Ifupdown,
+        OsFamily::Suse,
+        OsFamily::Windows,
+        OsFamily::Keyfile,
+        OsFamily::Networkd,
+        OsFamily::Powershell,
+        OsFamily::Cloud,
+    ];
+
+    /// The six families the seed document describes, in the order `seed` renders them.
+    pub const SEED: [OsFamily; 6] = [
         OsFamily::Nmcli,
         OsFamily::Rhel,
         OsFamily::Netplan,
@@ -48,12 +72,29 @@ impl OsFamily {
             OsFamily::Ifupdown => "ifupdown",
             OsFamily::Suse => "suse",
             OsFamily::Windows => "windows",
+            OsFamily::Keyfile => "keyfile",
+            OsFamily::Networkd => "networkd",
+            OsFamily::Powershell => "powershell",
+            OsFamily::Cloud => "cloud",
         }
     }
 
     /// Whether the family configures Linux (and so takes Linux interface names).
     pub fn is_linux(self) -> bool {
-        self != OsFamily::Windows
+        !matches!(
+            self,
+            OsFamily::Windows | OsFamily::Powershell | OsFamily::Cloud
+        )
+    }
+
+    /// Whether the family configures Windows (and so takes Windows adapter names).
+    pub fn is_windows(self) -> bool {
+        matches!(self, OsFamily::Windows | OsFamily::Powershell)
+    }
+
+    /// Whether the family configures an operating system (every family but `cloud`).
+    pub fn is_os(self) -> bool {
+        self != OsFamily::Cloud
     }
 }
 
@@ -84,6 +125,8 @@ enum Restart {
     IfdownIfup,
     /// Windows: netsh changes take effect immediately.
     WindowsNothing,
+    /// systemd-networkd re-reads its `.network` files on `networkctl reload`.
+    NetworkctlReload,
 }
 
 /// How the RHEL family carries secondary addresses.
@@ -154,13 +197,15 @@ const fn old_netplan(name: &'static str, describes: &'static str) -> TargetSpec 
     }
 }
 
-use OsFamily::{Ifupdown, Netplan, Nmcli, Rhel, Suse, Windows};
+use OsFamily::{
+    Cloud, Ifupdown, Keyfile, Netplan, Networkd, Nmcli, Powershell, Rhel, Suse, Windows,
+};
 use Restart::{
-    IfdownIfup, NetplanApply, Nothing, ServiceNetwork, SystemctlNetwork, SystemctlNetworking,
-    WindowsNothing,
+    IfdownIfup, NetplanApply, NetworkctlReload, Nothing, ServiceNetwork, SystemctlNetwork,
+    SystemctlNetworking, WindowsNothing,
 };
 
-/// Every target name. The six family names come first, in [`OsFamily::ALL`] order.
+/// Every target name. The family names come first, in [`OsFamily::ALL`] order.
 static TARGETS: &[TargetSpec] = &[
     spec(
         "nmcli",
@@ -188,6 +233,30 @@ static TARGETS: &[TargetSpec] = &[
     ),
     spec("suse", Suse, "SUSE ifcfg files (wicked)", SystemctlNetwork),
     spec("windows", Windows, "Windows Server (netsh)", WindowsNothing),
+    spec(
+        "keyfile",
+        Keyfile,
+        "NetworkManager keyfiles (RHEL 9, Fedora 36+)",
+        Nothing,
+    ),
+    spec(
+        "networkd",
+        Networkd,
+        "systemd-networkd .network files",
+        NetworkctlReload,
+    ),
+    spec(
+        "powershell",
+        Powershell,
+        "Windows Server (PowerShell NetTCPIP cmdlets)",
+        WindowsNothing,
+    ),
+    spec(
+        "cloud",
+        Cloud,
+        "Alibaba Cloud API calls (aliyun CLI) that assign the addresses to the ENI",
+        Nothing,
+    ),
     spec("alinux-2", Rhel, "Alibaba Cloud Linux 2", SystemctlNetwork),
     nm_era_rhel("alinux-3", "Alibaba Cloud Linux 3"),
     spec("centos-6", Rhel, "CentOS 6", ServiceNetwork),
@@ -201,12 +270,35 @@ static TARGETS: &[TargetSpec] = &[
         SystemctlNetwork,
     ),
     nm_era_rhel("rhel-8", "Red Hat Enterprise Linux 8"),
-    nm_era_rhel("rhel-9", "Red Hat Enterprise Linux 9"),
+    spec(
+        "rhel-9",
+        Keyfile,
+        "Red Hat Enterprise Linux 9 (keyfiles; ifcfg is deprecated)",
+        Nothing,
+    ),
+    spec(
+        "rhel-10",
+        Keyfile,
+        "Red Hat Enterprise Linux 10 (keyfiles only)",
+        Nothing,
+    ),
+    spec(
+        "centos-9",
+        Keyfile,
+        "CentOS Stream 9 (keyfiles; ifcfg is deprecated)",
+        Nothing,
+    ),
     spec("anolis-7", Rhel, "Anolis OS 7", SystemctlNetwork),
     nm_era_rhel("anolis-8", "Anolis OS 8"),
     nm_era_rhel("fedora-33", "Fedora 33"),
     nm_era_rhel("fedora-34", "Fedora 34"),
     nm_era_rhel("fedora-35", "Fedora 35"),
+    spec("fedora-36", Keyfile, "Fedora 36 (keyfiles)", Nothing),
+    spec("fedora-37", Keyfile, "Fedora 37 (keyfiles)", Nothing),
+    spec("fedora-38", Keyfile, "Fedora 38 (keyfiles)", Nothing),
+    spec("fedora-39", Keyfile, "Fedora 39 (keyfiles)", Nothing),
+    spec("fedora-40", Keyfile, "Fedora 40 (keyfiles)", Nothing),
+    spec("fedora-41", Keyfile, "Fedora 41 (keyfiles)", Nothing),
     spec(
         "ubuntu-14.04",
         Ifupdown,
@@ -296,22 +388,28 @@ impl Target {
             .ok_or_else(|| Error::UnknownTarget {
                 field: "os".into(),
                 value: crate::error::shown(name),
-                known: format!("all, {}", Target::names().collect::<Vec<_>>().join(", ")),
+                known: format!(
+                    "all, seed, {}",
+                    Target::names().collect::<Vec<_>>().join(", ")
+                ),
             })
     }
 
-    /// Resolves a `--os` argument: `all` (every family, in [`OsFamily::ALL`] order) or a
+    /// Resolves a `--os` argument: `all` (every OS family, in [`OsFamily::ALL`] order; `cloud`
+    /// is not an OS and is asked for by name), `seed` (the seed's six families) or a
     /// comma-separated list of target names. Unknown names are all reported.
     pub fn resolve(selection: &str) -> Result<Vec<Target>, Errors> {
-        if selection.trim() == "all" {
-            return Ok(Target::families().collect());
-        }
         let mut targets = Vec::new();
         let mut errors = Vec::new();
         for name in selection.split(',').map(str::trim) {
-            match Target::parse(name) {
-                Ok(target) => targets.push(target),
-                Err(error) => errors.push(error),
+            match name {
+                "all" => targets.extend(Target::families().filter(|t| t.family().is_os())),
+                "seed" => targets
+                    .extend(Target::families().filter(|t| OsFamily::SEED.contains(&t.family()))),
+                name => match Target::parse(name) {
+                    Ok(target) => targets.push(target),
+                    Err(error) => errors.push(error),
+                },
             }
         }
         if errors.is_empty() {
@@ -365,7 +463,7 @@ impl Target {
     /// The commands that make a new configuration take effect on this target.
     pub fn restart(self) -> Vec<Command> {
         // The same few command lists for every plan: build (and quote) each once.
-        static BUILT: [OnceLock<Vec<Command>>; 8] = [const { OnceLock::new() }; 8];
+        static BUILT: [OnceLock<Vec<Command>>; 9] = [const { OnceLock::new() }; 9];
         let kind = self.spec.restart;
         BUILT[kind as usize]
             .get_or_init(|| restart_commands(kind))
@@ -397,6 +495,11 @@ fn restart_commands(kind: Restart) -> Vec<Command> {
             Restart::SystemctlNetworking => vec![posix(
                 &["systemctl", "restart", "networking"],
                 "restart ifupdown's networking service so it brings up the new stanzas (or reboot)",
+            )],
+            Restart::NetworkctlReload => vec![posix(
+                &["networkctl", "reload"],
+                "make systemd-networkd re-read its .network files and reconfigure the links they \
+                 match (systemd 244 and later)",
             )],
             Restart::IfdownIfup => vec![
                 posix(
@@ -577,13 +680,21 @@ mod tests {
         }
         let unknown = Target::for_distribution("Gentoo", "2.14").expect_err("no gentoo target");
         assert_eq!(unknown.value(), "Gentoo 2.14");
-        assert!(Target::for_distribution("CentOS", "9").is_err());
+        assert!(Target::for_distribution("CentOS", "5").is_err());
+        assert_eq!(
+            Target::for_distribution("CentOS Stream", "9").map(Target::name),
+            Ok("centos-9")
+        );
+        assert_eq!(
+            Target::for_distribution("Fedora", "40").map(Target::name),
+            Ok("fedora-40")
+        );
     }
 
     #[test]
     fn unknown_targets_are_all_reported() {
-        let errors = Target::resolve("centos-7,centos-9,ubuntu-99").expect_err("two unknown names");
+        let errors = Target::resolve("centos-7,centos-5,ubuntu-99").expect_err("two unknown names");
         let fields: Vec<&str> = errors.as_slice().iter().map(Error::value).collect();
-        assert_eq!(fields, ["centos-9", "ubuntu-99"]);
+        assert_eq!(fields, ["centos-5", "ubuntu-99"]);
     }
 }

@@ -2,7 +2,7 @@
 //! the crate so the library reads nothing at run time.
 //!
 //! Templates lay out text; the Rust side prepares every value. Quoting is reached only through
-//! the filters registered here (`sh`, `yaml`), which call [`crate::quote`].
+//! the filters registered here (`sh`, `yaml`, `keyfile`), which call [`crate::quote`].
 
 use std::sync::OnceLock;
 
@@ -27,21 +27,33 @@ pub(crate) enum Template {
     Netplan,
     /// `/etc/network/interfaces`
     Interfaces,
+    /// `/etc/sysconfig/network-scripts/route-<interface>`
+    RhelRoutes,
+    /// `/etc/sysconfig/network-scripts/rule-<interface>`
+    RhelRules,
     /// `/etc/sysconfig/network/ifcfg-<interface>`
     SuseIfcfg,
     /// `/etc/sysconfig/network/routes`
     SuseRoutes,
+    /// `/etc/NetworkManager/system-connections/<connection>.nmconnection`
+    Keyfile,
+    /// `/etc/systemd/network/05-eniplan-<interface>.network`
+    Networkd,
 }
 
 impl Template {
-    const ALL: [Template; 7] = [
+    const ALL: [Template; 11] = [
         Template::CloudInitDisable,
         Template::RhelIfcfg,
         Template::RhelIfcfgAlias,
+        Template::RhelRoutes,
+        Template::RhelRules,
         Template::Netplan,
         Template::Interfaces,
         Template::SuseIfcfg,
         Template::SuseRoutes,
+        Template::Keyfile,
+        Template::Networkd,
     ];
 
     /// The template's path under `templates/`.
@@ -50,10 +62,14 @@ impl Template {
             Template::CloudInitDisable => "common/99-disable-network-config.cfg",
             Template::RhelIfcfg => "rhel/ifcfg-INTERFACE",
             Template::RhelIfcfgAlias => "rhel/ifcfg-INTERFACE-ALIAS",
+            Template::RhelRoutes => "rhel/route-INTERFACE",
+            Template::RhelRules => "rhel/rule-INTERFACE",
             Template::Netplan => "netplan/50-cloud-init.yaml",
             Template::Interfaces => "ifupdown/interfaces",
             Template::SuseIfcfg => "suse/ifcfg-INTERFACE",
             Template::SuseRoutes => "suse/routes",
+            Template::Keyfile => "keyfile/CONNECTION.nmconnection",
+            Template::Networkd => "networkd/05-eniplan-INTERFACE.network",
         }
     }
 
@@ -64,10 +80,16 @@ impl Template {
             }
             Template::RhelIfcfg => include_str!("../templates/rhel/ifcfg-INTERFACE"),
             Template::RhelIfcfgAlias => include_str!("../templates/rhel/ifcfg-INTERFACE-ALIAS"),
+            Template::RhelRoutes => include_str!("../templates/rhel/route-INTERFACE"),
+            Template::RhelRules => include_str!("../templates/rhel/rule-INTERFACE"),
             Template::Netplan => include_str!("../templates/netplan/50-cloud-init.yaml"),
             Template::Interfaces => include_str!("../templates/ifupdown/interfaces"),
             Template::SuseIfcfg => include_str!("../templates/suse/ifcfg-INTERFACE"),
             Template::SuseRoutes => include_str!("../templates/suse/routes"),
+            Template::Keyfile => include_str!("../templates/keyfile/CONNECTION.nmconnection"),
+            Template::Networkd => {
+                include_str!("../templates/networkd/05-eniplan-INTERFACE.network")
+            }
         }
     }
 }
@@ -89,6 +111,7 @@ fn environment() -> &'static Result<Environment<'static>, String> {
         env.set_syntax(syntax);
         env.add_filter("sh", |value: String| quote::shell_word(&value));
         env.add_filter("yaml", |value: String| quote::yaml_scalar(&value));
+        env.add_filter("keyfile", |value: String| quote::keyfile_value(&value));
         for template in Template::ALL {
             // Normalise newlines so a checkout with CRLF line endings renders the same bytes.
             let source = template.source().replace("\r\n", "\n");

@@ -137,6 +137,9 @@ impl Checker {
         let dns = self.dns(&raw.dns);
         let ipv6 = raw.ipv6.as_ref().and_then(|ipv6| self.ipv6(ipv6));
         let cloud = raw.cloud.as_ref().map(|cloud| self.cloud(cloud));
+        let route_table = raw
+            .route_table
+            .and_then(|table| self.route_table(table, mode));
 
         let mut plan = Plan {
             interface: interface?,
@@ -151,6 +154,7 @@ impl Checker {
             connection,
             cloud,
             ifcfg_style: raw.ifcfg_style,
+            route_table,
             text: Text::default(),
         };
         plan.text = Text::of(&plan);
@@ -412,6 +416,34 @@ impl Checker {
             network: network?,
             gateway,
         })
+    }
+
+    /// A secondary ENI's route table: any Linux table but the reserved 0 (unspecified), 253
+    /// (default), 254 (main) and 255 (local). Policy routing replaces the main table's default
+    /// route, which only a static configuration controls.
+    fn route_table(&mut self, table: u32, mode: Mode) -> Option<u32> {
+        if matches!(table, 0 | 253..=255) {
+            self.push(Error::OutOfRange {
+                field: "route_table".into(),
+                value: table.to_string(),
+                reason: "tables 0, 253 (default), 254 (main) and 255 (local) are reserved; \
+                         use 1–252 or 256 and above (one table per ENI, e.g. 1001)"
+                    .into(),
+            });
+            return None;
+        }
+        if mode == Mode::Dhcp {
+            self.push(Error::Unsupported {
+                field: "route_table".into(),
+                value: table.to_string(),
+                target: "mode dhcp".into(),
+                reason: "a DHCP lease installs its default route in the main table; policy \
+                         routing for a secondary ENI needs mode static"
+                    .into(),
+            });
+            return None;
+        }
+        Some(table)
     }
 
     fn cloud(&mut self, raw: &CloudPlan) -> Cloud {

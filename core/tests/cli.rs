@@ -79,9 +79,9 @@ fn non_utf8_input_is_a_plan_error() {
 
 #[test]
 fn unknown_targets_exit_2() {
-    let output = eniplan(&["render", "--os", "centos-9"]);
+    let output = eniplan(&["render", "--os", "centos-5"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown target `centos-9`"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown target `centos-5`"));
 }
 
 #[cfg(unix)]
@@ -191,4 +191,39 @@ fn hostile_plan_files_exit_2_with_an_error() {
         assert!(stderr.contains(expected), "{name}: {stderr}");
         assert!(output.stdout.is_empty(), "{name}: rendered something");
     }
+}
+
+#[test]
+fn change_and_unassign_render_the_removal_commands() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/cases/change/replace-one-secondary");
+    let before = dir.join("before.yaml");
+    let after = dir.join("after.yaml");
+    let output = eniplan(&[
+        "change",
+        &before.to_string_lossy(),
+        &after.to_string_lossy(),
+        "--os",
+        "centos-7",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("ip addr del 192.168.1.203/24 dev eth0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("/etc/sysconfig/network-scripts/ifcfg-eth0:1"),
+        "{text}"
+    );
+    assert!(!text.contains("del 192.168.1.201"), "{text}");
+
+    let output = eniplan(&["unassign", &before.to_string_lossy(), "--os", "cloud"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("UnassignPrivateIpAddresses --RegionId cn-hangzhou --NetworkInterfaceId eni-bp1example --PrivateIpAddress.1 192.168.1.202 --PrivateIpAddress.2 192.168.1.203"),
+        "{text}"
+    );
+    assert!(!text.contains("AssignPrivateIpAddresses --"), "{text}");
 }

@@ -80,7 +80,87 @@ fn snapshot_names() -> BTreeSet<String> {
     for (case, _) in cases("invalid") {
         names.insert(format!("invalid@{case}"));
     }
+    for case in change_cases() {
+        for target in Target::families() {
+            names.insert(format!("change-{case}@{}", target.name()));
+        }
+    }
+    for target in Target::families() {
+        names.insert(format!("absent-seed-static@{}", target.name()));
+    }
     names
+}
+
+/// The folders under tests/cases/change, each holding `before.yaml` and `after.yaml`.
+fn change_cases() -> Vec<String> {
+    let dir = workspace().join("tests/cases/change");
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .expect("tests/cases/change exists")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// A change rendering as one document, or the full error list.
+fn change_document(before: &str, after: Option<&str>, target: Target) -> String {
+    let before = eniplan::EniPlan::from_text(before).expect("change case parses");
+    let after = after.map(|text| eniplan::EniPlan::from_text(text).expect("change case parses"));
+    match eniplan::render_change_plans(&before, after.as_ref(), target.name()) {
+        Ok(rendering) => rendering.to_text(),
+        Err(errors) => format!("REFUSED\n{errors}\n"),
+    }
+}
+
+/// Each change case (before → after) for every family: new files, files to delete, and the
+/// commands that remove the dropped addresses at once.
+#[test]
+fn changes_render_as_recorded() {
+    for case in change_cases() {
+        let dir = workspace().join("tests/cases/change").join(&case);
+        let before = fs::read_to_string(dir.join("before.yaml")).expect("before.yaml");
+        let after = fs::read_to_string(dir.join("after.yaml")).expect("after.yaml");
+        for target in Target::families() {
+            let settings = settings(
+                &dir.join("after.yaml"),
+                format!(
+                    "change {case} (before.yaml → after.yaml) for {}",
+                    target.name()
+                ),
+            );
+            settings.bind(|| {
+                insta::assert_snapshot!(
+                    format!("change-{case}@{}", target.name()),
+                    change_document(&before, Some(&after), target)
+                );
+            });
+        }
+    }
+}
+
+/// Removing every secondary of the seed's example, for every family.
+#[test]
+fn unassigning_every_secondary_renders_as_recorded() {
+    let path = workspace().join("tests/cases/valid/seed-static.yaml");
+    let plan = fs::read_to_string(&path).expect("seed-static.yaml");
+    for target in Target::families() {
+        let settings = settings(
+            &path,
+            format!("every secondary removed, for {}", target.name()),
+        );
+        settings.bind(|| {
+            insta::assert_snapshot!(
+                format!("absent-seed-static@{}", target.name()),
+                change_document(&plan, None, target)
+            );
+        });
+    }
 }
 
 #[test]

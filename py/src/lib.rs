@@ -110,8 +110,9 @@ fn render(py: Python<'_>, plan: &Bound<'_, PyAny>, target: &str) -> PyResult<Py<
     to_python(py, &renderings[0])
 }
 
-/// Renders the change from plan `before` to plan `after` for one target: `after`'s files, and
-/// `before`'s files that `after` no longer writes under `delete`.
+/// Renders the change from plan `before` to plan `after` for one target: `after`'s files,
+/// `before`'s files that `after` no longer writes under `delete`, and first the commands that
+/// remove the dropped addresses at once.
 #[pyfunction]
 fn render_change(
     py: Python<'_>,
@@ -119,28 +120,20 @@ fn render_change(
     after: &Bound<'_, PyAny>,
     target: &str,
 ) -> PyResult<Py<PyAny>> {
-    let target = Target::parse(target).map_err(|error| plan_error(py, &error.into()))?;
-    let before = read_plan(py, before)?
-        .validate()
+    let before = read_plan(py, before)?;
+    let after = read_plan(py, after)?;
+    let rendering = eniplan::render_change_plans(&before, Some(&after), target)
         .map_err(|e| plan_error(py, &e))?;
-    let after = read_plan(py, after)?
-        .validate()
-        .map_err(|e| plan_error(py, &e))?;
-    let rendering =
-        eniplan::render_change(&before, &after, target).map_err(|e| plan_error(py, &e))?;
     to_python(py, &rendering)
 }
 
 /// Renders the removal of every secondary address of a plan (the primary stays) for one
-/// target, deleting the files that carried them.
+/// target: the files that carried them to delete, and the commands that remove them now.
 #[pyfunction]
 fn render_absent(py: Python<'_>, plan: &Bound<'_, PyAny>, target: &str) -> PyResult<Py<PyAny>> {
-    let target = Target::parse(target).map_err(|error| plan_error(py, &error.into()))?;
-    let plan = read_plan(py, plan)?
-        .validate()
-        .map_err(|e| plan_error(py, &e))?;
-    let rendering = eniplan::render_change(&plan, &plan.without_secondaries(), target)
-        .map_err(|e| plan_error(py, &e))?;
+    let plan = read_plan(py, plan)?;
+    let rendering =
+        eniplan::render_change_plans(&plan, None, target).map_err(|e| plan_error(py, &e))?;
     to_python(py, &rendering)
 }
 

@@ -2,7 +2,10 @@
 
 use serde::Serialize;
 
-use super::{all_dns, check_alias_labels, cloud_init_file, linux_verify, linux_warnings};
+use super::{
+    all_dns, check_alias_labels, cloud_init_file, linux_verify, linux_warnings, policy,
+    policy_warnings,
+};
 use crate::error::Errors;
 use crate::model::Plan;
 use crate::plan::Mode;
@@ -24,6 +27,7 @@ struct InterfacesFile<'a> {
     dns: &'a [String],
     aliases: Vec<Alias<'a>>,
     ipv6: Option<Ipv6Stanza>,
+    policy: Option<super::Policy<'a>>,
 }
 
 #[derive(Serialize)]
@@ -55,7 +59,12 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
         is_static: plan.mode() == Mode::Static,
         primary: &plan.text.primary,
         netmask: &plan.text.netmask,
-        gateway: plan.text.gateway.as_deref(),
+        // A secondary ENI's gateway goes to its own table, not to the main one.
+        gateway: plan
+            .text
+            .gateway
+            .as_deref()
+            .filter(|_| plan.route_table().is_none()),
         mac: plan.text.mac.as_deref(),
         dns: all_dns(plan),
         aliases: plan
@@ -77,6 +86,7 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
                 .map(|address| format!("{address}/{}", ipv6.prefix_len()))
                 .collect(),
         }),
+        policy: policy(plan),
     };
     out.files.push(cloud_init_file()?);
     out.files.push(File {
@@ -94,6 +104,7 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
             "`dns-nameservers` takes effect only when the resolvconf package is installed".into(),
         );
     }
+    policy_warnings(plan, out);
     linux_warnings(plan, out);
     out.verify = linux_verify(plan);
     Ok(())

@@ -1,12 +1,16 @@
 //! One module per [`OsFamily`]: each turns a validated [`Plan`] into a [`Rendering`] for a
 //! target of its family. Everything shared by several families lives here.
 
+mod cloud;
 mod ifupdown;
+mod keyfile;
 mod netplan;
+mod networkd;
 mod nmcli;
+mod powershell;
 mod rhel;
 mod suse;
-mod windows;
+pub(super) mod windows;
 
 use std::net::Ipv6Addr;
 
@@ -41,6 +45,10 @@ pub fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
         OsFamily::Ifupdown => ifupdown::render(plan, target, &mut out),
         OsFamily::Suse => suse::render(plan, target, &mut out),
         OsFamily::Windows => windows::render(plan, target, &mut out),
+        OsFamily::Keyfile => keyfile::render(plan, target, &mut out),
+        OsFamily::Networkd => networkd::render(plan, target, &mut out),
+        OsFamily::Powershell => powershell::render(plan, target, &mut out),
+        OsFamily::Cloud => cloud::render(plan, target, &mut out),
     }?;
     if plan.ifcfg_style().is_some() && target.family() != OsFamily::Rhel {
         out.warnings.push(format!(
@@ -51,12 +59,228 @@ pub fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
     Ok(out)
 }
 
+/// Renders the change from `before` to `after` for `target`: `after`'s full rendering, the
+/// files `before` wrote that `after` does not (to delete), and first the commands that remove
+/// at once the addresses `after` no longer has. The primary address of either plan is never
+/// removed at run time: it may carry the session applying the change.
+pub fn change(before: &Plan, after: &Plan, target: Target) -> Result<Rendering, Errors> {
+    if before.interface() != after.interface() {
+        return Err(Error::Unsupported {
+            field: "interface".into(),
+            value: after.interface().to_string(),
+            target: target.name().into(),
+            reason: format!(
+                "a change keeps the interface (before: `{}`); render the old interface's \
+                 removal and the new one's plan separately",
+                before.interface()
+            ),
+        }
+        .into());
+    }
+    let old = render(before, target)?;
+    let mut new = render(after, target)?;
+    for file in old.files {
+        let kept = new.files.iter().any(|written| written.path == file.path);
+        if !kept && !new.delete.contains(&file.path) {
+            new.delete.push(file.path);
+        }
+    }
+    let gone = Gone::between(before, after);
+    let mut removals = match target.family() {
+        OsFamily::Cloud => {
+            // The cloud calls are a difference themselves: assigning an address the ENI
+            // already has fails, so the change replaces the plan's calls.
+            new.commands = cloud::change_commands(before, after)?;
+            Vec::new()
+        }
+        OsFamily::Nmcli => nmcli::removal(before, after, &gone),
+        OsFamily::Windows => windows::removal(before, &gone),
+        OsFamily::Powershell => powershell::removal(before, &gone),
+        // NetworkManager drops what a re-activated profile no longer lists (`connection up`).
+        OsFamily::Keyfile => Vec::new(),
+        OsFamily::Rhel
+        | OsFamily::Netplan
+        | OsFamily::Ifupdown
+        | OsFamily::Suse
+        | OsFamily::Networkd => ip_removal(before, &gone),
+    };
+    if before.primary() != after.primary() && target.family().is_os() {
+        new.warnings.push(format!(
+            "the primary address changes from {} to {}: the old primary is not removed at run \
+             time (it may carry this session); the restart or a reboot drops it",
+            before.primary(),
+            after.primary()
+        ));
+    }
+    removals.append(&mut new.commands);
+    new.commands = removals;
+    Ok(new)
+}
+
+/// What a change removes: addresses of `before` that `after` does not have, with the prefix
+/// they were configured with. Neither plan's primary address is ever among them.
+pub(crate) struct Gone {
+    ipv4: Vec<String>,
+    ipv6: Vec<String>,
+    /// `before`'s policy-routing rules of removed addresses: (address, table).
+    rules: Vec<(String, String)>,
+}
+
+impl Gone {
+    fn between(before: &Plan, after: &Plan) -> Gone {
+        let primaries = [before.text.primary.as_str(), after.text.primary.as_str()];
+        let ipv4: Vec<String> = static_cidrs(before)
+            .iter()
+            .filter(|cidr| !static_cidrs(after).contains(cidr))
+            .filter(|cidr| !primaries.contains(&cidr.split('/').next().unwrap_or_default()))
+            .cloned()
+            .collect();
+        let ipv6 = before
+            .text
+            .ipv6_cidrs
+            .iter()
+            .filter(|cidr| !after.text.ipv6_cidrs.contains(cidr))
+            .cloned()
+            .collect();
+        // A rule stays wanted only if `after` routes the same address through the same table.
+        let rules = match before.route_table() {
+            Some(table) => std::iter::once(&before.text.primary)
+                .chain(&before.text.secondaries)
+                .filter(|address| {
+                    after.route_table() != Some(table)
+                        || !(after.text.primary == **address
+                            || after.text.secondaries.contains(address))
+                })
+                .map(|address| (address.clone(), table.to_string()))
+                .collect(),
+            None => Vec::new(),
+        };
+        Gone { ipv4, ipv6, rules }
+    }
+}
+
+/// `ip addr del` for every removed address (and `ip rule del` for its rule): what the file
+/// families need, since a restart re-adds what the files list but does not remove the rest.
+fn ip_removal(before: &Plan, gone: &Gone) -> Vec<Command> {
+    let dev = before.interface();
+    let mut commands = Vec::new();
+    for cidr in &gone.ipv4 {
+        commands.push(Command::posix(
+            vec!["ip", "addr", "del", cidr.as_str(), "dev", dev],
+            format!("remove {cidr} now: it is no longer planned"),
+        ));
+    }
+    for cidr in &gone.ipv6 {
+        commands.push(Command::posix(
+            vec!["ip", "-6", "addr", "del", cidr.as_str(), "dev", dev],
+            format!("remove {cidr} now: it is no longer planned"),
+        ));
+    }
+    for (address, table) in &gone.rules {
+        let priority = RULE_PRIORITY.to_string();
+        commands.push(Command::posix(
+            vec![
+                "ip",
+                "rule",
+                "del",
+                "from",
+                address.as_str(),
+                "table",
+                table.as_str(),
+                "priority",
+                priority.as_str(),
+            ],
+            format!("remove the policy-routing rule of {address}"),
+        ));
+    }
+    commands
+}
+
 /// Applies the interface-name rule of the target's family (Linux or Windows).
 pub fn check_interface(interface: &str, target: Target) -> Result<(), Error> {
-    if target.family().is_linux() {
+    let family = target.family();
+    if family.is_linux() {
         names::linux_interface_name("interface", interface)
-    } else {
+    } else if family.is_windows() {
         names::windows_adapter_name("interface", interface)
+    } else {
+        // The cloud API names the ENI by id; the OS name of the NIC is not used.
+        Ok(())
+    }
+}
+
+/// The connection name a plan's NetworkManager profile gets: the plan's, or the seed's
+/// `System <interface>`.
+fn connection_name(plan: &Plan, out: &mut Rendering) -> String {
+    if let Some(name) = plan.connection() {
+        return name.to_string();
+    }
+    let name = default_connection_name(plan);
+    out.warnings.push(format!(
+        "the plan names no connection, so `{name}` (the seed's naming) is used; \
+         `nmcli con show` lists the real name — set `connection` if it differs"
+    ));
+    name
+}
+
+/// The seed's connection name, `System <interface>`, unless the plan names one.
+fn default_connection_name(plan: &Plan) -> String {
+    match plan.connection() {
+        Some(name) => name.to_string(),
+        None => format!("System {}", plan.interface()),
+    }
+}
+
+/// The priority of the rules that send a secondary ENI's replies through its own table: below
+/// the main table's rule (32766), so they are consulted first.
+pub(crate) const RULE_PRIORITY: u32 = 1000;
+
+/// Source-based policy routing for a secondary ENI (the plan's `route_table`): the ENI's
+/// default route and subnet route live in its own table, and one rule per address sends
+/// traffic from that address to the table.
+#[derive(serde::Serialize)]
+struct Policy<'a> {
+    table: String,
+    gateway: &'a str,
+    subnet: String,
+    sources: Vec<&'a str>,
+    priority: u32,
+}
+
+fn policy(plan: &Plan) -> Option<Policy<'_>> {
+    let table = plan.route_table()?;
+    Some(Policy {
+        table: table.to_string(),
+        // Validation refuses a route table without a static gateway.
+        gateway: plan.text.gateway.as_deref()?,
+        subnet: plan.subnet().to_string(),
+        sources: std::iter::once(plan.text.primary.as_str())
+            .chain(plan.text.secondaries.iter().map(String::as_str))
+            .collect(),
+        priority: RULE_PRIORITY,
+    })
+}
+
+/// Refuses a plan with a route table for a family that cannot express policy routing.
+fn no_policy_routing(plan: &Plan, target: Target, reason: &str) -> Result<(), Error> {
+    match plan.route_table() {
+        None => Ok(()),
+        Some(table) => Err(Error::Unsupported {
+            field: "route_table".into(),
+            value: table.to_string(),
+            target: target.name().into(),
+            reason: reason.into(),
+        }),
+    }
+}
+
+/// The warning every family with policy routing gives: IPv6 stays in the main table.
+fn policy_warnings(plan: &Plan, out: &mut Rendering) {
+    if plan.route_table().is_some() && plan.ipv6().is_some() {
+        out.warnings.push(
+            "route_table applies to IPv4: the IPv6 addresses and gateway stay in the main table"
+                .into(),
+        );
     }
 }
 
@@ -115,11 +339,26 @@ fn linux_verify(plan: &Plan) -> Vec<Command> {
         vec!["ip", "addr", "show", "dev", plan.interface()],
         "every planned address should be listed on the interface (the seed's `ip a`)",
     )];
-    let route_purpose = match &plan.text.gateway {
-        Some(gateway) => format!("the default route should go via {gateway}"),
-        None => "the default route should come from DHCP".to_string(),
-    };
-    verify.push(Command::posix(vec!["ip", "route", "show"], route_purpose));
+    match (plan.route_table(), &plan.text.gateway) {
+        (Some(table), Some(gateway)) => {
+            let table = table.to_string();
+            verify.push(Command::posix(
+                vec!["ip", "rule", "show"],
+                format!("one rule per planned address should look up table {table}"),
+            ));
+            verify.push(Command::posix(
+                vec!["ip", "route", "show", "table", table.as_str()],
+                format!("table {table} should hold the default route via {gateway}"),
+            ));
+        }
+        (_, gateway) => {
+            let route_purpose = match gateway {
+                Some(gateway) => format!("the default route should go via {gateway}"),
+                None => "the default route should come from DHCP".to_string(),
+            };
+            verify.push(Command::posix(vec!["ip", "route", "show"], route_purpose));
+        }
+    }
     if plan.ipv6().is_some() {
         verify.push(Command::posix(
             vec!["ip", "-6", "addr", "show", "dev", plan.interface()],

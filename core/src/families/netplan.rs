@@ -2,7 +2,10 @@
 
 use serde::Serialize;
 
-use super::{all_dns, cloud_init_file, ipv6_cidrs, linux_verify, linux_warnings, static_cidrs};
+use super::{
+    all_dns, cloud_init_file, ipv6_cidrs, linux_verify, linux_warnings, policy, policy_warnings,
+    static_cidrs,
+};
 use crate::error::Errors;
 use crate::model::Plan;
 use crate::plan::Mode;
@@ -19,13 +22,23 @@ struct NetplanFile<'a> {
     dhcp4: &'static str,
     addresses: Vec<&'a str>,
     routes: Vec<Route<'a>>,
+    rules: Vec<Rule<'a>>,
     nameservers: &'a [String],
 }
 
 #[derive(Serialize)]
 struct Route<'a> {
-    to: &'static str,
-    via: &'a str,
+    to: &'a str,
+    via: Option<&'a str>,
+    scope: Option<&'static str>,
+    table: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Rule<'a> {
+    from: &'a str,
+    table: &'a str,
+    priority: u32,
 }
 
 pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
@@ -35,17 +48,47 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
     };
     let mut addresses: Vec<&str> = static_cidrs(plan).iter().map(String::as_str).collect();
     addresses.extend(ipv6_cidrs(plan).iter().map(String::as_str));
+    let policy = policy(plan);
     let mut routes = Vec::new();
-    if let (Mode::Static, Some(gateway)) = (plan.mode(), &plan.text.gateway) {
-        routes.push(Route {
-            to: default4,
-            via: gateway,
-        });
+    let mut rules = Vec::new();
+    match &policy {
+        // A secondary ENI: its default route and subnet in its own table, a rule per address.
+        Some(policy) => {
+            routes.push(Route {
+                to: default4,
+                via: Some(policy.gateway),
+                scope: None,
+                table: Some(&policy.table),
+            });
+            routes.push(Route {
+                to: &policy.subnet,
+                via: None,
+                scope: Some("link"),
+                table: Some(&policy.table),
+            });
+            rules.extend(policy.sources.iter().map(|source| Rule {
+                from: source,
+                table: &policy.table,
+                priority: policy.priority,
+            }));
+        }
+        None => {
+            if let (Mode::Static, Some(gateway)) = (plan.mode(), &plan.text.gateway) {
+                routes.push(Route {
+                    to: default4,
+                    via: Some(gateway),
+                    scope: None,
+                    table: None,
+                });
+            }
+        }
     }
     if let Some(gateway) = &plan.text.ipv6_gateway {
         routes.push(Route {
             to: default6,
-            via: gateway,
+            via: Some(gateway),
+            scope: None,
+            table: None,
         });
     }
     let file = NetplanFile {
@@ -59,6 +102,7 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
         },
         addresses,
         routes,
+        rules,
         nameservers: all_dns(plan),
     };
     out.files.push(cloud_init_file()?);
@@ -75,6 +119,7 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
                 .into(),
         );
     }
+    policy_warnings(plan, out);
     linux_warnings(plan, out);
     out.verify = linux_verify(plan);
     Ok(())

@@ -1,6 +1,9 @@
 //! NetworkManager through `nmcli con modify`, the seed's first method.
 
-use super::{cloud_init_file, dns_of, ipv6_cidrs, linux_verify, linux_warnings, static_cidrs};
+use super::{
+    cloud_init_file, connection_name, default_connection_name, dns_of, ipv6_cidrs, linux_verify,
+    linux_warnings, policy, policy_warnings, static_cidrs,
+};
 use crate::error::Errors;
 use crate::model::Plan;
 use crate::plan::Mode;
@@ -8,17 +11,7 @@ use crate::rendering::{Command, Rendering};
 use crate::target::Target;
 
 pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Result<(), Errors> {
-    let connection = match plan.connection() {
-        Some(name) => name.to_string(),
-        None => {
-            let name = format!("System {}", plan.interface());
-            out.warnings.push(format!(
-                "the plan names no connection, so `{name}` (the seed's naming) is used; \
-                 `nmcli con show` lists the real name — set `connection` if it differs"
-            ));
-            name
-        }
-    };
+    let connection = connection_name(plan, out);
     out.files.push(cloud_init_file()?);
 
     let modify = |properties: Vec<String>, purpose: &str| {
@@ -32,6 +25,7 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
         Command::posix(argv, purpose)
     };
     let addresses = static_cidrs(plan);
+    let policy = policy(plan);
     let dns = dns_of(plan, true);
     let dns_command = |commands: &mut Vec<Command>| {
         if !dns.is_empty() {
@@ -50,11 +44,50 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
                 vec!["ipv4.addresses".into(), addresses.join(",")],
                 "set the primary and secondary IPv4 addresses",
             ));
-            let gateway = plan.text.gateway.clone().unwrap_or_default();
-            commands.push(modify(
-                vec!["ipv4.gateway".into(), gateway],
-                "set the default gateway",
-            ));
+            match &policy {
+                Some(policy) => {
+                    commands.push(modify(
+                        vec!["ipv4.gateway".into(), String::new()],
+                        "no default route in the main table: this ENI's goes to its own table",
+                    ));
+                    let routes = format!(
+                        "0.0.0.0/0 {gateway} table={table}, {subnet} table={table}",
+                        gateway = policy.gateway,
+                        table = policy.table,
+                        subnet = policy.subnet
+                    );
+                    let rules: Vec<String> = policy
+                        .sources
+                        .iter()
+                        .map(|source| {
+                            format!(
+                                "priority {} from {source} table {}",
+                                policy.priority, policy.table
+                            )
+                        })
+                        .collect();
+                    commands.push(modify(
+                        vec![
+                            "ipv4.routes".into(),
+                            routes,
+                            "ipv4.routing-rules".into(),
+                            rules.join(", "),
+                        ],
+                        &format!(
+                            "route this ENI's traffic through table {}: its default route and \
+                             subnet there, and a rule per address",
+                            policy.table
+                        ),
+                    ));
+                }
+                None => {
+                    let gateway = plan.text.gateway.clone().unwrap_or_default();
+                    commands.push(modify(
+                        vec!["ipv4.gateway".into(), gateway],
+                        "set the default gateway",
+                    ));
+                }
+            }
             dns_command(commands);
             commands.push(modify(
                 vec!["ipv4.method".into(), "manual".into()],
@@ -112,7 +145,50 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
         out.warnings
             .push("the plan's mac is not used: nmcli selects the connection by name".into());
     }
+    policy_warnings(plan, out);
     linux_warnings(plan, out);
     out.verify = linux_verify(plan);
     Ok(())
+}
+
+/// `-ipv4.addresses`/`-ipv6.addresses` of the dropped addresses, before the new values are set:
+/// the profile forgets them, and `nmcli con up` removes them from the interface. Policy-routing
+/// routes and rules are cleared when the new plan has none.
+pub(super) fn removal(before: &Plan, after: &Plan, gone: &super::Gone) -> Vec<Command> {
+    let connection = default_connection_name(before);
+    let modify = |properties: Vec<String>, purpose: String| {
+        let mut argv = vec![
+            "nmcli".to_string(),
+            "con".into(),
+            "modify".into(),
+            connection.clone(),
+        ];
+        argv.extend(properties);
+        Command::posix(argv, purpose)
+    };
+    let mut commands = Vec::new();
+    if !gone.ipv4.is_empty() {
+        commands.push(modify(
+            vec!["-ipv4.addresses".into(), gone.ipv4.join(",")],
+            format!("drop {} from the profile", gone.ipv4.join(", ")),
+        ));
+    }
+    if !gone.ipv6.is_empty() {
+        commands.push(modify(
+            vec!["-ipv6.addresses".into(), gone.ipv6.join(",")],
+            format!("drop {} from the profile", gone.ipv6.join(", ")),
+        ));
+    }
+    if before.route_table().is_some() && after.route_table().is_none() {
+        commands.push(modify(
+            vec![
+                "ipv4.routes".into(),
+                String::new(),
+                "ipv4.routing-rules".into(),
+                String::new(),
+            ],
+            "drop the policy routing the new plan no longer has".into(),
+        ));
+    }
+    commands
 }

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::{
     all_dns, check_alias_labels, cloud_init_file, is_link_local, linux_verify, linux_warnings,
+    policy, policy_warnings,
 };
 use crate::error::Errors;
 use crate::model::Plan;
@@ -24,6 +25,17 @@ struct MainFile<'a> {
     gateway: Option<&'a str>,
     dns: &'a [String],
     ipv6: Option<Ipv6Lines>,
+    /// `DEFROUTE=no`: a secondary ENI's default route lives in its own table.
+    own_table: bool,
+}
+
+/// `route-<interface>` and `rule-<interface>`: `ip route` and `ip rule` arguments, one per line,
+/// as initscripts' ifup-routes and NetworkManager's ifcfg-rh plugin read them.
+#[derive(Serialize)]
+struct PolicyFile<'a> {
+    target: &'a str,
+    interface: &'a str,
+    policy: &'a super::Policy<'a>,
 }
 
 /// One `IPADDRn` with its mask line; `index` is empty for the unnumbered `IPADDR`.
@@ -103,6 +115,7 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
             }),
         }
     });
+    let policy = policy(plan);
     let main = MainFile {
         target: target.name(),
         interface,
@@ -112,12 +125,13 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
         },
         mac: plan.text.mac.as_deref(),
         addresses,
-        gateway: match plan.mode() {
-            Mode::Static => plan.text.gateway.as_deref(),
-            Mode::Dhcp => None,
+        gateway: match (plan.mode(), &policy) {
+            (Mode::Static, None) => plan.text.gateway.as_deref(),
+            _ => None,
         },
         dns: all_dns(plan),
         ipv6,
+        own_table: policy.is_some(),
     };
 
     out.files.push(cloud_init_file()?);
@@ -143,6 +157,24 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
             });
         }
     }
+    if let Some(policy) = &policy {
+        let file = PolicyFile {
+            target: target.name(),
+            interface,
+            policy,
+        };
+        out.files.push(File {
+            path: format!("{DIR}/route-{interface}"),
+            contents: templates::render(Template::RhelRoutes, &file)?,
+            mode: MODE_PUBLIC,
+        });
+        out.files.push(File {
+            path: format!("{DIR}/rule-{interface}"),
+            contents: templates::render(Template::RhelRules, &file)?,
+            mode: MODE_PUBLIC,
+        });
+    }
+    policy_warnings(plan, out);
     linux_warnings(plan, out);
     out.verify = linux_verify(plan);
     Ok(())

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::{
     all_dns, check_alias_labels, cloud_init_file, is_link_local, linux_verify, linux_warnings,
+    no_policy_routing,
 };
 use crate::error::Errors;
 use crate::model::Plan;
@@ -45,6 +46,12 @@ struct Route {
 }
 
 pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
+    no_policy_routing(
+        plan,
+        target,
+        "wicked's ifrule files are not rendered by eniplan yet (there is no wicked here to \
+         prove them); use the netplan, networkd, keyfile or rhel family on this ENI",
+    )?;
     let interface = plan.interface();
     check_alias_labels(plan, target)?;
     let netmask = &plan.text.netmask;

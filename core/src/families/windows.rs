@@ -1,6 +1,6 @@
 //! Windows Server through netsh, following the seed's Windows example.
 
-use super::dns_of;
+use super::{dns_of, no_policy_routing};
 use crate::error::{Error, Errors};
 use crate::model::Plan;
 use crate::plan::Mode;
@@ -24,17 +24,25 @@ fn netsh(words: &[&str], args: Vec<String>, purpose: &str) -> Command {
     Command::cmd(argv, purpose)
 }
 
-pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Result<(), Errors> {
+/// The gateway Windows needs: it keeps the primary by switching the adapter to static.
+pub(super) fn static_gateway(plan: &Plan) -> Result<&str, Error> {
+    plan.text.gateway.as_deref().ok_or_else(|| Error::Missing {
+        field: "gateway".into(),
+        hint: "Windows keeps the primary by switching the adapter to static (the seed's way), \
+               which needs the default gateway"
+            .into(),
+    })
+}
+
+pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
+    no_policy_routing(
+        plan,
+        target,
+        "Windows chooses the outgoing interface by route metric, not by source address; it \
+         has no per-address rules to express",
+    )?;
     let adapter = plan.interface();
-    let Some(gateway) = plan.text.gateway.as_deref() else {
-        return Err(Error::Missing {
-            field: "gateway".into(),
-            hint: "Windows keeps the primary by switching the adapter to static (the seed's \
-                   way), which needs the default gateway"
-                .into(),
-        }
-        .into());
-    };
+    let gateway = static_gateway(plan)?;
     let name = || arg("name", adapter);
     let mask = &plan.text.netmask;
     let commands = &mut out.commands;
@@ -141,4 +149,27 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
             .push("the plan's mac is not used: netsh addresses the adapter by name".into());
     }
     Ok(())
+}
+
+/// `netsh … delete address` for every dropped address: they go at once, no reboot needed.
+pub(super) fn removal(before: &Plan, gone: &super::Gone) -> Vec<Command> {
+    let adapter = before.interface();
+    let mut commands = Vec::new();
+    for cidr in &gone.ipv4 {
+        let address = cidr.split('/').next().unwrap_or(cidr);
+        commands.push(netsh(
+            &["interface", "ipv4", "delete", "address"],
+            vec![arg("name", adapter), arg("address", address)],
+            &format!("remove {address} now: it is no longer planned"),
+        ));
+    }
+    for cidr in &gone.ipv6 {
+        let address = cidr.split('/').next().unwrap_or(cidr);
+        commands.push(netsh(
+            &["interface", "ipv6", "delete", "address"],
+            vec![arg("interface", adapter), arg("address", address)],
+            &format!("remove {address} now: it is no longer planned"),
+        ));
+    }
+    commands
 }

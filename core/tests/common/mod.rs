@@ -69,6 +69,7 @@ pub fn ipv4_plan() -> impl Strategy<Value = EniPlan> {
                     connection,
                     cloud: None,
                     ifcfg_style: None,
+                    route_table: None,
                 }
             },
         )
@@ -104,18 +105,37 @@ pub fn valid_case() -> impl Strategy<Value = Case> {
         1 => Just(Some(IfcfgStyle::Aliases)),
         1 => Just(Some(IfcfgStyle::Indexed)),
     ];
-    (ipv4_plan(), ipv6_part(), any::<bool>(), 0u8..3, style).prop_map(
-        |(mut plan, ipv6, windows, name, style)| {
+    (
+        ipv4_plan(),
+        ipv6_part(),
+        any::<bool>(),
+        0u8..3,
+        style,
+        0u8..4,
+        any::<bool>(),
+    )
+        .prop_map(|(mut plan, ipv6, windows, name, style, table, cloud)| {
             plan.ipv6 = ipv6;
             plan.ifcfg_style = style;
+            // A quarter of the static Linux plans are secondary ENIs with their own table.
+            if table == 0 && !windows && plan.mode == Some(Mode::Static) {
+                plan.route_table = Some(1000 + u32::from(name));
+            }
+            if cloud {
+                plan.cloud = Some(eniplan::CloudPlan {
+                    region: Some("cn-hangzhou".into()),
+                    eni_id: Some(format!("eni-bp1{name}example")),
+                    eni_state: None,
+                    max_private_ips: None,
+                });
+            }
             if windows {
                 plan.interface = Some(
                     ["Ethernet", "Ethernet 2", "vEthernet (Default Switch)"][name as usize].into(),
                 );
             }
             Case { plan, windows }
-        },
-    )
+        })
 }
 
 /// `count` generated valid plans from a fixed seed: the same plans on every run, so a failure

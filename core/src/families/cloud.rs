@@ -1,0 +1,180 @@
+//! The cloud side, the seed's step 1: the Alibaba Cloud CLI (`aliyun ecs …`) calls that assign
+//! the secondary addresses to the ENI, and for a change the calls that unassign the old ones.
+//! IPv4 and IPv6 are separate API operations (AssignPrivateIpAddresses, AssignIpv6Addresses).
+
+use crate::error::{Error, Errors};
+use crate::model::Plan;
+use crate::rendering::{Command, Rendering};
+use crate::target::Target;
+
+/// The APIs take at most ten addresses per call (`PrivateIpAddress.N`, `Ipv6Address.N`, N from
+/// 1 to 10); longer lists become several calls.
+const ADDRESSES_PER_CALL: usize = 10;
+
+/// The region and ENI id the calls need, or an error naming each that is missing.
+fn ids(plan: &Plan) -> Result<(&str, &str), Errors> {
+    let cloud = plan.cloud();
+    let region = cloud.and_then(|cloud| cloud.region());
+    let eni = cloud.and_then(|cloud| cloud.eni_id());
+    let mut errors = Vec::new();
+    if region.is_none() {
+        errors.push(Error::Missing {
+            field: "cloud.region".into(),
+            hint: "the cloud target calls the ECS API in the ENI's region, e.g. cn-hangzhou".into(),
+        });
+    }
+    if eni.is_none() {
+        errors.push(Error::Missing {
+            field: "cloud.eni_id".into(),
+            hint: "the cloud target names the ENI by its id, e.g. eni-bp1example (the ECS \
+                   console's Elastic Network Interfaces page lists it)"
+                .into(),
+        });
+    }
+    match (region, eni) {
+        (Some(region), Some(eni)) => Ok((region, eni)),
+        _ => Err(Errors::new(errors)),
+    }
+}
+
+/// The addresses the cloud assigns on top of what the ENI is created with: the IPv4
+/// secondaries, and every IPv6 address after the first (the ENI's own).
+fn secondaries(plan: &Plan) -> (Vec<&str>, Vec<String>) {
+    let ipv4 = plan.text.secondaries.iter().map(String::as_str).collect();
+    let ipv6 = plan
+        .ipv6()
+        .map(|ipv6| {
+            ipv6.addresses()
+                .iter()
+                .skip(1)
+                .map(ToString::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    (ipv4, ipv6)
+}
+
+/// One operation over a list of addresses, ten per call.
+fn calls<S: AsRef<str>>(
+    operation: &str,
+    list_parameter: &str,
+    region: &str,
+    eni: &str,
+    addresses: &[S],
+    purpose: &str,
+) -> Vec<Command> {
+    addresses
+        .chunks(ADDRESSES_PER_CALL)
+        .map(|chunk| {
+            let mut argv = vec![
+                "aliyun".to_string(),
+                "ecs".into(),
+                operation.into(),
+                "--RegionId".into(),
+                region.into(),
+                "--NetworkInterfaceId".into(),
+                eni.into(),
+            ];
+            for (index, address) in chunk.iter().enumerate() {
+                argv.push(format!("--{list_parameter}.{}", index + 1));
+                argv.push(address.as_ref().to_string());
+            }
+            let listed: Vec<&str> = chunk.iter().map(AsRef::as_ref).collect();
+            Command::posix(argv, format!("{purpose}: {}", listed.join(", ")))
+        })
+        .collect()
+}
+
+fn describe(region: &str, eni: &str) -> Command {
+    Command::posix(
+        vec![
+            "aliyun",
+            "ecs",
+            "DescribeNetworkInterfaces",
+            "--RegionId",
+            region,
+            "--NetworkInterfaceId.1",
+            eni,
+        ],
+        "the ENI's PrivateIpSets and Ipv6Sets should list exactly the planned addresses",
+    )
+}
+
+pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Result<(), Errors> {
+    let (region, eni) = ids(plan)?;
+    let (ipv4, ipv6) = secondaries(plan);
+    out.commands = calls(
+        "AssignPrivateIpAddresses",
+        "PrivateIpAddress",
+        region,
+        eni,
+        &ipv4,
+        "assign the secondary private IPv4 addresses to the ENI",
+    );
+    out.commands.extend(calls(
+        "AssignIpv6Addresses",
+        "Ipv6Address",
+        region,
+        eni,
+        &ipv6,
+        "assign the IPv6 addresses to the ENI",
+    ));
+    out.verify = vec![describe(region, eni)];
+    if out.commands.is_empty() {
+        out.warnings
+            .push("the plan has no secondary addresses: there is nothing to assign".into());
+    }
+    if plan.ipv6().is_some() {
+        out.warnings.push(
+            "the first IPv6 address is taken to be the ENI's own and is not assigned; the \
+             vSwitch must have an IPv6 CIDR block"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// The calls that turn the ENI's assignment from `before` into `after`: unassign what is gone
+/// first (it frees room under the ENI's limit), then assign what is new.
+pub(crate) fn change_commands(before: &Plan, after: &Plan) -> Result<Vec<Command>, Errors> {
+    let (region, eni) = ids(after)?;
+    let (old4, old6) = secondaries(before);
+    let (new4, new6) = secondaries(after);
+    let gone4: Vec<&str> = old4.iter().copied().filter(|a| !new4.contains(a)).collect();
+    let gone6: Vec<&String> = old6.iter().filter(|a| !new6.contains(a)).collect();
+    let added4: Vec<&str> = new4.iter().copied().filter(|a| !old4.contains(a)).collect();
+    let added6: Vec<&String> = new6.iter().filter(|a| !old6.contains(a)).collect();
+    let mut commands = calls(
+        "UnassignPrivateIpAddresses",
+        "PrivateIpAddress",
+        region,
+        eni,
+        &gone4,
+        "unassign the secondary private IPv4 addresses no longer planned",
+    );
+    commands.extend(calls(
+        "UnassignIpv6Addresses",
+        "Ipv6Address",
+        region,
+        eni,
+        &gone6,
+        "unassign the IPv6 addresses no longer planned",
+    ));
+    commands.extend(calls(
+        "AssignPrivateIpAddresses",
+        "PrivateIpAddress",
+        region,
+        eni,
+        &added4,
+        "assign the new secondary private IPv4 addresses",
+    ));
+    commands.extend(calls(
+        "AssignIpv6Addresses",
+        "Ipv6Address",
+        region,
+        eni,
+        &added6,
+        "assign the new IPv6 addresses",
+    ));
+    Ok(commands)
+}
