@@ -61,7 +61,8 @@ fn read_files(rendering: &Rendering, dir_prefix: &str) -> Result<Vec<(String, Va
         let name = file.path.rsplit('/').next().expect("file name").to_string();
         let path = scratch.join(&name);
         fs::write(&path, &file.contents).map_err(|e| e.to_string())?;
-        if name == "routes" {
+        // `routes`, `route-eth1` and `rule-eth1` hold `ip` arguments, not variables.
+        if name == "routes" || name.starts_with("route-") || name.starts_with("rule-") {
             files.push((name, Vars::new()));
         } else {
             files.push((name, source_ifcfg(&path)?));
@@ -91,6 +92,7 @@ pub fn check_rhel(item: &Item, rendering: &Rendering) -> Result<(), String> {
                 | "ONBOOT"
                 | "HWADDR"
                 | "GATEWAY"
+                | "DEFROUTE"
                 | "PEERDNS"
                 | "IPV6INIT"
                 | "IPV6_AUTOCONF"
@@ -114,11 +116,40 @@ pub fn check_rhel(item: &Item, rendering: &Rendering) -> Result<(), String> {
     expect(main, "BOOTPROTO", Some(bootproto), &main_name)?;
     let mac = plan.mac().map(|m| m.to_string());
     expect(main, "HWADDR", mac.as_deref(), &main_name)?;
-    let gateway = match plan.mode() {
-        Mode::Static => plan.gateway().map(|g| g.to_string()),
-        Mode::Dhcp => None,
+    let gateway = match (plan.mode(), plan.route_table()) {
+        (Mode::Static, None) => plan.gateway().map(|g| g.to_string()),
+        _ => None,
     };
     expect(main, "GATEWAY", gateway.as_deref(), &main_name)?;
+    let own_table = plan.route_table().map(|_| "no");
+    expect(main, "DEFROUTE", own_table, &main_name)?;
+    // A secondary ENI's routes and rules: each line of route-<if> is `ip route add <line>`
+    // and each of rule-<if> is `ip rule add <line>` (initscripts' ifup-routes, ifcfg-rh).
+    let mut policy_ip: Vec<Vec<String>> = Vec::new();
+    for (kind, command) in [("route", "route"), ("rule", "rule")] {
+        let path = format!("/etc/sysconfig/network-scripts/{kind}-{interface}");
+        let file = rendering.files.iter().find(|file| file.path == path);
+        match (file, plan.route_table()) {
+            (None, None) => {}
+            (Some(file), Some(_)) => {
+                for line in file.contents.lines() {
+                    let line = line.trim();
+                    if line.is_empty() || line.starts_with('#') {
+                        continue;
+                    }
+                    let mut args = vec![command.to_string(), "add".into()];
+                    args.extend(line.split_whitespace().map(str::to_string));
+                    policy_ip.push(args);
+                }
+            }
+            (file, table) => {
+                return Err(format!(
+                    "{path}: written {}, route_table {table:?}",
+                    file.is_some()
+                ))
+            }
+        }
+    }
     let dns: Vec<String> = plan.dns().iter().map(|d| d.to_string()).collect();
     for (n, server) in dns.iter().enumerate() {
         expect(main, &format!("DNS{}", n + 1), Some(server), &main_name)?;
@@ -251,6 +282,7 @@ pub fn check_rhel(item: &Item, rendering: &Rendering) -> Result<(), String> {
             ipv6: runtime6,
             gateway4: gateway,
             gateway6,
+            ip: policy_ip,
         },
         plan,
         false,
@@ -335,6 +367,7 @@ pub fn check_suse(item: &Item, rendering: &Rendering) -> Result<(), String> {
         ));
     }
 
+    let policy_ip = Vec::new();
     // The routes file: `default <gateway> - <interface or ->` lines only.
     let gateway4 = match plan.mode() {
         Mode::Static => plan.gateway().map(|g| g.to_string()),
@@ -378,6 +411,7 @@ pub fn check_suse(item: &Item, rendering: &Rendering) -> Result<(), String> {
             ipv6: runtime6,
             gateway4,
             gateway6,
+            ip: policy_ip,
         },
         plan,
         false,

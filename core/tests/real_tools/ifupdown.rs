@@ -53,11 +53,13 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
             "ifquery",
             &run(Command::new("ifquery").arg("-i").arg(&path).arg(interface)),
         )?;
-        let gateway = plan.gateway().map(|g| g.to_string()).unwrap_or_default();
-        for line in [
-            format!("address: {}", plan.primary()),
-            format!("gateway: {gateway}"),
-        ] {
+        let mut lines = vec![format!("address: {}", plan.primary())];
+        // A secondary ENI's gateway lives in its own table (the `up` lines), not here.
+        if plan.route_table().is_none() {
+            let gateway = plan.gateway().map(|g| g.to_string()).unwrap_or_default();
+            lines.push(format!("gateway: {gateway}"));
+        }
+        for line in lines {
             if !query.lines().any(|l| l == line) {
                 return Err(format!(
                     "ifquery {interface} gave {query:?}, missing {line:?}"
@@ -121,6 +123,12 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
     let (ipv4, ipv6) = namespace.addresses(interface)?;
     if !ipv4.is_empty() || !ipv6.is_empty() {
         return Err(format!("ifdown left {ipv4:?} {ipv6:?}"));
+    }
+    if let Some(table) = plan.route_table() {
+        let rules = namespace.exec(&["ip", "rule", "show", "table", &table.to_string()])?;
+        if !rules.trim().is_empty() {
+            return Err(format!("ifdown left the rules {rules:?}"));
+        }
     }
     drop(namespace);
     let _ = fs::remove_dir_all(&dir);

@@ -5,14 +5,19 @@
 //!
 //! These tests need the tools installed and root (for namespaces); a missing tool fails them.
 
+mod cloud;
 #[path = "../common/mod.rs"]
 mod common;
 mod hostile;
 mod ifcfg;
 mod ifupdown;
+mod keyfile;
+mod lifecycle;
 mod netplan;
 mod netsh;
+mod networkd;
 mod nmcli;
+mod powershell;
 mod support;
 
 use eniplan::OsFamily;
@@ -45,4 +50,24 @@ fn suse_ifcfg_files_read_back_as_planned() {
 #[test]
 fn netsh_commands_follow_the_documented_grammar() {
     support::check_corpus(OsFamily::Windows, netsh::check);
+}
+
+#[test]
+fn libnm_reads_every_keyfile_as_planned() {
+    support::check_corpus(OsFamily::Keyfile, keyfile::check);
+}
+
+#[test]
+fn networkd_files_match_netplans_own_for_every_plan() {
+    support::check_corpus(OsFamily::Networkd, networkd::check);
+}
+
+#[test]
+fn powershell_lines_parse_back_to_their_argv() {
+    support::check_corpus(OsFamily::Powershell, powershell::check);
+}
+
+#[test]
+fn cloud_calls_follow_the_documented_api() {
+    support::check_corpus(OsFamily::Cloud, cloud::check);
 }

@@ -7,7 +7,7 @@ use std::process::Command;
 use eniplan::{Mode, Rendering};
 
 use crate::support::{
-    self, apply_runtime, run, scratch, sorted, succeeded, values, write_under, Item, RuntimeConfig,
+    self, apply_runtime, run, scratch, sorted, succeeded, values, write_under, Item,
 };
 
 pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
@@ -92,21 +92,7 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
         ));
     }
     let _ = fs::remove_dir_all(&root);
-    // What networkd would do with the generated file: its addresses and routes, applied in a
-    // namespace, must leave exactly the planned state in the kernel.
-    let (ipv6, ipv4): (Vec<String>, Vec<String>) = got.into_iter().partition(|a| a.contains(':'));
-    apply_runtime(
-        &RuntimeConfig {
-            interface: interface.to_string(),
-            ipv4: ipv4
-                .into_iter()
-                .map(|a| (a, interface.to_string()))
-                .collect(),
-            ipv6,
-            gateway4: gateways.iter().find(|g| !g.contains(':')).cloned(),
-            gateway6: gateways.iter().find(|g| g.contains(':')).cloned(),
-        },
-        plan,
-        false,
-    )
+    // What networkd would do with the generated file: its addresses, routes and rules,
+    // applied in a namespace, must leave exactly the planned state in the kernel.
+    apply_runtime(&support::networkd_runtime(&text, interface)?, plan, false)
 }

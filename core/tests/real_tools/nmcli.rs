@@ -113,9 +113,9 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
             "ipv4 addresses {addresses:?}, planned {want:?} (in order)"
         ));
     }
-    let want_gateway: Vec<String> = match plan.mode() {
-        Mode::Static => plan.gateway().map(|g| g.to_string()).into_iter().collect(),
-        Mode::Dhcp => Vec::new(),
+    let want_gateway: Vec<String> = match (plan.mode(), plan.route_table()) {
+        (Mode::Static, None) => plan.gateway().map(|g| g.to_string()).into_iter().collect(),
+        _ => Vec::new(),
     };
     if gateways != want_gateway {
         return Err(format!(
@@ -158,6 +158,7 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
         runtime6 = addresses;
         gateway6 = gateways.into_iter().next();
     }
+    let policy_ip = keyfile_policy(&ini, plan.interface())?;
     // What NetworkManager would do with the keyfile: its addresses and gateways, applied in a
     // namespace, must leave exactly the planned state (static ones only; DHCP is not run).
     let interface = plan.interface().to_string();
@@ -171,6 +172,7 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
             ipv6: runtime6,
             gateway4,
             gateway6,
+            ip: policy_ip,
         },
         plan,
         false,
@@ -178,7 +180,7 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
 }
 
 /// `address1=a/p[,gateway]`, `address2=…` in number order, and the gateways found there.
-fn keyfile_addresses(
+pub fn keyfile_addresses(
     ini: &std::collections::BTreeMap<String, Vec<(String, String)>>,
     section: &str,
 ) -> (Vec<String>, Vec<String>) {
@@ -217,4 +219,50 @@ fn keyfile_list(values: &[String]) -> Vec<String> {
         .filter(|item| !item.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// A keyfile's `routeN`/`routeN_options=table=T` and `routing-ruleN` entries as the `ip`
+/// invocations NetworkManager makes for them (routes without a gateway first).
+pub fn keyfile_policy(
+    ini: &std::collections::BTreeMap<String, Vec<(String, String)>>,
+    interface: &str,
+) -> Result<Vec<Vec<String>>, String> {
+    let pairs = ini.get("ipv4").cloned().unwrap_or_default();
+    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let mut routes = Vec::new();
+    let mut rules = Vec::new();
+    for (key, value) in &pairs {
+        if let Some(n) = key
+            .strip_prefix("route")
+            .filter(|n| n.parse::<u32>().is_ok())
+        {
+            let options = get(&format!("route{n}_options")).unwrap_or_default();
+            let table = options
+                .split(',')
+                .find_map(|option| option.strip_prefix("table="))
+                .ok_or_else(|| format!("route{n} has no table option: {options:?}"))?;
+            let mut parts = value.split(',');
+            let mut args = vec!["route".to_string(), "add".into()];
+            args.push(parts.next().unwrap_or_default().to_string());
+            let via = parts.next().map(str::to_string);
+            if let Some(via) = &via {
+                args.extend(["via".into(), via.clone()]);
+            }
+            args.extend([
+                "dev".into(),
+                interface.to_string(),
+                "table".into(),
+                table.into(),
+            ]);
+            routes.push((via.is_some(), args));
+        } else if key.starts_with("routing-rule") {
+            let mut args = vec!["rule".to_string(), "add".into()];
+            args.extend(value.split_whitespace().map(str::to_string));
+            rules.push(args);
+        }
+    }
+    routes.sort_by_key(|(via, _)| *via);
+    let mut ip: Vec<Vec<String>> = routes.into_iter().map(|(_, args)| args).collect();
+    ip.extend(rules);
+    Ok(ip)
 }

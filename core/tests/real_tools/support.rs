@@ -43,12 +43,13 @@ pub fn corpus(family: OsFamily) -> Vec<Item> {
         }
     }
     let salt = family as u64 + 1;
-    let windows = family == OsFamily::Windows;
+    let windows = family.is_windows();
     // Plans a target refuses on purpose (an interface name too long for alias labels) are
     // not handed to the tools; the refusal itself is a snapshot case.
     for (index, (case, plan)) in common::seeded_cases(GENERATED_PER_FAMILY * 3, salt)
         .into_iter()
-        .filter(|case| case.windows == windows)
+        // The cloud calls name the ENI, not the NIC: any plan with a cloud section fits.
+        .filter(|case| family == OsFamily::Cloud || case.windows == windows)
         .map(|case| {
             let plan = case.plan.validate().expect("generated plans are valid");
             (case, plan)
@@ -84,6 +85,10 @@ pub fn targets(family: OsFamily) -> Vec<Target> {
         OsFamily::Ifupdown => &["ifupdown", "ubuntu-14.04"],
         OsFamily::Suse => &["suse", "sles-11"],
         OsFamily::Windows => &["windows"],
+        OsFamily::Keyfile => &["keyfile", "rhel-9"],
+        OsFamily::Networkd => &["networkd"],
+        OsFamily::Powershell => &["powershell"],
+        OsFamily::Cloud => &["cloud"],
     };
     names
         .iter()
@@ -143,7 +148,7 @@ pub fn check_corpus(family: OsFamily, check: impl Fn(&Item, &Rendering) -> Resul
 /// Every POSIX command's `shell` line, read by a real bash, must give back exactly its argv
 /// (the Windows family's cmd lines are checked by the netsh grammar test instead).
 fn shell_lines_reparse(rendering: &Rendering) -> Result<(), String> {
-    if rendering.family == OsFamily::Windows {
+    if rendering.family.is_windows() {
         return Ok(());
     }
     let commands = rendering
@@ -446,6 +451,9 @@ pub struct RuntimeConfig {
     pub ipv6: Vec<String>,
     pub gateway4: Option<String>,
     pub gateway6: Option<String>,
+    /// Further `ip` invocations (without the leading `ip`) the configuration implies, such as
+    /// policy-routing routes and rules, run after the addresses.
+    pub ip: Vec<Vec<String>>,
 }
 
 pub fn apply_runtime(config: &RuntimeConfig, plan: &Plan, windows: bool) -> Result<(), String> {
@@ -471,6 +479,11 @@ pub fn apply_runtime(config: &RuntimeConfig, plan: &Plan, windows: bool) -> Resu
             "ip", "-6", "route", "add", "default", "via", gateway, "dev", dev, "onlink",
         ])?;
     }
+    for args in &config.ip {
+        let mut argv = vec!["ip"];
+        argv.extend(args.iter().map(String::as_str));
+        namespace.exec(&argv)?;
+    }
     check_kernel_state(&namespace, plan, windows, dev)
 }
 
@@ -493,11 +506,15 @@ pub fn check_kernel_state(
     if got6 != want6 {
         return Err(format!("kernel IPv6 addresses {got6:?}, planned {want6:?}"));
     }
-    if let (Mode::Static, Some(gateway)) = (plan.mode(), plan.gateway()) {
-        let route = namespace.default_route("-4")?;
-        if !route.contains(&format!("via {gateway} dev {dev}")) {
-            return Err(format!("default route {route:?}, planned via {gateway}"));
+    match (plan.mode(), plan.gateway(), plan.route_table()) {
+        (Mode::Static, Some(gateway), None) => {
+            let route = namespace.default_route("-4")?;
+            if !route.contains(&format!("via {gateway} dev {dev}")) {
+                return Err(format!("default route {route:?}, planned via {gateway}"));
+            }
         }
+        (_, Some(gateway), Some(table)) => check_policy(namespace, plan, dev, gateway, table)?,
+        _ => {}
     }
     if let Some(gateway) = plan.ipv6().and_then(|ipv6| ipv6.gateway()) {
         let route = namespace.default_route("-6")?;
@@ -508,6 +525,166 @@ pub fn check_kernel_state(
         }
     }
     Ok(())
+}
+
+/// A secondary ENI: no default route in the main table; in its own table the default route
+/// and the subnet; one rule per address at the planned priority, and no other rule there.
+fn check_policy(
+    namespace: &Namespace,
+    plan: &Plan,
+    dev: &str,
+    gateway: Ipv4Addr,
+    table: u32,
+) -> Result<(), String> {
+    let main = namespace.default_route("-4")?;
+    if !main.trim().is_empty() {
+        return Err(format!(
+            "main table has a default route {main:?}; planned none"
+        ));
+    }
+    let table = table.to_string();
+    let routes = namespace.exec(&["ip", "-4", "route", "show", "table", &table])?;
+    let want_default = format!("default via {gateway} dev {dev}");
+    let want_subnet = format!("{} dev {dev}", plan.subnet());
+    let lines: Vec<&str> = routes.lines().map(str::trim).collect();
+    if lines.len() != 2
+        || !lines.iter().any(|l| l.starts_with(&want_default))
+        || !lines.iter().any(|l| l.starts_with(&want_subnet))
+    {
+        return Err(format!(
+            "table {table} holds {lines:?}; planned `{want_default}` and `{want_subnet}`"
+        ));
+    }
+    let rules = namespace.exec(&["ip", "-4", "rule", "show", "table", &table])?;
+    let mut got: Vec<String> = rules.lines().map(|l| l.trim().to_string()).collect();
+    got.sort();
+    let mut want: Vec<String> = plan
+        .ipv4_addresses()
+        .map(|address| format!("1000:\tfrom {address} lookup {table}"))
+        .collect();
+    want.sort();
+    let normalise = |list: &[String]| -> Vec<String> {
+        list.iter()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    if normalise(&got) != normalise(&want) {
+        return Err(format!(
+            "rules for table {table}: {got:?}, planned {want:?}"
+        ));
+    }
+    Ok(())
+}
+
+/// The runtime state a systemd-networkd `.network` file describes (netplan's generated one or
+/// eniplan's own): addresses, default routes, and routes in other tables and rules as `ip`
+/// invocations. Fails on a section or key outside what eniplan's renderings use.
+pub fn networkd_runtime(text: &str, interface: &str) -> Result<RuntimeConfig, String> {
+    let mut config = RuntimeConfig {
+        interface: interface.to_string(),
+        ipv4: Vec::new(),
+        ipv6: Vec::new(),
+        gateway4: None,
+        gateway6: None,
+        ip: Vec::new(),
+    };
+    let mut sections: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            sections.push((name.to_string(), Vec::new()));
+        } else if let (Some((key, value)), Some(section)) =
+            (line.split_once('='), sections.last_mut())
+        {
+            section.1.push((key.to_string(), value.to_string()));
+        } else {
+            return Err(format!("not a key=value line of a section: {line:?}"));
+        }
+    }
+    for (name, pairs) in &sections {
+        let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        let allowed: &[&str] = match name.as_str() {
+            "Match" => &["Name", "MACAddress", "PermanentMACAddress"],
+            "Link" => &["MACAddress"],
+            "Network" => &[
+                "DHCP",
+                "DNS",
+                "Address",
+                "LinkLocalAddressing",
+                "IPv6AcceptRA",
+            ],
+            "Address" => &["Address"],
+            "Route" => &["Destination", "Gateway", "Scope", "Table", "GatewayOnLink"],
+            "RoutingPolicyRule" => &["From", "Table", "Priority"],
+            "DHCP" | "DHCPv4" => &["RouteMetric", "UseMTU"],
+            other => return Err(format!("unexpected section [{other}]")),
+        };
+        if let Some((key, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+            return Err(format!("unexpected key {key}= in [{name}]"));
+        }
+        match name.as_str() {
+            "Network" | "Address" => {
+                for (key, value) in pairs {
+                    if key == "Address" {
+                        if value.contains(':') {
+                            config.ipv6.push(value.clone());
+                        } else {
+                            config.ipv4.push((value.clone(), interface.to_string()));
+                        }
+                    }
+                }
+            }
+            "Route" => {
+                let destination = get("Destination");
+                let gateway = get("Gateway");
+                match (get("Table"), destination.as_deref(), gateway) {
+                    (None, None | Some("0.0.0.0/0" | "::/0"), Some(gateway)) => {
+                        if gateway.contains(':') {
+                            config.gateway6 = Some(gateway);
+                        } else {
+                            config.gateway4 = Some(gateway);
+                        }
+                    }
+                    (Some(table), destination, gateway) => {
+                        let mut args = vec!["route".to_string(), "add".into()];
+                        // No Destination= and 0.0.0.0/0 (or ::/0) both mean the default route.
+                        let destination = match destination {
+                            None | Some("0.0.0.0/0" | "::/0") => "default",
+                            Some(other) => other,
+                        };
+                        args.push(destination.to_string());
+                        if let Some(gateway) = gateway {
+                            args.extend(["via".into(), gateway]);
+                        }
+                        args.extend(["dev".into(), interface.to_string()]);
+                        if let Some(scope) = get("Scope") {
+                            args.extend(["scope".into(), scope]);
+                        }
+                        args.extend(["table".into(), table]);
+                        config.ip.push(args);
+                    }
+                    other => return Err(format!("unexpected route {other:?}")),
+                }
+            }
+            "RoutingPolicyRule" => {
+                let mut args = vec!["rule".to_string(), "add".into()];
+                args.extend(["from".into(), get("From").ok_or("rule without From=")?]);
+                args.extend(["table".into(), get("Table").ok_or("rule without Table=")?]);
+                if let Some(priority) = get("Priority") {
+                    args.extend(["priority".into(), priority]);
+                }
+                config.ip.push(args);
+            }
+            _ => {}
+        }
+    }
+    // Routes in a table need the subnet route first (the gateway must be reachable there).
+    config
+        .ip
+        .sort_by_key(|args| (args[0] != "route", args.iter().any(|a| a == "via")));
+    Ok(config)
 }
 
 /// Reads an ifcfg file the way initscripts and wicked do: `bash -n`, then sourced in an empty
