@@ -10,7 +10,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 step "system packages: the real tools the renderings are checked with"
 # netplan generate, nmcli --offline, ifquery/ifup, ip netns. None of them starts a daemon.
-packages=(netplan.io network-manager ifupdown iproute2 python3-venv chromium)
+packages=(netplan.io network-manager gir1.2-nm-1.0 python3-gi ifupdown iproute2 python3-venv chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -69,7 +69,7 @@ def test_unknown_keys_and_targets_are_plan_errors():
     with pytest.raises(eniplan.PlanError, match="unknown field `secondary`"):
         eniplan.render({"interface": "eth0", "secondary": []}, "rhel")
     with pytest.raises(eniplan.PlanError) as caught:
-        eniplan.render(SEED, "centos-9")
+        eniplan.render(SEED, "centos-5")
     assert caught.value.problems[0].field == "os"
 
 
@@ -104,6 +104,29 @@ def test_absent_removes_secondaries_and_their_files():
         "/etc/sysconfig/network-scripts/ifcfg-eth0:1",
     ]
     assert "192.168.1.202" not in rendering["files"][1]["contents"]
+    removals = [command["shell"] for command in rendering["commands"]]
+    assert removals == [
+        "ip addr del 192.168.1.202/24 dev eth0",
+        "ip addr del 192.168.1.203/24 dev eth0",
+    ]
+
+
+def test_change_removes_only_what_is_gone_on_every_surface_alike():
+    after = dict(SEED, secondaries=["192.168.1.202", "192.168.1.204"])
+    cloud = {"region": "cn-hangzhou", "eni_id": "eni-bp1example"}
+    calls = eniplan.render_change(dict(SEED, cloud=cloud), dict(after, cloud=cloud), "cloud")
+    assert [command["argv"][2] for command in calls["commands"]] == [
+        "UnassignPrivateIpAddresses",
+        "AssignPrivateIpAddresses",
+    ]
+    assert calls["commands"][0]["argv"][-1] == "192.168.1.203"
+    netsh = eniplan.render_change(dict(SEED, interface="Ethernet"), dict(after, interface="Ethernet"), "windows")
+    assert netsh["commands"][0]["shell"] == (
+        'netsh interface ipv4 delete address name="Ethernet" address=192.168.1.203'
+    )
+    with pytest.raises(eniplan.PlanError) as raised:
+        eniplan.render_change(SEED, dict(after, secondaries=["10.9.9.9"]), "rhel")
+    assert raised.value.problems[0].field == "secondaries[0]"
 
 
 def test_ipaddress_objects_are_not_silently_accepted():

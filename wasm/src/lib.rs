@@ -15,7 +15,7 @@ export interface Plan {
   interface?: string; mac?: string; mode?: "static" | "dhcp"; primary?: string;
   secondaries?: string[]; prefix?: number; netmask?: string; gateway?: string; dns?: string[];
   ipv6?: { addresses?: string[]; prefix?: number; gateway?: string };
-  connection?: string; ifcfg_style?: "aliases" | "indexed";
+  connection?: string; ifcfg_style?: "aliases" | "indexed"; route_table?: number;
   cloud?: { region?: string; eni_id?: string; eni_state?: "available" | "in_use"; max_private_ips?: number };
 }
 /** One command: argv, a quoted shell line, and why. */
@@ -126,6 +126,33 @@ pub fn render_many(
     let plan = read_plan(plan)?;
     let renderings = eniplan::render_plan(&plan, targets).map_err(|e| plan_error(&e))?;
     Ok(to_js(&renderings))
+}
+
+/// Renders the change from plan `before` to plan `after` for one target: `after`'s files, the
+/// stale files to delete, and first the commands that remove the dropped addresses now.
+#[wasm_bindgen(js_name = renderChange, unchecked_return_type = "Rendering")]
+pub fn render_change(
+    #[wasm_bindgen(unchecked_param_type = "Plan | string")] before: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Plan | string")] after: JsValue,
+    target: &str,
+) -> Result<JsValue, JsValue> {
+    let before = read_plan(before)?;
+    let after = read_plan(after)?;
+    let rendering =
+        eniplan::render_change_plans(&before, Some(&after), target).map_err(|e| plan_error(&e))?;
+    Ok(to_js(&rendering))
+}
+
+/// Renders the removal of every secondary address of `plan` (the primary stays).
+#[wasm_bindgen(js_name = renderAbsent, unchecked_return_type = "Rendering")]
+pub fn render_absent(
+    #[wasm_bindgen(unchecked_param_type = "Plan | string")] plan: JsValue,
+    target: &str,
+) -> Result<JsValue, JsValue> {
+    let plan = read_plan(plan)?;
+    let rendering =
+        eniplan::render_change_plans(&plan, None, target).map_err(|e| plan_error(&e))?;
+    Ok(to_js(&rendering))
 }
 
 /// Every problem of `plan` (an empty array when valid), checked against `targets` if given.

@@ -58,7 +58,7 @@ test("every error is the same PlanError class, with the field it concerns", () =
   const errorOf = (fn) => { try { fn(); } catch (error) { return error; } assert.fail("no error"); };
   const plan = { ...eniplan.seedExample(), secondaries: ["192.168.1.202", "10.0.0.9"], secondary: [] };
   const unknownKey = errorOf(() => eniplan.render(plan, "rhel"));
-  const badTarget = errorOf(() => eniplan.render(eniplan.seedExample(), "centos-9"));
+  const badTarget = errorOf(() => eniplan.render(eniplan.seedExample(), "centos-5"));
   const badValue = errorOf(() => eniplan.render({ ...eniplan.seedExample(), secondaries: ["10.0.0.9"] }, "rhel"));
   const wrongType = errorOf(() => eniplan.render({ ...eniplan.seedExample(), prefix: "24" }, "rhel"));
   assert.equal(unknownKey.constructor, badTarget.constructor);
@@ -81,4 +81,19 @@ test("hostile input is an error, never a crash", () => {
   for (const plan of [null, 42, [], "interface: [", { interface: "eth0\n" }, { secondaries: Array(100000).fill("1.2.3.4") }]) {
     assert.throws(() => eniplan.render(plan, "rhel"), (error) => error.name === "PlanError");
   }
+});
+
+test("renderChange and renderAbsent equal the CLI's change and unassign, byte for byte", () => {
+  const dir = new URL("../../tests/cases/change/replace-one-secondary/", import.meta.url);
+  const before = readFileSync(new URL("before.yaml", dir), "utf8");
+  const after = readFileSync(new URL("after.yaml", dir), "utf8");
+  for (const target of ["nmcli", "centos-7", "netplan", "keyfile", "powershell", "cloud"]) {
+    const changed = spawnSync(cli, ["change", new URL("before.yaml", dir).pathname, new URL("after.yaml", dir).pathname, "--os", target, "--format", "json"], { encoding: "utf8" });
+    assert.equal(changed.status, 0, changed.stderr);
+    assert.equal(JSON.stringify(eniplan.renderChange(before, after, target), null, 2) + "\n", changed.stdout);
+    const absent = spawnSync(cli, ["unassign", new URL("before.yaml", dir).pathname, "--os", target, "--format", "json"], { encoding: "utf8" });
+    assert.equal(absent.status, 0, absent.stderr);
+    assert.equal(JSON.stringify(eniplan.renderAbsent(before, target), null, 2) + "\n", absent.stdout);
+  }
+  assert.throws(() => eniplan.renderChange(before, "interface: eth0\n", "cloud"), (error) => error.problems.length > 0);
 });

@@ -25,8 +25,7 @@ fn parse(line: &str) -> Result<Vec<String>, String> {
         }
         if is_quote(c) {
             let mut items = Vec::new();
-            loop {
-                let Some(open) = chars.next() else { break };
+            while let Some(open) = chars.next() {
                 if !is_quote(open) {
                     return Err(format!("expected a quoted array item in {line:?}"));
                 }
@@ -107,8 +106,11 @@ fn parameters(cmdlet: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-/// A parsed command as cmdlet plus `(parameter, value)` pairs (switches have no value).
-fn bind(words: &[String]) -> Result<(String, Vec<(String, Option<String>)>), String> {
+/// `(parameter, value)` pairs of one command; switches have no value.
+type Bound = Vec<(String, Option<String>)>;
+
+/// A parsed command as its cmdlet and bound parameters.
+fn bind(words: &[String]) -> Result<(String, Bound), String> {
     let (cmdlet, rest) = words.split_first().ok_or("empty line")?;
     let allowed = parameters(cmdlet).ok_or_else(|| format!("unknown cmdlet {cmdlet}"))?;
     let mut pairs = Vec::new();
