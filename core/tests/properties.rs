@@ -12,7 +12,7 @@ use proptest::prelude::*;
 /// Every IP address written anywhere a system reads it: file contents and command argv
 /// (restart and verify steps, purposes and warnings are for people). Netmasks and the
 /// unspecified address (`0.0.0.0/0`, `::/0` routes) are not addresses of the plan.
-fn written_addresses(rendering: &Rendering, netmask: &str) -> Vec<IpAddr> {
+fn written_addresses(rendering: &Rendering, netmask: &str, network: &str) -> Vec<IpAddr> {
     let mut texts: Vec<&str> = rendering
         .files
         .iter()
@@ -24,7 +24,7 @@ fn written_addresses(rendering: &Rendering, netmask: &str) -> Vec<IpAddr> {
     texts
         .iter()
         .flat_map(|text| text.split(|c: char| !(c.is_ascii_hexdigit() || c == '.' || c == ':')))
-        .filter(|token| *token != netmask)
+        .filter(|token| *token != netmask && *token != network)
         .filter_map(|token| token.parse::<IpAddr>().ok())
         .filter(|address| !address.is_unspecified())
         .collect()
@@ -33,6 +33,20 @@ fn written_addresses(rendering: &Rendering, netmask: &str) -> Vec<IpAddr> {
 /// How often each address of the plan must be written for a family.
 fn expected_addresses(plan: &EniPlan, family: OsFamily) -> HashMap<IpAddr, usize> {
     let mut expected = HashMap::new();
+    if family == OsFamily::Cloud {
+        // The API calls assign the secondaries, and every IPv6 address after the ENI's own.
+        for secondary in &plan.secondaries {
+            *expected
+                .entry(secondary.parse().expect("generated"))
+                .or_default() += 1;
+        }
+        for address in plan.ipv6.iter().flat_map(|v6| v6.addresses.iter().skip(1)) {
+            *expected
+                .entry(address.parse().expect("generated"))
+                .or_default() += 1;
+        }
+        return expected;
+    }
     let dhcp = plan.mode == Some(Mode::Dhcp);
     let mut add = |text: &str, count: usize| {
         *expected
@@ -40,13 +54,20 @@ fn expected_addresses(plan: &EniPlan, family: OsFamily) -> HashMap<IpAddr, usize
             .or_default() += count;
     };
     // On Windows the primary is always set statically (with the gateway), the seed's way.
-    let primary_written = !dhcp || family == OsFamily::Windows;
+    let primary_written = !dhcp || family.is_windows();
+    // A secondary ENI's addresses are also each written in a policy-routing rule (ifupdown:
+    // an `up` line and its `down` line).
+    let rules = match (plan.route_table, family) {
+        (None, _) => 0,
+        (Some(_), OsFamily::Ifupdown) => 2,
+        (Some(_), _) => 1,
+    };
     if primary_written {
-        add(plan.primary.as_deref().expect("primary"), 1);
+        add(plan.primary.as_deref().expect("primary"), 1 + rules);
         add(plan.gateway.as_deref().expect("gateway"), 1);
     }
     for secondary in &plan.secondaries {
-        add(secondary, 1);
+        add(secondary, 1 + rules);
     }
     for server in &plan.dns {
         add(server, 1);
@@ -86,8 +107,24 @@ proptest! {
         prop_assert!(validated.is_ok(), "valid plan refused: {:?}", validated.err());
         let plan = validated.expect("checked above");
         let netmask = netmask_of(&case.plan);
-        for target in Target::all().filter(|t| t.family().is_linux() != case.windows) {
+        let network = plan.subnet().network().to_string();
+        let fits = |t: &Target| {
+            let family = t.family();
+            if family == OsFamily::Cloud {
+                return case.plan.cloud.is_some();
+            }
+            family.is_windows() == case.windows
+        };
+        for target in Target::all().filter(fits) {
             let rendering = eniplan::render(&plan, target);
+            // Families without source-based policy routing refuse a route table, naming it.
+            let no_policy = matches!(target.family(), OsFamily::Suse | OsFamily::Windows | OsFamily::Powershell);
+            if no_policy && plan.route_table().is_some() {
+                let errors = rendering.expect_err("a route table must be refused here");
+                prop_assert_eq!(errors.as_slice()[0].field(), "route_table");
+                prop_assert_eq!(errors.as_slice()[0].kind(), "unsupported");
+                continue;
+            }
             // The one refusal a valid plan may meet: alias labels (`eth0:9`) longer than the
             // kernel's 15 bytes, on the targets that label secondaries.
             let labels_secondaries = matches!(target.family(), OsFamily::Ifupdown | OsFamily::Suse)
@@ -115,7 +152,7 @@ proptest! {
             prop_assert_eq!(&back, &rendering);
 
             let mut written: HashMap<IpAddr, usize> = HashMap::new();
-            for address in written_addresses(&rendering, &netmask) {
+            for address in written_addresses(&rendering, &netmask, &network) {
                 *written.entry(address).or_default() += 1;
             }
             prop_assert_eq!(&written, &expected_addresses(&case.plan, target.family()), "{}", target);
