@@ -72,6 +72,9 @@ unpacked="$root/target/package-check"
 rm -rf "$unpacked/eniplan-$version"
 mkdir -p "$unpacked"
 tar -xzf "target/package/eniplan-$version.crate" -C "$unpacked"
+# The .crate's files carry cargo's fixed timestamps: without a fresh mtime, a build cached in
+# $unpacked/target from an older package looks up to date and would be reused.
+find "$unpacked/eniplan-$version" -type f -exec touch {} +
 CARGO_TARGET_DIR="$unpacked/target" cargo run -q --manifest-path "$unpacked/eniplan-$version/Cargo.toml" \
   -- render --os all --format json > "$unpacked/packaged.json"
 cargo run -q --locked -p eniplan -- render --os all --format json > "$unpacked/workspace.json"
