@@ -44,7 +44,10 @@ def test_text_plans_render_like_dict_plans():
 
 def test_render_many_all_gives_every_family_in_order():
     families = [r["family"] for r in eniplan.render_many(SEED)]
-    assert families == ["nmcli", "rhel", "netplan", "ifupdown", "suse", "windows"]
+    assert families == ["nmcli", "rhel", "netplan", "ifupdown", "suse", "windows", "keyfile",
+                        "networkd", "powershell"]
+    seed = [r["family"] for r in eniplan.render_many(SEED, "seed")]
+    assert seed == ["nmcli", "rhel", "netplan", "ifupdown", "suse", "windows"]
     assert [r["target"] for r in eniplan.render_many(SEED, "sles-15,debian-10")] == [
         "sles-15", "debian-10"]
 

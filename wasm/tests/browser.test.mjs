@@ -68,6 +68,8 @@ const SEED = {
   interface: "eth0", mac: "00:16:3e:16:43:aa", primary: "192.168.1.201",
   secondaries: ["192.168.1.202", "192.168.1.203"], prefix: 24, gateway: "192.168.1.253",
   dns: ["100.100.2.136", "100.100.2.138"],
+  // Not a form field: kept from the module's seed example, which the page loads first.
+  cloud: { region: "cn-hangzhou", eni_id: "eni-bp1example" },
 };
 
 async function fillSeed() {
@@ -105,6 +107,10 @@ const expectations = {
   ifupdown: /^iface eth0:1 inet static$/m,
   suse: /^IPADDR_3=192\.168\.1\.203$/m,
   windows: /netsh interface ipv4 add address name="eth0" address=192\.168\.1\.202 mask=255\.255\.255\.0/,
+  keyfile: /^address3=192\.168\.1\.203\/24$/m,
+  networkd: /^\[Address\]\nAddress=192\.168\.1\.202\/24$/m,
+  powershell: /New-NetIPAddress -InterfaceAlias 'eth0' -AddressFamily IPv4 -IPAddress '192\.168\.1\.203' -PrefixLength '24' -SkipAsSource \$true/,
+  cloud: /aliyun ecs AssignPrivateIpAddresses --RegionId cn-hangzhou --NetworkInterfaceId eni-bp1example --PrivateIpAddress\.1 192\.168\.1\.202 --PrivateIpAddress\.2 192\.168\.1\.203/,
 };
 
 test("the seed's example renders for every target exactly as the module does", async () => {

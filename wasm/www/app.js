@@ -14,8 +14,14 @@ const lines = (value) => value.split("\n").map((line) => line.trim()).filter(Boo
 const field = (name) => form.elements.namedItem(name);
 
 /** The plan the form describes; empty inputs are left out rather than sent as "". */
+/** The plan keys the form has fields for; every other key (cloud, route_table, ifcfg_style)
+ *  is kept as the text view last gave it, so editing the form never drops it. */
+const FORM_KEYS = ["interface", "mac", "mode", "primary", "secondaries", "prefix", "netmask",
+  "gateway", "dns", "ipv6", "connection"];
+let keptKeys = {};
+
 function planFromForm() {
-  const plan = {};
+  const plan = structuredClone(keptKeys);
   const text = (name) => field(name).value.trim();
   for (const name of ["interface", "mac", "primary", "netmask", "gateway", "connection"]) {
     if (text(name)) plan[name] = text(name);
@@ -39,6 +45,7 @@ function planFromForm() {
 
 /** Fills the form from a plan object (the text view was edited). */
 function planToForm(plan) {
+  keptKeys = Object.fromEntries(Object.entries(plan).filter(([key]) => !FORM_KEYS.includes(key)));
   const set = (name, value) => { field(name).value = value ?? ""; };
   for (const name of ["interface", "mac", "primary", "netmask", "gateway", "connection"]) set(name, plan[name]);
   set("mode", plan.mode ?? "static");
@@ -218,9 +225,10 @@ function fromText() {
 
 async function main() {
   await init();
-  const families = ["nmcli", "rhel", "netplan", "ifupdown", "suse", "windows"];
-  targetSelect.append(new Option("all families, side by side", "all"));
+  targetSelect.append(new Option("all OS families, side by side", "all"));
   const targets = eniplan.targets();
+  // The module lists targets family by family, in its fixed order.
+  const families = [...new Set(targets.map((t) => t.family))];
   for (const family of families) {
     const group = document.createElement("optgroup");
     group.label = family;
