@@ -80,7 +80,8 @@ def cloud_init():
         "ifupdown": lambda s: eni.Renderer()._render_interfaces(s),
         "rhel": lambda s: rhel._render_sysconfig("/etc/sysconfig", s, "rhel", templates=rhel.templates),
         "suse": lambda s: suse._render_sysconfig("/etc/sysconfig", s, "suse", templates=suse.templates),
-        "nmcli": nm_render,
+        # network_manager writes keyfiles: its pair is eniplan's keyfile family.
+        "keyfile": nm_render,
         "networkd": lambda s: networkd.Renderer()._render_content(s),
     }
     for count in (2, 9, 49):
@@ -101,7 +102,7 @@ def cloud_init():
         plan = f"1+{count}"
         text = eniplan_yaml(count)
         report("eniplan-python", "all", plan, median_us(lambda t: eniplan.render_many(t, "seed"), setup=lambda: text))
-        for target in ("nmcli", "rhel", "netplan", "ifupdown", "suse", "windows"):
+        for target in ("nmcli", "rhel", "netplan", "ifupdown", "suse", "windows", "keyfile", "networkd"):
             report("eniplan-python", target, plan,
                    median_us(lambda t, target=target: eniplan.render(t, target), setup=lambda: text))
 

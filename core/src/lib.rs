@@ -20,6 +20,7 @@
 
 mod error;
 mod families;
+mod fast_yaml;
 mod model;
 mod names;
 mod plan;

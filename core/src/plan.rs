@@ -129,6 +129,25 @@ impl EniPlan {
     /// Reads a plan from YAML text (JSON is accepted too, as YAML is a superset of it).
     pub fn from_yaml(text: &str) -> Result<Self, Errors> {
         check_size(text)?;
+        // Most plans are plain block mappings: read those without the full YAML machinery.
+        if let Some(plan) = crate::fast_yaml::parse(text) {
+            return Ok(plan);
+        }
+        Self::from_yaml_full(text)
+    }
+
+    /// The fast path alone: the plan when the text lies in its subset, `None` otherwise (then
+    /// [`EniPlan::from_yaml`] uses the full parser). For tests and benchmarks.
+    #[doc(hidden)]
+    pub fn from_yaml_fast_path(text: &str) -> Option<Self> {
+        crate::fast_yaml::parse(text)
+    }
+
+    /// Reads a plan with the full YAML parser only, bypassing the fast path (the reference the
+    /// fast path is tested against).
+    #[doc(hidden)]
+    pub fn from_yaml_full(text: &str) -> Result<Self, Errors> {
+        check_size(text)?;
         yaml_serde::from_str(text).map_err(|error| syntax_error("YAML", error.to_string()))
     }
 

@@ -93,7 +93,9 @@ fn main() {
                 black_box(eniplan::render_text(black_box(&yaml), "seed").ok());
             }),
         );
-        for target in ["nmcli", "rhel", "netplan", "ifupdown", "suse", "windows"] {
+        for target in [
+            "nmcli", "rhel", "netplan", "ifupdown", "suse", "windows", "keyfile", "networkd",
+        ] {
             report(
                 "eniplan",
                 target,
@@ -111,9 +113,10 @@ fn main() {
             conf["NetworkManager"][0].1.contains("=10.8.9.201/16"),
             "{conf:?}"
         );
+        // gen_conf writes NetworkManager keyfiles: its pair is eniplan's keyfile family.
         report(
             "nmstate",
-            "nmcli",
+            "keyfile",
             &plan,
             median_us(|| {
                 let state = nmstate::NetworkState::new_from_yaml(black_box(&state_yaml)).ok();

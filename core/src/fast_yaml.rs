@@ -1,0 +1,342 @@
+//! A fast path for the plans people actually write: block mappings of plain or simply quoted
+//! scalars, flow (`[a, b]`) or block (`- a`) lists, the two nested sections and comments.
+//!
+//! yaml_serde's full YAML parser is most of the cost of reading a plan (about 6 µs of the
+//! 25 µs that rendering the seed's six families takes). This reader accepts only text whose
+//! meaning is unambiguous in that subset and returns `None` for anything else — anchors, tags,
+//! escapes, multi-line scalars, duplicate keys, a value whose YAML type could be other than the
+//! field's, any error — so yaml_serde reads it, reports its errors, and stays the definition of
+//! what a plan means. A differential test and a fuzz target hold the two to the same result.
+
+use crate::plan::{CloudPlan, EniPlan, EniState, Ipv6Plan, Mode};
+use crate::target::IfcfgStyle;
+
+/// One significant line: its indentation and its text after the indentation.
+#[derive(Clone, Copy)]
+struct Line<'a> {
+    indent: usize,
+    text: &'a str,
+}
+
+/// Reads `text` if it lies in the fast path's subset; `None` sends it to yaml_serde.
+pub(crate) fn parse(text: &str) -> Option<EniPlan> {
+    // Tabs, carriage returns, a byte-order mark and control characters all have rules of their
+    // own in YAML; leave them to the full parser.
+    if text
+        .chars()
+        .any(|c| (c.is_control() && c != '\n') || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}'))
+    {
+        return None;
+    }
+    let lines: Vec<Line<'_>> = text
+        .split('\n')
+        .filter_map(|raw| {
+            let text = raw.trim_start_matches(' ');
+            if text.is_empty() || text.starts_with('#') {
+                None
+            } else {
+                Some(Line {
+                    indent: raw.len() - text.len(),
+                    text: text.trim_end_matches(' '),
+                })
+            }
+        })
+        .collect();
+    let mut plan = EniPlan::default();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut at = 0;
+    while at < lines.len() {
+        let line = lines[at];
+        if line.indent != 0 {
+            return None;
+        }
+        let (key, value) = key_value(line.text)?;
+        if seen.contains(&key) {
+            return None;
+        }
+        seen.push(key);
+        at += 1;
+        let block = block_after(&lines, &mut at, 0);
+        match key {
+            "interface" => plan.interface = Some(string(only(value, block)?)?),
+            "mac" => plan.mac = Some(string(only(value, block)?)?),
+            "mode" => plan.mode = Some(mode(only(value, block)?)?),
+            "primary" => plan.primary = Some(string(only(value, block)?)?),
+            "secondaries" => plan.secondaries = list(value, block)?,
+            "prefix" => plan.prefix = Some(number(only(value, block)?)?),
+            "netmask" => plan.netmask = Some(string(only(value, block)?)?),
+            "gateway" => plan.gateway = Some(string(only(value, block)?)?),
+            "dns" => plan.dns = list(value, block)?,
+            "ipv6" => plan.ipv6 = Some(ipv6(value, block)?),
+            "connection" => plan.connection = Some(string(only(value, block)?)?),
+            "cloud" => plan.cloud = Some(cloud(value, block)?),
+            "ifcfg_style" => plan.ifcfg_style = Some(ifcfg_style(only(value, block)?)?),
+            "route_table" => plan.route_table = Some(number(only(value, block)?)?),
+            _ => return None,
+        }
+    }
+    Some(plan)
+}
+
+/// `key: value` or `key:`, with a key of lowercase letters, digits and `_`, and the value with any
+/// trailing comment removed (empty when the value is a nested block).
+fn key_value(text: &str) -> Option<(&str, &str)> {
+    let colon = text.find(':')?;
+    let key = &text[..colon];
+    if key.is_empty()
+        || !key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return None;
+    }
+    let rest = &text[colon + 1..];
+    if rest.is_empty() {
+        return Some((key, ""));
+    }
+    let value = rest.strip_prefix(' ')?.trim_start_matches(' ');
+    if value.starts_with('#') {
+        return Some((key, ""));
+    }
+    Some((key, value))
+}
+
+/// The lines after a `key:` that are indented deeper than `parent` (or, for a block list, at
+/// the parent's indentation and starting with `- `).
+fn block_after<'a>(lines: &[Line<'a>], at: &mut usize, parent: usize) -> Vec<Line<'a>> {
+    let start = *at;
+    while *at < lines.len() {
+        let line = lines[*at];
+        let list_item = line.indent == parent && (line.text == "-" || line.text.starts_with("- "));
+        if line.indent > parent || list_item {
+            *at += 1;
+        } else {
+            break;
+        }
+    }
+    lines[start..*at].to_vec()
+}
+
+/// A scalar value: on the key's own line, with no block below it.
+fn only<'a>(value: &'a str, block: Vec<Line<'a>>) -> Option<&'a str> {
+    (block.is_empty() && !value.is_empty()).then_some(value)
+}
+
+/// A string field's value: a plain scalar that YAML can only read as a string, or a quoted
+/// one without escapes, followed by nothing but a comment.
+fn string(value: &str) -> Option<String> {
+    if let Some(body) = value.strip_prefix('"') {
+        let (content, rest) = body.split_once('"')?;
+        return (!content.contains('\\') && after_scalar(rest)).then(|| content.to_string());
+    }
+    if let Some(body) = value.strip_prefix('\'') {
+        let (content, rest) = body.split_once('\'')?;
+        // `''` inside single quotes is an escaped quote: not this path's business.
+        return (!rest.starts_with('\'') && after_scalar(rest)).then(|| content.to_string());
+    }
+    plain_string(strip_comment(value))
+}
+
+/// What may follow a closing quote: nothing, or spaces and a comment.
+fn after_scalar(rest: &str) -> bool {
+    let trimmed = rest.trim_start_matches(' ');
+    trimmed.is_empty() || (rest.starts_with(' ') && trimmed.starts_with('#'))
+}
+
+/// A plain scalar without its trailing ` # comment`.
+fn strip_comment(value: &str) -> &str {
+    match value.find(" #") {
+        Some(index) => value[..index].trim_end_matches(' '),
+        None => value,
+    }
+}
+
+/// A plain scalar that can only be a string: it starts with a letter or digit, holds only
+/// characters that have no meaning in YAML, and does not look like a number, bool or null.
+fn plain_string(value: &str) -> Option<String> {
+    let first = value.chars().next()?;
+    if !first.is_ascii_alphanumeric() {
+        return None;
+    }
+    let allowed =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/' | ' ' | '(' | ')');
+    if !value.chars().all(allowed) {
+        return None;
+    }
+    let lower = value.to_ascii_lowercase();
+    let keyword = matches!(
+        lower.as_str(),
+        "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+    );
+    let numeric = value.parse::<f64>().is_ok()
+        || lower.starts_with("0x")
+        || lower.starts_with("0o")
+        || lower.starts_with("0b")
+        || (first.is_ascii_digit() && value.contains('_'));
+    (!keyword && !numeric).then(|| value.to_string())
+}
+
+/// A decimal number without sign or leading zeros that fits the field.
+fn number<T: std::str::FromStr>(value: &str) -> Option<T> {
+    let value = strip_comment(value);
+    let digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+    if !digits || (value.len() > 1 && value.starts_with('0')) {
+        return None;
+    }
+    value.parse().ok()
+}
+
+fn mode(value: &str) -> Option<Mode> {
+    match strip_comment(value) {
+        "static" => Some(Mode::Static),
+        "dhcp" => Some(Mode::Dhcp),
+        _ => None,
+    }
+}
+
+fn ifcfg_style(value: &str) -> Option<IfcfgStyle> {
+    match strip_comment(value) {
+        "aliases" => Some(IfcfgStyle::Aliases),
+        "indexed" => Some(IfcfgStyle::Indexed),
+        _ => None,
+    }
+}
+
+fn eni_state(value: &str) -> Option<EniState> {
+    match strip_comment(value) {
+        "available" => Some(EniState::Available),
+        "in_use" => Some(EniState::InUse),
+        _ => None,
+    }
+}
+
+/// A list of strings: `[a, b]` on the key's line (continued on deeper lines), or `- a` items
+/// in the block below.
+fn list(value: &str, block: Vec<Line<'_>>) -> Option<Vec<String>> {
+    if value.is_empty() {
+        let indent = block.first()?.indent;
+        return block
+            .iter()
+            .map(|line| {
+                let item = line.text.strip_prefix("- ")?;
+                (line.indent == indent).then_some(())?;
+                string(item.trim_start_matches(' '))
+            })
+            .collect();
+    }
+    let mut flow = value.strip_prefix('[')?.to_string();
+    for line in &block {
+        flow.push(' ');
+        flow.push_str(line.text);
+    }
+    let (items, rest) = flow.split_once(']')?;
+    if !after_scalar(rest) || items.contains(['[', '{', '#', '"', '\'']) {
+        return None;
+    }
+    if items.trim_matches(' ').is_empty() {
+        return Some(Vec::new());
+    }
+    items
+        .split(',')
+        .map(|item| plain_string(item.trim_matches(' ')))
+        .collect()
+}
+
+/// The lines of a nested mapping, all at the indentation of the first.
+fn entries<'a>(value: &str, block: &[Line<'a>]) -> Option<Vec<(&'a str, &'a str, Vec<Line<'a>>)>> {
+    if !value.is_empty() {
+        return None;
+    }
+    let indent = block.first()?.indent;
+    let mut out: Vec<(&str, &str, Vec<Line<'_>>)> = Vec::new();
+    let mut at = 0;
+    while at < block.len() {
+        let line = block[at];
+        if line.indent != indent {
+            return None;
+        }
+        let (key, value) = key_value(line.text)?;
+        if out.iter().any(|(seen, _, _)| *seen == key) {
+            return None;
+        }
+        at += 1;
+        let nested = block_after(block, &mut at, indent);
+        out.push((key, value, nested));
+    }
+    Some(out)
+}
+
+fn ipv6(value: &str, block: Vec<Line<'_>>) -> Option<Ipv6Plan> {
+    let mut ipv6 = Ipv6Plan::default();
+    for (key, value, nested) in entries(value, &block)? {
+        match key {
+            "addresses" => ipv6.addresses = list(value, nested)?,
+            "prefix" => ipv6.prefix = Some(number(only(value, nested)?)?),
+            "gateway" => ipv6.gateway = Some(string(only(value, nested)?)?),
+            _ => return None,
+        }
+    }
+    Some(ipv6)
+}
+
+fn cloud(value: &str, block: Vec<Line<'_>>) -> Option<CloudPlan> {
+    let mut cloud = CloudPlan::default();
+    for (key, value, nested) in entries(value, &block)? {
+        match key {
+            "region" => cloud.region = Some(string(only(value, nested)?)?),
+            "eni_id" => cloud.eni_id = Some(string(only(value, nested)?)?),
+            "eni_state" => cloud.eni_state = Some(eni_state(only(value, nested)?)?),
+            "max_private_ips" => cloud.max_private_ips = Some(number(only(value, nested)?)?),
+            _ => return None,
+        }
+    }
+    Some(cloud)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full(text: &str) -> Result<EniPlan, String> {
+        yaml_serde::from_str(text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_seed_takes_the_fast_path_and_means_the_same() {
+        let text = "# seed\ninterface: eth0\nmac: \"00:16:3e:16:43:aa\"\nmode: static\n\
+                    primary: 192.168.1.201   # the primary\nsecondaries: [192.168.1.202, 192.168.1.203]\n\
+                    prefix: 24\ngateway: 192.168.1.253\ndns:\n  - 100.100.2.136\n  - '100.100.2.138'\n\
+                    ipv6:\n  addresses:\n  - \"2001:db8::a\"\n  prefix: 64\ncloud:\n  region: cn-hangzhou\n\
+                    \x20 eni_id: eni-bp1example\n  eni_state: in_use\n  max_private_ips: 20\n";
+        let fast = parse(text).expect("in the fast path's subset");
+        assert_eq!(Ok(fast), full(text));
+    }
+
+    #[test]
+    fn ambiguous_or_unusual_text_goes_to_the_full_parser() {
+        for text in [
+            "interface: 123\n",
+            "interface: true\n",
+            "interface: null\n",
+            "interface: 1e5\n",
+            "interface: 0x1f\n",
+            "interface: eth0\ninterface: eth1\n",
+            "interface: &a eth0\n",
+            "interface: \"e\\tth0\"\n",
+            "interface: 'it''s'\n",
+            "prefix: 024\n",
+            "prefix: 300\n",
+            "mode: Static\n",
+            "secondary: [10.0.0.1]\n",
+            "  interface: eth0\n",
+            "interface: eth0\r\n",
+            "secondaries: [10.0.0.1, [x]]\n",
+            "gateway: fe80::1\n",
+            "interface:\n",
+            "cloud: {region: cn-hangzhou}\n",
+            "interface: eth0 # x\n\tprefix: 24\n",
+        ] {
+            assert_eq!(parse(text), None, "{text:?}");
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The fast YAML path must mean exactly what yaml_serde means: for every text, reading it
+//! through `from_yaml` (fast path first) gives the same plan or the same errors as the full
+//! parser alone; and the plans people write (every case file, every generated plan in the
+//! usual styles) do take the fast path.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::valid_case;
+use eniplan::EniPlan;
+use proptest::prelude::*;
+
+fn same_meaning(text: &str) -> Result<(), TestCaseError> {
+    prop_assert_eq!(
+        EniPlan::from_yaml(text),
+        EniPlan::from_yaml_full(text),
+        "{:?}",
+        text
+    );
+    if let Some(fast) = EniPlan::from_yaml_fast_path(text) {
+        prop_assert_eq!(Ok(fast), EniPlan::from_yaml_full(text), "{:?}", text);
+    }
+    Ok(())
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).expect("readable") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            yaml_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yaml") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_case_file_means_the_same_and_valid_ones_take_the_fast_path() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    yaml_files(&root.join("tests/cases"), &mut files);
+    yaml_files(&root.join("fuzz/corpus"), &mut files);
+    assert!(files.len() > 30, "case files found: {}", files.len());
+    let mut fast = 0;
+    for path in &files {
+        // The fuzz corpus holds byte strings too; only text reaches from_yaml.
+        let Ok(text) = fs::read_to_string(path) else {
+            continue;
+        };
+        same_meaning(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let valid = path.to_string_lossy().contains("/valid/");
+        if EniPlan::from_yaml_fast_path(&text).is_some() {
+            fast += 1;
+        } else if valid && !text.contains("fe80") && !text.contains("2001:") && !text.contains("\"")
+        {
+            panic!(
+                "{}: a plain valid case missed the fast path",
+                path.display()
+            );
+        }
+    }
+    eprintln!("{} of {} case files took the fast path", fast, files.len());
+}
+
+/// A plan as YAML in one of the styles people write: flow or block lists, quoted or plain
+/// scalars, comments.
+fn styled(plan: &EniPlan, style: u8) -> String {
+    let quote = |value: &str| match style % 3 {
+        0 => value.to_string(),
+        1 => format!("\"{value}\""),
+        _ => format!("'{value}'"),
+    };
+    // Addresses with `:` (IPv6, MAC) must be quoted in the fast path's subset.
+    let scalar = |value: &str| {
+        if value.contains(':') && style % 3 == 0 {
+            format!("\"{value}\"")
+        } else {
+            quote(value)
+        }
+    };
+    let list = |key: &str, items: &[String], indent: &str| -> String {
+        if items.is_empty() {
+            return String::new();
+        }
+        if style & 4 == 0 && items.iter().all(|i| !i.contains(':')) {
+            format!("{indent}{key}: [{}]\n", items.join(", "))
+        } else {
+            let mut out = format!("{indent}{key}:\n");
+            for item in items {
+                out.push_str(&format!("{indent}  - {}\n", scalar(item)));
+            }
+            out
+        }
+    };
+    let mut out = String::from("# a generated plan\n");
+    let mut field = |key: &str, value: &Option<String>| {
+        if let Some(value) = value {
+            let comment = if style & 8 != 0 { "  # why" } else { "" };
+            out.push_str(&format!("{key}: {}{comment}\n", scalar(value)));
+        }
+    };
+    field("interface", &plan.interface);
+    field("mac", &plan.mac);
+    field("primary", &plan.primary);
+    field("netmask", &plan.netmask);
+    field("gateway", &plan.gateway);
+    field("connection", &plan.connection);
+    if let Some(mode) = plan.mode {
+        out.push_str(&format!(
+            "mode: {}\n",
+            if mode == eniplan::Mode::Dhcp {
+                "dhcp"
+            } else {
+                "static"
+            }
+        ));
+    }
+    if let Some(prefix) = plan.prefix {
+        out.push_str(&format!("prefix: {prefix}\n"));
+    }
+    if let Some(style) = plan.ifcfg_style {
+        out.push_str(&format!(
+            "ifcfg_style: {}\n",
+            if style == eniplan::IfcfgStyle::Indexed {
+                "indexed"
+            } else {
+                "aliases"
+            }
+        ));
+    }
+    if let Some(table) = plan.route_table {
+        out.push_str(&format!("route_table: {table}\n"));
+    }
+    out.push_str(&list("secondaries", &plan.secondaries, ""));
+    out.push_str(&list("dns", &plan.dns, ""));
+    if let Some(ipv6) = &plan.ipv6 {
+        out.push_str("ipv6:\n");
+        out.push_str(&list("addresses", &ipv6.addresses, "  "));
+        if let Some(prefix) = ipv6.prefix {
+            out.push_str(&format!("  prefix: {prefix}\n"));
+        }
+        if let Some(gateway) = &ipv6.gateway {
+            out.push_str(&format!("  gateway: \"{gateway}\"\n"));
+        }
+    }
+    if let Some(cloud) = &plan.cloud {
+        out.push_str("cloud:\n");
+        if let Some(region) = &cloud.region {
+            out.push_str(&format!("  region: {}\n", quote(region)));
+        }
+        if let Some(eni) = &cloud.eni_id {
+            out.push_str(&format!("  eni_id: {}\n", quote(eni)));
+        }
+    }
+    out
+}
+
+/// Characters with a meaning in YAML, for mutations.
+const SIGNIFICANT: &[char] = &[
+    ' ', '\n', ':', '-', '#', '"', '\'', '[', ']', ',', '{', '&', '*', '!', '|', '>', '\\', '\t',
+    '0', 'a', '.', '~',
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn generated_plans_take_the_fast_path_in_every_style(case in valid_case(), style in 0u8..16) {
+        let text = styled(&case.plan, style);
+        let fast = EniPlan::from_yaml_fast_path(&text);
+        prop_assert!(fast.is_some(), "missed the fast path:\n{}", text);
+        prop_assert_eq!(fast.as_ref(), Some(&case.plan));
+        same_meaning(&text)?;
+    }
+
+    #[test]
+    fn mutated_text_means_what_yaml_serde_says(
+        case in valid_case(),
+        style in 0u8..16,
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..SIGNIFICANT.len(), 0u8..3), 1..4),
+    ) {
+        let mut text: Vec<char> = styled(&case.plan, style).chars().collect();
+        for (at, with, kind) in edits {
+            let at = at.index(text.len() + 1);
+            match kind {
+                0 => text.insert(at, SIGNIFICANT[with]),
+                1 if at < text.len() => { text.remove(at); }
+                _ if at < text.len() => text[at] = SIGNIFICANT[with],
+                _ => {}
+            }
+        }
+        same_meaning(&text.into_iter().collect::<String>())?;
+    }
+}
