@@ -143,9 +143,18 @@ fn after_scalar(rest: &str) -> bool {
     trimmed.is_empty() || (rest.starts_with(' ') && trimmed.starts_with('#'))
 }
 
+/// The index of the first `first` byte followed by `second` (a plain byte scan: the scalars
+/// are short, and a substring searcher's set-up would cost more than the search).
+fn find_pair(value: &str, first: u8, second: u8) -> Option<usize> {
+    value
+        .as_bytes()
+        .windows(2)
+        .position(|pair| pair[0] == first && pair[1] == second)
+}
+
 /// A plain scalar without its trailing ` # comment`.
 fn strip_comment(value: &str) -> &str {
-    match value.find(" #") {
+    match find_pair(value, b' ', b'#') {
         Some(index) => value[..index].trim_end_matches(' '),
         None => value,
     }
@@ -158,21 +167,31 @@ fn plain_string(value: &str) -> Option<String> {
     if !first.is_ascii_alphanumeric() {
         return None;
     }
-    let allowed =
-        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/' | ' ' | '(' | ')');
-    if !value.chars().all(allowed) {
+    let allowed = |c: char| {
+        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/' | ' ' | '(' | ')' | ':')
+    };
+    // `:` is plain text inside a scalar (MACs, IPv6 addresses) unless a space or the end
+    // follows it, where it would start a mapping.
+    if !value.chars().all(allowed) || value.ends_with(':') || find_pair(value, b':', b' ').is_some()
+    {
         return None;
     }
-    let lower = value.to_ascii_lowercase();
-    let keyword = matches!(
-        lower.as_str(),
-        "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
-    );
-    let numeric = value.parse::<f64>().is_ok()
-        || lower.starts_with("0x")
-        || lower.starts_with("0o")
-        || lower.starts_with("0b")
-        || (first.is_ascii_digit() && value.contains('_'));
+    // YAML 1.1 and 1.2 words for null, booleans and the float specials (Rust's float parser
+    // takes `inf`, `infinity` and `nan` too).
+    let keyword = [
+        "null", "true", "false", "yes", "no", "on", "off", "y", "n", "inf", "infinity", "nan",
+    ]
+    .iter()
+    .any(|word| value.eq_ignore_ascii_case(word));
+    // Only digits, signs, `.`, `e` and `_` can make a number; parse just those.
+    let number_like = value
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-' | b'_'));
+    let prefixed = value.len() > 1
+        && value.as_bytes()[0] == b'0'
+        && matches!(value.as_bytes()[1], b'x' | b'X' | b'o' | b'O' | b'b' | b'B');
+    let numeric =
+        prefixed || (number_like && (value.parse::<f64>().is_ok() || value.contains('_')));
     (!keyword && !numeric).then(|| value.to_string())
 }
 
@@ -331,7 +350,6 @@ mod tests {
             "  interface: eth0\n",
             "interface: eth0\r\n",
             "secondaries: [10.0.0.1, [x]]\n",
-            "gateway: fe80::1\n",
             "interface:\n",
             "cloud: {region: cn-hangzhou}\n",
             "interface: eth0 # x\n\tprefix: 24\n",

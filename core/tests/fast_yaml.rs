@@ -37,6 +37,46 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 #[test]
+fn plain_colons_mean_what_yaml_serde_says() {
+    for text in [
+        "mac: 00:16:3e:16:43:aa\n",
+        "gateway: fe80::1\n",
+        "dns: [2400:3200::1, 100.100.2.136]\n",
+        "interface: 1:20\n",
+        "interface: 1:20:30\n",
+        "interface: a:b\n",
+        "ipv6:\n  addresses: [2001:db8:1:1::a, 2001:db8::b]\n  gateway: fe80::1\n",
+        "ipv6:\n  addresses:\n  - 2001:db8:1:1::a\n",
+        "interface: 2001-12-14\n",
+        "interface: 2001-12-14t21:59:43.10-05:00\n",
+        "interface: 12-34\n",
+        "interface: 1.2.3\n",
+        "interface: 0755\n",
+        "interface: 1e5x\n",
+        "interface: Inf\n",
+        "interface: .5\n",
+        "interface: 0b101\n",
+        "interface: 1_0\n",
+        "interface: +1\n",
+        "interface: NULL\n",
+        "interface: Off\n",
+        "prefix: 24\nroute_table: 4294967295\n",
+        "route_table: 4294967296\n",
+    ] {
+        same_meaning(text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let plan = EniPlan::from_yaml_fast_path("mac: 00:16:3e:16:43:aa\n").expect("fast path");
+    assert_eq!(plan.mac.as_deref(), Some("00:16:3e:16:43:aa"));
+    // The plan's own YAML (what the previewer shows) takes the fast path too.
+    let yaml = EniPlan::seed_example().to_yaml();
+    assert_eq!(
+        EniPlan::from_yaml_fast_path(&yaml),
+        Some(EniPlan::seed_example()),
+        "{yaml}"
+    );
+}
+
+#[test]
 fn every_case_file_means_the_same_and_valid_ones_take_the_fast_path() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
@@ -84,7 +124,7 @@ fn styled(plan: &EniPlan, style: u8) -> String {
         if items.is_empty() {
             return String::new();
         }
-        if style & 4 == 0 && items.iter().all(|i| !i.contains(':')) {
+        if style & 4 == 0 {
             format!("{indent}{key}: [{}]\n", items.join(", "))
         } else {
             let mut out = format!("{indent}{key}:\n");
@@ -142,7 +182,7 @@ fn styled(plan: &EniPlan, style: u8) -> String {
             out.push_str(&format!("  prefix: {prefix}\n"));
         }
         if let Some(gateway) = &ipv6.gateway {
-            out.push_str(&format!("  gateway: \"{gateway}\"\n"));
+            out.push_str(&format!("  gateway: {}\n", scalar(gateway)));
         }
     }
     if let Some(cloud) = &plan.cloud {

@@ -76,28 +76,33 @@ fn plan_error(errors: &Errors) -> JsValue {
     make_plan_error(&errors.to_string(), to_js(&problems(errors)))
 }
 
-/// Plain objects (not `Map`s), so JSON.stringify gives the contract's JSON.
+/// Plain objects made by `JSON.parse` of the core's own JSON text: JSON.stringify of them
+/// gives back the contract's JSON, and one serialiser serves every surface.
 fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::NULL)
 }
 
-/// A plan given as YAML/JSON text or as a plain object. An object is read as a generic JSON
-/// value first: serde-wasm-bindgen looks up only a struct's known fields, so reading it into
-/// `EniPlan` directly would let a misspelt key pass unnoticed.
+/// A plan given as YAML/JSON text or as a plain object. An object is read as its JSON text
+/// (`JSON.stringify`), so the core's JSON reader applies every rule — a misspelt key included.
 fn parse_plan_value(plan: JsValue) -> Result<EniPlan, Errors> {
     match plan.as_string() {
         Some(text) => EniPlan::from_text(&text),
-        None => serde_wasm_bindgen::from_value::<serde_json::Value>(plan)
-            .map_err(|error| error.to_string())
-            .and_then(|value| serde_json::from_value::<EniPlan>(value).map_err(|e| e.to_string()))
-            .map_err(|message| {
-                Errors::from(eniplan::Error::Syntax {
-                    field: "plan".into(),
-                    message: format!("not a valid plan: {message}"),
-                })
-            }),
+        None => {
+            let text = js_sys::JSON::stringify(&plan)
+                .ok()
+                .and_then(|text| text.as_string())
+                .ok_or_else(|| {
+                    Errors::from(eniplan::Error::Syntax {
+                        field: "plan".into(),
+                        message: "not a valid plan: expected a plain object or YAML/JSON text"
+                            .into(),
+                    })
+                })?;
+            EniPlan::from_json(&text)
+        }
     }
 }
 
