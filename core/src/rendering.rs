@@ -90,21 +90,15 @@ impl Command {
         let mut argv = vec![cmdlet.to_string()];
         let mut previous_was_value = false;
         for arg in args {
-            match arg {
-                quote::PsArg::Text(value) if previous_was_value => {
-                    // An array value: one argv word, comma-separated, as PowerShell binds it.
-                    if let Some(last) = argv.last_mut() {
-                        last.push(',');
-                        last.push_str(value);
-                    }
+            match (arg, argv.last_mut()) {
+                // An array value: one argv word, comma-separated, as PowerShell binds it.
+                (quote::PsArg::Text(value), Some(last)) if previous_was_value => {
+                    last.push(',');
+                    last.push_str(value);
                 }
-                quote::PsArg::Text(value) => {
-                    argv.push((*value).to_string());
-                    previous_was_value = true;
-                    continue;
-                }
-                quote::PsArg::Parameter(word) => argv.push((*word).to_string()),
-                quote::PsArg::Token(word) => argv.push((*word).to_string()),
+                (quote::PsArg::Text(word), _)
+                | (quote::PsArg::Parameter(word), _)
+                | (quote::PsArg::Token(word), _) => argv.push((*word).to_string()),
             }
             previous_was_value = matches!(arg, quote::PsArg::Text(_));
         }

@@ -10,7 +10,7 @@ mod nmcli;
 mod powershell;
 mod rhel;
 mod suse;
-pub(super) mod windows;
+mod windows;
 
 use std::net::Ipv6Addr;
 
@@ -212,18 +212,17 @@ pub fn check_interface(interface: &str, target: Target) -> Result<(), Error> {
 /// The connection name a plan's NetworkManager profile gets: the plan's, or the seed's
 /// `System <interface>`.
 fn connection_name(plan: &Plan, out: &mut Rendering) -> String {
-    if let Some(name) = plan.connection() {
-        return name.to_string();
-    }
     let name = default_connection_name(plan);
-    out.warnings.push(format!(
-        "the plan names no connection, so `{name}` (the seed's naming) is used; \
-         `nmcli con show` lists the real name — set `connection` if it differs"
-    ));
+    if plan.connection().is_none() {
+        out.warnings.push(format!(
+            "the plan names no connection, so `{name}` (the seed's naming) is used; \
+             `nmcli con show` lists the real name — set `connection` if it differs"
+        ));
+    }
     name
 }
 
-/// The seed's connection name, `System <interface>`, unless the plan names one.
+/// The plan's connection name, or the seed's `System <interface>` when it names none.
 fn default_connection_name(plan: &Plan) -> String {
     match plan.connection() {
         Some(name) => name.to_string(),

@@ -10,20 +10,23 @@ use crate::plan::Mode;
 use crate::rendering::{Command, Rendering};
 use crate::target::Target;
 
+/// `nmcli con modify <connection> <properties…>`.
+fn modify(connection: &str, properties: Vec<String>, purpose: impl Into<String>) -> Command {
+    let mut argv = vec![
+        "nmcli".to_string(),
+        "con".into(),
+        "modify".into(),
+        connection.to_string(),
+    ];
+    argv.extend(properties);
+    Command::posix(argv, purpose)
+}
+
 pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Result<(), Errors> {
     let connection = connection_name(plan, out);
     out.files.push(cloud_init_file()?);
 
-    let modify = |properties: Vec<String>, purpose: &str| {
-        let mut argv = vec![
-            "nmcli".to_string(),
-            "con".into(),
-            "modify".into(),
-            connection.clone(),
-        ];
-        argv.extend(properties);
-        Command::posix(argv, purpose)
-    };
+    let modify = |properties: Vec<String>, purpose: &str| modify(&connection, properties, purpose);
     let addresses = static_cidrs(plan);
     let policy = policy(plan);
     let dns = dns_of(plan, true);
@@ -156,16 +159,8 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
 /// routes and rules are cleared when the new plan has none.
 pub(super) fn removal(before: &Plan, after: &Plan, gone: &super::Gone) -> Vec<Command> {
     let connection = default_connection_name(before);
-    let modify = |properties: Vec<String>, purpose: String| {
-        let mut argv = vec![
-            "nmcli".to_string(),
-            "con".into(),
-            "modify".into(),
-            connection.clone(),
-        ];
-        argv.extend(properties);
-        Command::posix(argv, purpose)
-    };
+    let modify =
+        |properties: Vec<String>, purpose: String| modify(&connection, properties, purpose);
     let mut commands = Vec::new();
     if !gone.ipv4.is_empty() {
         commands.push(modify(
