@@ -136,7 +136,7 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
 
 /// The calls that turn the ENI's assignment from `before` into `after`: unassign what is gone
 /// first (it frees room under the ENI's limit), then assign what is new.
-pub(crate) fn change_commands(before: &Plan, after: &Plan) -> Result<Vec<Command>, Errors> {
+pub(super) fn change_commands(before: &Plan, after: &Plan) -> Result<Vec<Command>, Errors> {
     let (region, eni) = ids(after)?;
     let (old4, old6) = secondaries(before);
     let (new4, new6) = secondaries(after);

@@ -53,7 +53,7 @@ struct Rule<'a> {
 }
 
 /// The keyfile's path for a connection name, or why the name cannot be a file name.
-pub(crate) fn keyfile_path(id: &str, target: Target) -> Result<String, Error> {
+fn keyfile_path(id: &str, target: Target) -> Result<String, Error> {
     // NetworkManager names the file after the profile; a `/` cannot be part of a file name.
     if id.contains('/') {
         return Err(Error::Unsupported {

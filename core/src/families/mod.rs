@@ -119,7 +119,7 @@ pub fn change(before: &Plan, after: &Plan, target: Target) -> Result<Rendering, 
 
 /// What a change removes: addresses of `before` that `after` does not have, with the prefix
 /// they were configured with. Neither plan's primary address is ever among them.
-pub(crate) struct Gone {
+struct Gone {
     ipv4: Vec<String>,
     ipv6: Vec<String>,
     /// `before`'s policy-routing rules of removed addresses: (address, table).

@@ -43,7 +43,7 @@ struct Rule<'a> {
 
 /// The file's path: `05-` sorts before the `10-` files of cloud-init and netplan, and the first
 /// matching file is the one networkd applies.
-pub(crate) fn network_path(plan: &Plan) -> String {
+fn network_path(plan: &Plan) -> String {
     format!(
         "/etc/systemd/network/05-eniplan-{}.network",
         plan.interface()
