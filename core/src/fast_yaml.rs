@@ -245,6 +245,11 @@ fn list(value: &str, block: Vec<Line<'_>>) -> Option<Vec<String>> {
     }
     let mut flow = value.strip_prefix('[')?.to_string();
     for line in &block {
+        // A line may continue the list only between items: a plain scalar that runs onto the
+        // next line is folded (blank lines becoming newlines), which this path does not do.
+        if !(flow.trim_end_matches(' ').ends_with(',') || flow.trim_end_matches(' ').is_empty()) {
+            return None;
+        }
         flow.push(' ');
         flow.push_str(line.text);
     }
