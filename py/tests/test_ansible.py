@@ -120,6 +120,30 @@ def test_state_absent_deletes_the_alias_files(tmp_path, root):
     ]
 
 
+def test_previous_plan_renders_the_change(tmp_path, root):
+    args = ("-e", f"eni_root={root}", "-e", "eni_target=centos-7")
+    assert recap(playbook(PLAYBOOK, *args))["changed"] == 1
+    change = tmp_path / "change.yml"
+    change.write_text(PLAYBOOK.read_text()
+                      .replace("secondaries: [192.168.1.202, 192.168.1.203]",
+                               "secondaries: [192.168.1.202]\n"
+                               "        previous: {interface: eth0, primary: 192.168.1.201, "
+                               "secondaries: [192.168.1.202, 192.168.1.203], prefix: 24, "
+                               "gateway: 192.168.1.253}"))
+    result = playbook(change, *args, "-v")
+    assert recap(result)["changed"] == 1, result.stdout
+    files = sorted(files_under(root))
+    assert [name for name in files if not name.endswith(".eniplan~")] == [
+        "etc/cloud/cloud.cfg.d/99-disable-network-config.cfg",
+        "etc/sysconfig/network-scripts/ifcfg-eth0",
+        "etc/sysconfig/network-scripts/ifcfg-eth0:0",
+    ]
+    assert any(name.startswith("etc/sysconfig/network-scripts/ifcfg-eth0:1.") for name in files), \
+        "the deleted alias file was backed up"
+    assert "ip addr del 192.168.1.203/24 dev eth0" in result.stdout
+    assert "ip addr del 192.168.1.201" not in result.stdout
+
+
 def test_ansible_doc_shows_the_module_documentation():
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_NOCOLOR="1")
     result = subprocess.run(

@@ -78,6 +78,17 @@ def test_state_test_mode_then_apply_then_idempotent(salt, tmp_path):
     assert again["result"] is True and again["changes"] == {}
 
 
+def test_a_previous_plan_removes_what_the_new_one_drops(salt):
+    before = {"interface": "eth0", "primary": "192.168.1.201",
+              "secondaries": ["192.168.1.202", "192.168.1.203"], "prefix": 24,
+              "gateway": "192.168.1.253"}
+    after = dict(before, secondaries=["192.168.1.202"])
+    rendering = salt("eniplan.render", f"plan={json.dumps(after)}", "target=centos-7",
+                     f"previous={json.dumps(before)}")
+    assert rendering["delete"] == ["/etc/sysconfig/network-scripts/ifcfg-eth0:1"]
+    assert rendering["commands"][0]["argv"] == ["ip", "addr", "del", "192.168.1.203/24", "dev", "eth0"]
+
+
 def test_invalid_plan_fails_the_state(salt, tmp_path):
     srv_state = tmp_path / "srv" / "bad.sls"
     srv_state.write_text(STATE.read_text().replace("192.168.1.203", "10.9.9.9"))

@@ -24,14 +24,17 @@ def _target(target):
     return target
 
 
-def render(plan, target="auto", state="present"):
+def render(plan, target="auto", state="present", previous=None):
     """The rendering of ``plan`` for ``target`` (``auto``: from the os/osrelease grains).
-    ``state=absent`` renders the removal of the secondaries."""
+    ``state=absent`` renders the removal of the secondaries; ``previous`` (the plan in force
+    now) renders the change from it: stale files deleted, dropped addresses removed."""
     import eniplan
 
     target = _target(target)
     if state == "absent":
         return eniplan.render_absent(plan, target)
+    if previous:
+        return eniplan.render_change(previous, plan, target)
     return eniplan.render(plan, target)
 
 

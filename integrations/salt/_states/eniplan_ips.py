@@ -42,9 +42,11 @@ def _diff(change):
 
 
 def managed(name, plan=None, target="auto", state="present", root="/", backup=False,
-            apply=False, **fields):
+            apply=False, previous=None, **fields):
     """Ensure the plan's addresses are configured (``state=present``) or its secondaries are
-    removed (``state=absent``). Plan keys may also be given one by one beside ``plan``."""
+    removed (``state=absent``). Plan keys may also be given one by one beside ``plan``.
+    ``previous`` is the plan in force now: the change from it deletes the files it wrote that
+    the new plan does not, and (with ``apply``) removes the dropped addresses at once."""
     import eniplan
     import eniplan.apply
 
@@ -52,7 +54,7 @@ def managed(name, plan=None, target="auto", state="present", root="/", backup=Fa
     merged = dict(plan or {})
     merged.update({key: value for key, value in fields.items() if not key.startswith("__")})
     try:
-        rendering = __salt__["eniplan.render"](merged, target, state)
+        rendering = __salt__["eniplan.render"](merged, target, state, previous)
     except eniplan.PlanError as error:
         ret["result"] = False
         ret["comment"] = str(error)

@@ -64,6 +64,18 @@ options:
     description: RHEL family only, C(aliases) or C(indexed).
     type: str
     choices: [aliases, indexed]
+  route_table:
+    description:
+      - For a secondary ENI, the route table that holds its default route (source-based
+        policy routing, one rule per address).
+    type: int
+  previous:
+    description:
+      - The plan in force now (for example the one the last run applied), as a dict. With
+        O(state=present) the module then renders the change from it to the new plan, deleting
+        the files the old plan wrote and the new one does not, and with O(apply=true) removing
+        the dropped addresses at once.
+    type: dict
   target:
     description:
       - An eniplan target (C(centos-7), C(ubuntu-22.04), C(nmcli), ...) or C(auto) to pick it
@@ -103,6 +115,12 @@ EXAMPLES = r"""
     prefix: 24
     gateway: 192.168.1.253
     dns: [100.100.2.136, 100.100.2.138]
+    apply: true
+
+- name: Move from the plan in force to a new one (stale files deleted, old addresses removed)
+  eniplan.network.secondary_ips:
+    previous: "{{ eni_plan_before }}"
+    plan: "{{ eni_plan }}"
     apply: true
 
 - name: Remove the secondaries again
@@ -153,7 +171,7 @@ from ansible.module_utils.common.sys_info import (  # noqa: E402
 
 PLAN_KEYS = (
     "interface", "mac", "mode", "primary", "secondaries", "prefix", "netmask", "gateway",
-    "dns", "ipv6", "connection", "ifcfg_style",
+    "dns", "ipv6", "connection", "ifcfg_style", "route_table",
 )
 
 
@@ -173,6 +191,8 @@ def main():
             ipv6=dict(type="dict"),
             connection=dict(type="str"),
             ifcfg_style=dict(type="str", choices=["aliases", "indexed"]),
+            route_table=dict(type="int"),
+            previous=dict(type="dict"),
             target=dict(type="str", default="auto"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             root=dict(type="path", default="/"),
@@ -196,7 +216,9 @@ def main():
         target = params["target"]
         if target == "auto":
             target = eniplan.target_for(get_distribution() or "", get_distribution_version() or "")
-        if params["state"] == "present":
+        if params["state"] == "present" and params["previous"]:
+            rendering = eniplan.render_change(params["previous"], plan, target)
+        elif params["state"] == "present":
             rendering = eniplan.render(plan, target)
         else:
             rendering = eniplan.render_absent(plan, target)
