@@ -194,9 +194,6 @@ fn ip_change(before: &Plan, after: &Plan) -> Result<(), String> {
         ])?;
     }
     for argv in ip_commands(&change) {
-        if argv.iter().any(|word| word == "rule") {
-            continue;
-        }
         if argv
             .iter()
             .any(|word| word.starts_with(&format!("{}/", before.primary())))
