@@ -169,6 +169,17 @@ pub enum Error {
         /// Why, and what to do instead.
         reason: String,
     },
+    /// A failure inside eniplan itself (a template that does not render): a bug to report,
+    /// never a problem with the plan.
+    #[error("{field}: eniplan bug in `{value}`, please report it: {message}")]
+    Internal {
+        /// What failed, e.g. `template`.
+        field: String,
+        /// Which one, e.g. the template's name.
+        value: String,
+        /// The underlying error.
+        message: String,
+    },
     /// A target name (`--os`) that eniplan does not know.
     #[error("{field}: unknown target `{value}`; known targets: {known}")]
     UnknownTarget {
@@ -200,6 +211,7 @@ impl Error {
             | Error::Ipv6OutsidePrefix { field, .. }
             | Error::OutOfRange { field, .. }
             | Error::Unsupported { field, .. }
+            | Error::Internal { field, .. }
             | Error::UnknownTarget { field, .. } => field,
         }
     }
@@ -221,6 +233,7 @@ impl Error {
             | Error::Ipv6OutsidePrefix { value, .. }
             | Error::OutOfRange { value, .. }
             | Error::Unsupported { value, .. }
+            | Error::Internal { value, .. }
             | Error::UnknownTarget { value, .. } => value,
         }
     }
@@ -244,6 +257,7 @@ impl Error {
             Error::Ipv6OutsidePrefix { .. } => "ipv6_outside_prefix",
             Error::OutOfRange { .. } => "out_of_range",
             Error::Unsupported { .. } => "unsupported",
+            Error::Internal { .. } => "internal",
             Error::UnknownTarget { .. } => "unknown_target",
         }
     }

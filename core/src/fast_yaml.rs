@@ -8,8 +8,8 @@
 //! field's, any error — so yaml_serde reads it, reports its errors, and stays the definition of
 //! what a plan means. A differential test and a fuzz target hold the two to the same result.
 
+use crate::os_family::IfcfgStyle;
 use crate::plan::{CloudPlan, EniPlan, EniState, Ipv6Plan, Mode};
-use crate::target::IfcfgStyle;
 
 /// One significant line: its indentation and its text after the indentation.
 #[derive(Clone, Copy)]

@@ -21,8 +21,10 @@
 mod error;
 mod families;
 mod fast_yaml;
+mod intent;
 mod model;
 mod names;
+mod os_family;
 mod plan;
 pub mod quote;
 mod rendering;
@@ -32,9 +34,10 @@ mod validate;
 
 pub use error::{Error, Errors};
 pub use model::{Cloud, Ipv6Config, MacAddr, Plan};
+pub use os_family::{IfcfgStyle, OsFamily, Platform};
 pub use plan::{CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, MAX_PLAN_BYTES};
 pub use rendering::{to_json, Command, File, Rendering, MODE_PRIVATE, MODE_PUBLIC};
-pub use target::{IfcfgStyle, OsFamily, Target, TargetInfo};
+pub use target::{Target, TargetInfo};
 pub use validate::{AVAILABLE_ENI_LIMIT, MAX_ADDRESSES, MAX_DNS};
 
 /// Renders a validated plan for one target.

@@ -5,8 +5,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
+use crate::os_family::IfcfgStyle;
 use crate::plan::{EniState, Mode};
-use crate::target::IfcfgStyle;
 
 /// A plan that passed [`EniPlan::validate`](crate::EniPlan::validate): every address parsed,
 /// lies where it must, and appears once. Only validation can build one, so a renderer holding a
@@ -44,9 +44,13 @@ pub(crate) struct Text {
     pub(crate) cidrs: Vec<String>,
     pub(crate) dns: Vec<String>,
     pub(crate) mac: Option<String>,
+    /// Each IPv6 address alone.
+    pub(crate) ipv6: Vec<String>,
     /// `address/prefix` of each IPv6 address.
     pub(crate) ipv6_cidrs: Vec<String>,
     pub(crate) ipv6_gateway: Option<String>,
+    /// The IPv4 subnet, e.g. `192.168.1.0/24`.
+    pub(crate) subnet: String,
 }
 
 impl Text {
@@ -71,6 +75,11 @@ impl Text {
                 })
                 .collect(),
             mac: plan.mac.map(|mac| mac.to_string()),
+            ipv6: plan
+                .ipv6
+                .iter()
+                .flat_map(|ipv6| ipv6.addresses.iter().map(ToString::to_string))
+                .collect(),
             ipv6_cidrs: plan
                 .ipv6
                 .iter()
@@ -80,6 +89,8 @@ impl Text {
                         .map(move |address| format!("{address}/{}", ipv6.prefix_len()))
                 })
                 .collect(),
+            subnet: plan.subnet.to_string(),
+
             ipv6_gateway: plan
                 .ipv6
                 .as_ref()

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Errors};
-use crate::target::IfcfgStyle;
+use crate::os_family::IfcfgStyle;
 
 /// Plans larger than this are rejected before parsing: a real plan is a few hundred bytes, and
 /// the cap keeps a hostile or mistaken input (a list of a million addresses) from costing
@@ -206,7 +206,7 @@ impl EniPlan {
             dns: vec!["100.100.2.136".into(), "100.100.2.138".into()],
             ipv6: None,
             connection: None,
-            // The region of the seed's console steps and the ENI id of DESIGN.md's example:
+            // The region of the ECS document's console steps and the README's example ENI id:
             // what the `cloud` target needs to render the seed's step 1.
             cloud: Some(CloudPlan {
                 region: Some("cn-hangzhou".into()),

@@ -1,12 +1,12 @@
 //! What a rendering is: data the caller applies (files to write and delete, commands to run),
-//! serialised exactly as the JSON contract of DESIGN.md.
+//! serialised exactly as the JSON contract the README documents ("Output: the JSON contract").
 
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::os_family::OsFamily;
 use crate::quote;
-use crate::target::OsFamily;
 
 /// File mode `0644`: readable configuration.
 pub const MODE_PUBLIC: u32 = 0o644;

@@ -3,144 +3,72 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::OnceLock;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::{Error, Errors};
+pub use crate::os_family::{IfcfgStyle, OsFamily};
 use crate::rendering::Command;
 
-/// A way of configuring the network, shared by several distributions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OsFamily {
-    /// NetworkManager, configured with `nmcli con modify` (the seed's first method).
-    Nmcli,
-    /// RHEL-style `ifcfg` files under `/etc/sysconfig/network-scripts/`.
-    Rhel,
-    /// netplan YAML under `/etc/netplan/`.
-    Netplan,
-    /// Debian's ifupdown, `/etc/network/interfaces`.
-    Ifupdown,
-    /// SUSE `ifcfg` files under `/etc/sysconfig/network/` (wicked).
-    Suse,
-    /// Windows Server, configured with `netsh`.
-    Windows,
-    /// A NetworkManager keyfile under `/etc/NetworkManager/system-connections/`: the native
-    /// format where ifcfg is deprecated (RHEL 9, Fedora 36 and later).
-    Keyfile,
-    /// A systemd-networkd `.network` file under `/etc/systemd/network/`.
-    Networkd,
-    /// Windows Server, configured with PowerShell's NetTCPIP and DnsClient cmdlets.
-    Powershell,
-    /// The cloud side: the Alibaba Cloud CLI calls that assign and unassign the addresses on
-    /// the ENI (the seed's step 1). Not an OS, so `all` leaves it out.
-    Cloud,
+/// One command of a restart step, as constant data.
+pub(crate) struct Step {
+    argv: &'static [&'static str],
+    purpose: &'static str,
 }
 
-impl OsFamily {
-    /// Every family, in a fixed order: the six of the seed, the four beyond it.
-    pub const ALL: [OsFamily; 10] = [
-        OsFamily::Nmcli,
-        OsFamily::Rhel,
-        OsFamily::Netplan,
-        OsFamily::Ifupdown,
-        OsFamily::Suse,
-        OsFamily::Windows,
-        OsFamily::Keyfile,
-        OsFamily::Networkd,
-        OsFamily::Powershell,
-        OsFamily::Cloud,
-    ];
+/// The restart steps of the Alibaba Cloud ECS document's table, corrected where a command does
+/// not exist on that version.
+mod restart {
+    use super::Step;
 
-    /// The six families the seed document describes, in the order `seed` renders them.
-    pub const SEED: [OsFamily; 6] = [
-        OsFamily::Nmcli,
-        OsFamily::Rhel,
-        OsFamily::Netplan,
-        OsFamily::Ifupdown,
-        OsFamily::Suse,
-        OsFamily::Windows,
-    ];
-
-    /// The family's name, which is also its target name.
-    pub fn name(self) -> &'static str {
-        match self {
-            OsFamily::Nmcli => "nmcli",
-            OsFamily::Rhel => "rhel",
-            OsFamily::Netplan => "netplan",
-            OsFamily::Ifupdown => "ifupdown",
-            OsFamily::Suse => "suse",
-            OsFamily::Windows => "windows",
-            OsFamily::Keyfile => "keyfile",
-            OsFamily::Networkd => "networkd",
-            OsFamily::Powershell => "powershell",
-            OsFamily::Cloud => "cloud",
-        }
-    }
-
-    /// Whether the family configures Linux (and so takes Linux interface names).
-    pub fn is_linux(self) -> bool {
-        !matches!(
-            self,
-            OsFamily::Windows | OsFamily::Powershell | OsFamily::Cloud
-        )
-    }
-
-    /// Whether the family configures Windows (and so takes Windows adapter names).
-    pub fn is_windows(self) -> bool {
-        matches!(self, OsFamily::Windows | OsFamily::Powershell)
-    }
-
-    /// Whether the family configures an operating system (every family but `cloud`).
-    pub fn is_os(self) -> bool {
-        self != OsFamily::Cloud
-    }
-}
-
-impl fmt::Display for OsFamily {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// How the network is restarted after the files change (the seed's table, corrected where a
-/// command does not exist on that version).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Restart {
-    /// NetworkManager applies `nmcli con up` at once; nothing to restart.
-    Nothing,
+    /// NetworkManager applies `nmcli con up` at once; Windows applies netsh and the cmdlets at
+    /// once; the cloud API has nothing to restart.
+    pub(super) const NOTHING: &[Step] = &[];
     /// systemd with the initscripts or wicked `network` service.
-    SystemctlNetwork,
-    /// SysV init (CentOS/RHEL 6, SLES 11): `service network restart`.
-    ServiceNetwork,
+    pub(super) const SYSTEMCTL_NETWORK: &[Step] = &[Step {
+        argv: &["systemctl", "restart", "network"],
+        purpose:
+            "restart the network service so it reads the new files (or: service network restart)",
+    }];
+    /// SysV init (CentOS/RHEL 6, SLES 11).
+    pub(super) const SERVICE_NETWORK: &[Step] = &[Step {
+        argv: &["service", "network", "restart"],
+        purpose: "restart the network service so it reads the new files (SysV init)",
+    }];
     /// NetworkManager-era RHEL family: NetworkManager re-reads ifcfg files when restarted.
-    SystemctlNetworkManager,
+    pub(super) const SYSTEMCTL_NETWORKMANAGER: &[Step] = &[Step {
+        argv: &["systemctl", "restart", "NetworkManager"],
+        purpose: "restart NetworkManager so it re-reads the ifcfg files (or reboot)",
+    }];
     /// netplan renders and applies its YAML.
-    NetplanApply,
+    pub(super) const NETPLAN_APPLY: &[Step] = &[Step {
+        argv: &["netplan", "apply"],
+        purpose: "render the netplan YAML for the backend and apply it",
+    }];
     /// ifupdown under systemd.
-    SystemctlNetworking,
+    pub(super) const SYSTEMCTL_NETWORKING: &[Step] = &[Step {
+        argv: &["systemctl", "restart", "networking"],
+        purpose:
+            "restart ifupdown's networking service so it brings up the new stanzas (or reboot)",
+    }];
+    /// systemd-networkd re-reads its `.network` files on `networkctl reload`.
+    pub(super) const NETWORKCTL_RELOAD: &[Step] = &[Step {
+        argv: &["networkctl", "reload"],
+        purpose: "make systemd-networkd re-read its .network files and reconfigure the links they \
+                  match (systemd 244 and later)",
+    }];
     /// Ubuntu 14.04 runs upstart, which has no `systemctl`, and its `networking` job does not
     /// restart interfaces; ifdown/ifup is the working equivalent.
-    IfdownIfup,
-    /// Windows: netsh changes take effect immediately.
-    WindowsNothing,
-    /// systemd-networkd re-reads its `.network` files on `networkctl reload`.
-    NetworkctlReload,
-}
-
-/// How the RHEL family carries secondary addresses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IfcfgStyle {
-    /// One `ifcfg-eth0:N` file per secondary, the seed's way; read by initscripts'
-    /// `ifup-aliases`. The default for initscripts-era releases (6 and 7).
-    Aliases,
-    /// `IPADDRn`/`PREFIXn` in the main file: what NetworkManager's ifcfg-rh plugin writes
-    /// itself, so a later `nmcli` edit keeps the addresses instead of leaving alias files
-    /// behind. The default for NetworkManager-era releases (8, 9, Alibaba Cloud Linux 3,
-    /// Anolis 8, Fedora).
-    Indexed,
+    pub(super) const IFDOWN_IFUP: &[Step] = &[
+        Step {
+            argv: &["ifdown", "--exclude=lo", "-a"],
+            purpose: "take the interfaces down (upstart has no working `restart networking`)",
+        },
+        Step {
+            argv: &["ifup", "--exclude=lo", "-a"],
+            purpose: "bring every `auto` interface and alias up from the new file",
+        },
+    ];
 }
 
 /// How netplan spells the default route's destination.
@@ -153,20 +81,22 @@ pub(crate) enum DefaultRoute {
     Cidr,
 }
 
-struct TargetSpec {
+/// One row of the target table.
+pub(crate) struct TargetSpec {
     name: &'static str,
     family: OsFamily,
     describes: &'static str,
-    restart: Restart,
+    restart: &'static [Step],
     ifcfg_style: IfcfgStyle,
     default_route: DefaultRoute,
 }
 
-const fn spec(
+/// A target of `family` with that family's defaults.
+const fn t(
     name: &'static str,
     family: OsFamily,
+    restart: &'static [Step],
     describes: &'static str,
-    restart: Restart,
 ) -> TargetSpec {
     TargetSpec {
         name,
@@ -178,197 +108,86 @@ const fn spec(
     }
 }
 
-const fn nm_era_rhel(name: &'static str, describes: &'static str) -> TargetSpec {
+/// A NetworkManager-era RHEL release: ifcfg-rh reads `IPADDRn`, NetworkManager restarts.
+const fn nm_rhel(name: &'static str, describes: &'static str) -> TargetSpec {
     TargetSpec {
         ifcfg_style: IfcfgStyle::Indexed,
-        ..spec(
-            name,
-            OsFamily::Rhel,
-            describes,
-            Restart::SystemctlNetworkManager,
-        )
+        ..t(name, Rhel, SYSTEMCTL_NETWORKMANAGER, describes)
     }
 }
 
+/// netplan 0.99, which spells the default route as a CIDR.
 const fn old_netplan(name: &'static str, describes: &'static str) -> TargetSpec {
     TargetSpec {
         default_route: DefaultRoute::Cidr,
-        ..spec(name, OsFamily::Netplan, describes, Restart::NetplanApply)
+        ..t(name, Netplan, NETPLAN_APPLY, describes)
     }
 }
 
+use restart::{
+    IFDOWN_IFUP, NETPLAN_APPLY, NETWORKCTL_RELOAD, NOTHING, SERVICE_NETWORK, SYSTEMCTL_NETWORK,
+    SYSTEMCTL_NETWORKING, SYSTEMCTL_NETWORKMANAGER,
+};
 use OsFamily::{
     Cloud, Ifupdown, Keyfile, Netplan, Networkd, Nmcli, Powershell, Rhel, Suse, Windows,
 };
-use Restart::{
-    IfdownIfup, NetplanApply, NetworkctlReload, Nothing, ServiceNetwork, SystemctlNetwork,
-    SystemctlNetworking, WindowsNothing,
-};
 
-/// Every target name. The family names come first, in [`OsFamily::ALL`] order.
+/// Every target, one row each. The family names come first, in [`OsFamily::ALL`] order (a
+/// test holds them there); the distributions follow.
+#[rustfmt::skip]
 static TARGETS: &[TargetSpec] = &[
-    spec(
-        "nmcli",
-        Nmcli,
-        "any system whose network NetworkManager manages",
-        Nothing,
-    ),
-    spec(
-        "rhel",
-        Rhel,
-        "RHEL-style ifcfg files (initscripts, alias files)",
-        SystemctlNetwork,
-    ),
-    spec(
-        "netplan",
-        Netplan,
-        "netplan (Ubuntu 22.04+, Debian 12)",
-        NetplanApply,
-    ),
-    spec(
-        "ifupdown",
-        Ifupdown,
-        "/etc/network/interfaces (ifupdown)",
-        SystemctlNetworking,
-    ),
-    spec("suse", Suse, "SUSE ifcfg files (wicked)", SystemctlNetwork),
-    spec("windows", Windows, "Windows Server (netsh)", WindowsNothing),
-    spec(
-        "keyfile",
-        Keyfile,
-        "NetworkManager keyfiles (RHEL 9, Fedora 36+)",
-        Nothing,
-    ),
-    spec(
-        "networkd",
-        Networkd,
-        "systemd-networkd .network files",
-        NetworkctlReload,
-    ),
-    spec(
-        "powershell",
-        Powershell,
-        "Windows Server (PowerShell NetTCPIP cmdlets)",
-        WindowsNothing,
-    ),
-    spec(
-        "cloud",
-        Cloud,
-        "Alibaba Cloud API calls (aliyun CLI) that assign the addresses to the ENI",
-        Nothing,
-    ),
-    spec("alinux-2", Rhel, "Alibaba Cloud Linux 2", SystemctlNetwork),
-    nm_era_rhel("alinux-3", "Alibaba Cloud Linux 3"),
-    spec("centos-6", Rhel, "CentOS 6", ServiceNetwork),
-    spec("centos-7", Rhel, "CentOS 7", SystemctlNetwork),
-    nm_era_rhel("centos-8", "CentOS 8"),
-    spec("rhel-6", Rhel, "Red Hat Enterprise Linux 6", ServiceNetwork),
-    spec(
-        "rhel-7",
-        Rhel,
-        "Red Hat Enterprise Linux 7",
-        SystemctlNetwork,
-    ),
-    nm_era_rhel("rhel-8", "Red Hat Enterprise Linux 8"),
-    spec(
-        "rhel-9",
-        Keyfile,
-        "Red Hat Enterprise Linux 9 (keyfiles; ifcfg is deprecated)",
-        Nothing,
-    ),
-    spec(
-        "rhel-10",
-        Keyfile,
-        "Red Hat Enterprise Linux 10 (keyfiles only)",
-        Nothing,
-    ),
-    spec(
-        "centos-9",
-        Keyfile,
-        "CentOS Stream 9 (keyfiles; ifcfg is deprecated)",
-        Nothing,
-    ),
-    spec("anolis-7", Rhel, "Anolis OS 7", SystemctlNetwork),
-    nm_era_rhel("anolis-8", "Anolis OS 8"),
-    nm_era_rhel("fedora-33", "Fedora 33"),
-    nm_era_rhel("fedora-34", "Fedora 34"),
-    nm_era_rhel("fedora-35", "Fedora 35"),
-    spec("fedora-36", Keyfile, "Fedora 36 (keyfiles)", Nothing),
-    spec("fedora-37", Keyfile, "Fedora 37 (keyfiles)", Nothing),
-    spec("fedora-38", Keyfile, "Fedora 38 (keyfiles)", Nothing),
-    spec("fedora-39", Keyfile, "Fedora 39 (keyfiles)", Nothing),
-    spec("fedora-40", Keyfile, "Fedora 40 (keyfiles)", Nothing),
-    spec("fedora-41", Keyfile, "Fedora 41 (keyfiles)", Nothing),
-    spec(
-        "ubuntu-14.04",
-        Ifupdown,
-        "Ubuntu 14.04 (upstart)",
-        IfdownIfup,
-    ),
-    spec(
-        "ubuntu-16.04",
-        Ifupdown,
-        "Ubuntu 16.04",
-        SystemctlNetworking,
-    ),
+    t("nmcli", Nmcli, NOTHING, "any system whose network NetworkManager manages"),
+    t("rhel", Rhel, SYSTEMCTL_NETWORK, "RHEL-style ifcfg files (initscripts, alias files)"),
+    t("netplan", Netplan, NETPLAN_APPLY, "netplan (Ubuntu 22.04+, Debian 12)"),
+    t("ifupdown", Ifupdown, SYSTEMCTL_NETWORKING, "/etc/network/interfaces (ifupdown)"),
+    t("suse", Suse, SYSTEMCTL_NETWORK, "SUSE ifcfg files (wicked)"),
+    t("windows", Windows, NOTHING, "Windows Server (netsh)"),
+    t("keyfile", Keyfile, NOTHING, "NetworkManager keyfiles (RHEL 9, Fedora 36+)"),
+    t("networkd", Networkd, NETWORKCTL_RELOAD, "systemd-networkd .network files"),
+    t("powershell", Powershell, NOTHING, "Windows Server (PowerShell NetTCPIP cmdlets)"),
+    t("cloud", Cloud, NOTHING, "Alibaba Cloud API calls (aliyun CLI) that assign the addresses to the ENI"),
+    t("alinux-2", Rhel, SYSTEMCTL_NETWORK, "Alibaba Cloud Linux 2"),
+    nm_rhel("alinux-3", "Alibaba Cloud Linux 3"),
+    t("centos-6", Rhel, SERVICE_NETWORK, "CentOS 6"),
+    t("centos-7", Rhel, SYSTEMCTL_NETWORK, "CentOS 7"),
+    nm_rhel("centos-8", "CentOS 8"),
+    t("rhel-6", Rhel, SERVICE_NETWORK, "Red Hat Enterprise Linux 6"),
+    t("rhel-7", Rhel, SYSTEMCTL_NETWORK, "Red Hat Enterprise Linux 7"),
+    nm_rhel("rhel-8", "Red Hat Enterprise Linux 8"),
+    t("rhel-9", Keyfile, NOTHING, "Red Hat Enterprise Linux 9 (keyfiles; ifcfg is deprecated)"),
+    t("rhel-10", Keyfile, NOTHING, "Red Hat Enterprise Linux 10 (keyfiles only)"),
+    t("centos-9", Keyfile, NOTHING, "CentOS Stream 9 (keyfiles; ifcfg is deprecated)"),
+    t("anolis-7", Rhel, SYSTEMCTL_NETWORK, "Anolis OS 7"),
+    nm_rhel("anolis-8", "Anolis OS 8"),
+    nm_rhel("fedora-33", "Fedora 33"),
+    nm_rhel("fedora-34", "Fedora 34"),
+    nm_rhel("fedora-35", "Fedora 35"),
+    t("fedora-36", Keyfile, NOTHING, "Fedora 36 (keyfiles)"),
+    t("fedora-37", Keyfile, NOTHING, "Fedora 37 (keyfiles)"),
+    t("fedora-38", Keyfile, NOTHING, "Fedora 38 (keyfiles)"),
+    t("fedora-39", Keyfile, NOTHING, "Fedora 39 (keyfiles)"),
+    t("fedora-40", Keyfile, NOTHING, "Fedora 40 (keyfiles)"),
+    t("fedora-41", Keyfile, NOTHING, "Fedora 41 (keyfiles)"),
+    t("ubuntu-14.04", Ifupdown, IFDOWN_IFUP, "Ubuntu 14.04 (upstart)"),
+    t("ubuntu-16.04", Ifupdown, SYSTEMCTL_NETWORKING, "Ubuntu 16.04"),
     old_netplan("ubuntu-18.04", "Ubuntu 18.04 (netplan 0.99)"),
     old_netplan("ubuntu-20.04", "Ubuntu 20.04 (netplan 0.99)"),
-    spec("ubuntu-22.04", Netplan, "Ubuntu 22.04", NetplanApply),
-    spec("ubuntu-24.04", Netplan, "Ubuntu 24.04", NetplanApply),
-    spec("debian-8", Ifupdown, "Debian 8", SystemctlNetworking),
-    spec("debian-9", Ifupdown, "Debian 9", SystemctlNetworking),
-    spec("debian-10", Ifupdown, "Debian 10", SystemctlNetworking),
-    spec("debian-11", Ifupdown, "Debian 11", SystemctlNetworking),
-    spec(
-        "debian-12",
-        Netplan,
-        "Debian 12 (netplan, as in the seed)",
-        NetplanApply,
-    ),
-    spec(
-        "sles-11",
-        Suse,
-        "SUSE Linux Enterprise Server 11 (SysV init)",
-        ServiceNetwork,
-    ),
-    spec(
-        "sles-12",
-        Suse,
-        "SUSE Linux Enterprise Server 12",
-        SystemctlNetwork,
-    ),
-    spec(
-        "sles-15",
-        Suse,
-        "SUSE Linux Enterprise Server 15",
-        SystemctlNetwork,
-    ),
-    spec("opensuse-15", Suse, "openSUSE Leap 15", SystemctlNetwork),
-    spec("opensuse-42", Suse, "openSUSE Leap 42", SystemctlNetwork),
-    spec(
-        "windows-2012r2",
-        Windows,
-        "Windows Server 2012 R2",
-        WindowsNothing,
-    ),
-    spec(
-        "windows-2016",
-        Windows,
-        "Windows Server 2016",
-        WindowsNothing,
-    ),
-    spec(
-        "windows-2019",
-        Windows,
-        "Windows Server 2019",
-        WindowsNothing,
-    ),
-    spec(
-        "windows-2022",
-        Windows,
-        "Windows Server 2022",
-        WindowsNothing,
-    ),
+    t("ubuntu-22.04", Netplan, NETPLAN_APPLY, "Ubuntu 22.04"),
+    t("ubuntu-24.04", Netplan, NETPLAN_APPLY, "Ubuntu 24.04"),
+    t("debian-8", Ifupdown, SYSTEMCTL_NETWORKING, "Debian 8"),
+    t("debian-9", Ifupdown, SYSTEMCTL_NETWORKING, "Debian 9"),
+    t("debian-10", Ifupdown, SYSTEMCTL_NETWORKING, "Debian 10"),
+    t("debian-11", Ifupdown, SYSTEMCTL_NETWORKING, "Debian 11"),
+    t("debian-12", Netplan, NETPLAN_APPLY, "Debian 12 (netplan, as in the seed)"),
+    t("sles-11", Suse, SERVICE_NETWORK, "SUSE Linux Enterprise Server 11 (SysV init)"),
+    t("sles-12", Suse, SYSTEMCTL_NETWORK, "SUSE Linux Enterprise Server 12"),
+    t("sles-15", Suse, SYSTEMCTL_NETWORK, "SUSE Linux Enterprise Server 15"),
+    t("opensuse-15", Suse, SYSTEMCTL_NETWORK, "openSUSE Leap 15"),
+    t("opensuse-42", Suse, SYSTEMCTL_NETWORK, "openSUSE Leap 42"),
+    t("windows-2012r2", Windows, NOTHING, "Windows Server 2012 R2"),
+    t("windows-2016", Windows, NOTHING, "Windows Server 2016"),
+    t("windows-2019", Windows, NOTHING, "Windows Server 2019"),
+    t("windows-2022", Windows, NOTHING, "Windows Server 2022"),
 ];
 
 /// A resolved target: a name the user can pass as `--os`, with its family and the details of
@@ -462,56 +281,11 @@ impl Target {
 
     /// The commands that make a new configuration take effect on this target.
     pub fn restart(self) -> Vec<Command> {
-        // The same few command lists for every plan: build (and quote) each once.
-        static BUILT: [OnceLock<Vec<Command>>; 9] = [const { OnceLock::new() }; 9];
-        let kind = self.spec.restart;
-        BUILT[kind as usize]
-            .get_or_init(|| restart_commands(kind))
-            .clone()
-    }
-}
-
-fn restart_commands(kind: Restart) -> Vec<Command> {
-    {
-        let posix = |argv: &[&str], purpose: &str| Command::posix(argv.to_vec(), purpose);
-        match kind {
-            Restart::Nothing | Restart::WindowsNothing => Vec::new(),
-            Restart::SystemctlNetwork => vec![posix(
-                &["systemctl", "restart", "network"],
-                "restart the network service so it reads the new files (or: service network restart)",
-            )],
-            Restart::ServiceNetwork => vec![posix(
-                &["service", "network", "restart"],
-                "restart the network service so it reads the new files (SysV init)",
-            )],
-            Restart::SystemctlNetworkManager => vec![posix(
-                &["systemctl", "restart", "NetworkManager"],
-                "restart NetworkManager so it re-reads the ifcfg files (or reboot)",
-            )],
-            Restart::NetplanApply => vec![posix(
-                &["netplan", "apply"],
-                "render the netplan YAML for the backend and apply it",
-            )],
-            Restart::SystemctlNetworking => vec![posix(
-                &["systemctl", "restart", "networking"],
-                "restart ifupdown's networking service so it brings up the new stanzas (or reboot)",
-            )],
-            Restart::NetworkctlReload => vec![posix(
-                &["networkctl", "reload"],
-                "make systemd-networkd re-read its .network files and reconfigure the links they \
-                 match (systemd 244 and later)",
-            )],
-            Restart::IfdownIfup => vec![
-                posix(
-                    &["ifdown", "--exclude=lo", "-a"],
-                    "take the interfaces down (upstart has no working `restart networking`)",
-                ),
-                posix(
-                    &["ifup", "--exclude=lo", "-a"],
-                    "bring every `auto` interface and alias up from the new file",
-                ),
-            ],
-        }
+        self.spec
+            .restart
+            .iter()
+            .map(|step| Command::posix(step.argv.to_vec(), step.purpose))
+            .collect()
     }
 }
 

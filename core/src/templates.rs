@@ -1,155 +1,223 @@
-//! The embedded templates: one per output file, named after the file it renders, compiled into
-//! the crate so the library reads nothing at run time.
+//! The templates: one per output file, named after the file it renders, embedded in the crate
+//! so the library reads nothing at run time. Each family module declares its own templates
+//! with [`template!`](crate::template) and lists them in its registry entry.
 //!
-//! Templates lay out text; the Rust side prepares every value. Quoting is reached only through
-//! the filters registered here (`sh`, `yaml`, `keyfile`), which call [`crate::quote`].
+//! Templates lay out text; the Rust side prepares every value. Escaping is structural: each
+//! template has an output [`Kind`], and the one formatter of that kind writes every `{{ … }}`
+//! value, so no template site can forget to quote. The formatters call [`crate::quote`].
 
 use std::sync::OnceLock;
 
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::Serde;
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::value::{Serde, ValueKind};
+use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
 use serde::Serialize;
 
 use crate::error::Error;
 use crate::quote;
 
-/// Every template, by a typed id so a misspelt template name cannot compile.
+/// The kind of file a template renders, which decides how every value in it is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Template {
-    /// `/etc/cloud/cloud.cfg.d/99-disable-network-config.cfg`
-    CloudInitDisable,
-    /// `/etc/sysconfig/network-scripts/ifcfg-<interface>`
-    RhelIfcfg,
-    /// `/etc/sysconfig/network-scripts/ifcfg-<interface>:<n>`
-    RhelIfcfgAlias,
-    /// `/etc/netplan/50-cloud-init.yaml`
-    Netplan,
-    /// `/etc/network/interfaces`
-    Interfaces,
-    /// `/etc/sysconfig/network-scripts/route-<interface>`
-    RhelRoutes,
-    /// `/etc/sysconfig/network-scripts/rule-<interface>`
-    RhelRules,
-    /// `/etc/sysconfig/network/ifcfg-<interface>`
-    SuseIfcfg,
-    /// `/etc/sysconfig/network/routes`
-    SuseRoutes,
-    /// `/etc/NetworkManager/system-connections/<connection>.nmconnection`
+pub(crate) enum Kind {
+    /// A `KEY=value` file read by a shell (`. ifcfg-eth0`) or shell-like parser: strings are
+    /// single-quoted when they are not inert ([`quote::shell_word`]); an empty string stays
+    /// empty (`KEY=`), which a shell reads as the same empty value.
+    Ifcfg,
+    /// A YAML document: strings through [`quote::yaml_scalar`], booleans as `true`/`false`.
+    Yaml,
+    /// A GLib key file (NetworkManager): strings through [`quote::keyfile_value`].
     Keyfile,
-    /// `/etc/systemd/network/05-eniplan-<interface>.network`
-    Networkd,
+    /// A line-oriented file whose values are words or argument lists (systemd units,
+    /// interfaces(5), `route-`/`rule-` files): a value may not hold a control character (it
+    /// could start a line of its own) or end in `\` (interfaces(5) joins the next line).
+    Lines,
+}
+
+/// One embedded template.
+pub(crate) struct Template {
+    /// Its path under `templates/`, e.g. `rhel/ifcfg-INTERFACE`.
+    pub(crate) name: &'static str,
+    source: &'static str,
+    kind: Kind,
+    compiled: OnceLock<Result<Environment<'static>, String>>,
+}
+
+/// Declares a template from its path under the top-level `templates/` folder and its [`Kind`].
+#[macro_export]
+#[doc(hidden)]
+macro_rules! template {
+    ($path:literal, $kind:ident) => {
+        $crate::templates::Template::new(
+            $path,
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/", $path)),
+            $crate::templates::Kind::$kind,
+        )
+    };
 }
 
 impl Template {
-    const ALL: [Template; 11] = [
-        Template::CloudInitDisable,
-        Template::RhelIfcfg,
-        Template::RhelIfcfgAlias,
-        Template::RhelRoutes,
-        Template::RhelRules,
-        Template::Netplan,
-        Template::Interfaces,
-        Template::SuseIfcfg,
-        Template::SuseRoutes,
-        Template::Keyfile,
-        Template::Networkd,
-    ];
-
-    /// The template's path under `templates/`.
-    fn name(self) -> &'static str {
-        match self {
-            Template::CloudInitDisable => "common/99-disable-network-config.cfg",
-            Template::RhelIfcfg => "rhel/ifcfg-INTERFACE",
-            Template::RhelIfcfgAlias => "rhel/ifcfg-INTERFACE-ALIAS",
-            Template::RhelRoutes => "rhel/route-INTERFACE",
-            Template::RhelRules => "rhel/rule-INTERFACE",
-            Template::Netplan => "netplan/50-cloud-init.yaml",
-            Template::Interfaces => "ifupdown/interfaces",
-            Template::SuseIfcfg => "suse/ifcfg-INTERFACE",
-            Template::SuseRoutes => "suse/routes",
-            Template::Keyfile => "keyfile/CONNECTION.nmconnection",
-            Template::Networkd => "networkd/05-eniplan-INTERFACE.network",
+    /// A template; use [`template!`](crate::template), which embeds the file.
+    pub(crate) const fn new(name: &'static str, source: &'static str, kind: Kind) -> Template {
+        Template {
+            name,
+            source,
+            kind,
+            compiled: OnceLock::new(),
         }
     }
 
-    fn source(self) -> &'static str {
-        match self {
-            Template::CloudInitDisable => {
-                include_str!("../templates/common/99-disable-network-config.cfg")
-            }
-            Template::RhelIfcfg => include_str!("../templates/rhel/ifcfg-INTERFACE"),
-            Template::RhelIfcfgAlias => include_str!("../templates/rhel/ifcfg-INTERFACE-ALIAS"),
-            Template::RhelRoutes => include_str!("../templates/rhel/route-INTERFACE"),
-            Template::RhelRules => include_str!("../templates/rhel/rule-INTERFACE"),
-            Template::Netplan => include_str!("../templates/netplan/50-cloud-init.yaml"),
-            Template::Interfaces => include_str!("../templates/ifupdown/interfaces"),
-            Template::SuseIfcfg => include_str!("../templates/suse/ifcfg-INTERFACE"),
-            Template::SuseRoutes => include_str!("../templates/suse/routes"),
-            Template::Keyfile => include_str!("../templates/keyfile/CONNECTION.nmconnection"),
-            Template::Networkd => {
-                include_str!("../templates/networkd/05-eniplan-INTERFACE.network")
-            }
-        }
+    /// The template's environment, compiled on first use.
+    fn environment(&'static self) -> Result<&'static Environment<'static>, String> {
+        self.compiled
+            .get_or_init(|| compile(self))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Renders the template with a prepared context.
+    pub(crate) fn render<C: Serialize>(&'static self, context: &C) -> Result<String, Error> {
+        let bug = |message: String| Error::Internal {
+            field: "template".into(),
+            value: self.name.into(),
+            message,
+        };
+        #[cfg(test)]
+        used::record(self.name);
+        let env = self.environment().map_err(bug)?;
+        env.get_template(self.name)
+            .and_then(|compiled| compiled.render(Serde(context)))
+            .map_err(|error| bug(format!("{error:#}")))
+    }
+
+    /// Whether the template compiles (for the registry test).
+    #[cfg(test)]
+    pub(crate) fn compiles(&'static self) -> Result<(), String> {
+        self.environment().map(|_| ())
     }
 }
 
-fn environment() -> &'static Result<Environment<'static>, String> {
-    static ENVIRONMENT: OnceLock<Result<Environment<'static>, String>> = OnceLock::new();
-    ENVIRONMENT.get_or_init(|| {
-        let mut env = Environment::new();
-        // A misspelt variable must fail the render, not become an empty string in a config file.
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        // Block tags sit on lines of their own and leave no blank line behind; the file's last
-        // newline is part of the file.
-        let syntax = SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .keep_trailing_newline(true)
-            .build()
-            .map_err(|error| error.to_string())?;
-        env.set_syntax(syntax);
-        env.add_filter("sh", |value: String| quote::shell_word(&value));
-        env.add_filter("yaml", |value: String| quote::yaml_scalar(&value));
-        env.add_filter("keyfile", |value: String| quote::keyfile_value(&value));
-        for template in Template::ALL {
-            // Normalise newlines so a checkout with CRLF line endings renders the same bytes.
-            let source = template.source().replace("\r\n", "\n");
-            env.add_template_owned(template.name(), source)
-                .map_err(|error| format!("{}: {error}", template.name()))?;
-        }
-        Ok(env)
-    })
+fn compile(template: &'static Template) -> Result<Environment<'static>, String> {
+    let mut env = Environment::new();
+    // A misspelt variable must fail the render, not become an empty string in a config file.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Block tags sit on lines of their own and leave no blank line behind; the file's last
+    // newline is part of the file.
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .map_err(|error| error.to_string())?;
+    env.set_syntax(syntax);
+    let kind = template.kind;
+    env.set_formatter(move |out, _state, value| {
+        let text = format_value(kind, value)?;
+        out.write_str(&text)
+            .map_err(|_| minijinja::Error::new(ErrorKind::WriteFailure, "write failed"))
+    });
+    // Normalise newlines so a checkout with CRLF line endings renders the same bytes.
+    let source = template.source.replace("\r\n", "\n");
+    env.add_template_owned(template.name, source)
+        .map_err(|error| format!("{}: {error}", template.name))?;
+    Ok(env)
 }
 
-/// Renders one template with a prepared context.
-pub(crate) fn render<C: Serialize>(template: Template, context: &C) -> Result<String, Error> {
-    let internal = |reason: String| Error::Unsupported {
-        field: "template".into(),
-        value: template.name().into(),
-        target: "any".into(),
-        reason: format!("eniplan bug, please report it: {reason}"),
+/// Writes one value as a file of `kind` needs it.
+fn format_value(kind: Kind, value: &Value) -> Result<String, minijinja::Error> {
+    let refuse = |what: &str| {
+        minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("a {kind:?} template cannot write {what}"),
+        )
     };
-    let env = environment()
-        .as_ref()
-        .map_err(|error| internal(error.clone()))?;
-    env.get_template(template.name())
-        .and_then(|compiled| compiled.render(Serde(context)))
-        .map_err(|error| internal(format!("{error:#}")))
+    match value.kind() {
+        ValueKind::Number => Ok(value.to_string()),
+        ValueKind::Bool => match kind {
+            Kind::Yaml | Kind::Keyfile => Ok(if value.is_true() { "true" } else { "false" }.into()),
+            Kind::Ifcfg | Kind::Lines => Err(refuse("a boolean")),
+        },
+        ValueKind::String => {
+            let text = value.as_str().unwrap_or_default();
+            Ok(match kind {
+                Kind::Ifcfg if text.is_empty() => String::new(),
+                Kind::Ifcfg => quote::shell_word(text),
+                Kind::Yaml => quote::yaml_scalar(text),
+                Kind::Keyfile => quote::keyfile_value(text),
+                Kind::Lines => {
+                    if text.chars().any(char::is_control) || text.ends_with('\\') {
+                        return Err(refuse("a value with a control character or a final `\\`"));
+                    }
+                    text.to_string()
+                }
+            })
+        }
+        other => Err(refuse(&format!("a value of kind {other}"))),
+    }
+}
+
+/// The templates rendered so far on this thread, for the registry test that proves every
+/// registered template is used.
+#[cfg(test)]
+pub(crate) mod used {
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+
+    thread_local! {
+        static USED: RefCell<BTreeSet<&'static str>> = const { RefCell::new(BTreeSet::new()) };
+    }
+
+    pub(crate) fn record(name: &'static str) {
+        USED.with(|used| used.borrow_mut().insert(name));
+    }
+
+    pub(crate) fn names() -> BTreeSet<&'static str> {
+        USED.with(|used| used.borrow().clone())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_template_compiles() {
-        assert!(environment().is_ok(), "{:?}", environment().as_ref().err());
-    }
+    static PROBE: Template = Template::new("probe", "{{ value }}\n", Kind::Lines);
+    static PROBE_YAML: Template = Template::new("probe-yaml", "v: {{ value }}\n", Kind::Yaml);
+    static PROBE_IFCFG: Template = Template::new("probe-ifcfg", "V={{ value }}\n", Kind::Ifcfg);
 
     #[test]
     fn undefined_variables_fail() {
-        let result = render(Template::SuseRoutes, &serde_json::json!({}));
-        assert!(result.is_err());
+        let error = PROBE.render(&serde_json::json!({})).expect_err("strict");
+        assert_eq!(error.kind(), "internal");
+    }
+
+    #[test]
+    fn each_kind_writes_values_its_own_way() {
+        let value = |v: serde_json::Value| serde_json::json!({ "value": v });
+        assert_eq!(
+            PROBE_YAML.render(&value("yes".into())).ok(),
+            Some("v: \"yes\"\n".into())
+        );
+        assert_eq!(
+            PROBE_YAML.render(&value(true.into())).ok(),
+            Some("v: true\n".into())
+        );
+        assert_eq!(
+            PROBE_YAML.render(&value(7.into())).ok(),
+            Some("v: 7\n".into())
+        );
+        assert_eq!(
+            PROBE_IFCFG.render(&value("a b".into())).ok(),
+            Some("V='a b'\n".into())
+        );
+        assert_eq!(
+            PROBE_IFCFG.render(&value("".into())).ok(),
+            Some("V=\n".into())
+        );
+        assert!(PROBE_IFCFG.render(&value(true.into())).is_err());
+        assert!(PROBE.render(&value("a\nGATEWAY=1".into())).is_err());
+        assert!(PROBE.render(&value("a\\".into())).is_err());
+        assert_eq!(
+            PROBE.render(&value("a b".into())).ok(),
+            Some("a b\n".into())
+        );
     }
 }

@@ -2,10 +2,35 @@
 //! the secondary addresses to the ENI, and for a change the calls that unassign the old ones.
 //! IPv4 and IPv6 are separate API operations (AssignPrivateIpAddresses, AssignIpv6Addresses).
 
+use super::{Family, Removal};
 use crate::error::{Error, Errors};
+use crate::intent::{Difference, Intent};
 use crate::model::Plan;
 use crate::rendering::{Command, Rendering};
 use crate::target::Target;
+
+/// The cloud API family.
+pub(super) struct Cloud;
+
+impl Family for Cloud {
+    fn render(
+        &self,
+        intent: &Intent<'_>,
+        _target: Target,
+        out: &mut Rendering,
+    ) -> Result<(), Errors> {
+        render(intent, out)
+    }
+
+    fn removal(
+        &self,
+        _difference: &Difference<'_>,
+        before: &Intent<'_>,
+        after: &Intent<'_>,
+    ) -> Result<Removal, Errors> {
+        change_commands(before, after).map(Removal::Instead)
+    }
+}
 
 /// The APIs take at most ten addresses per call (`PrivateIpAddress.N`, `Ipv6Address.N`, N from
 /// 1 to 10); longer lists become several calls.
@@ -35,23 +60,6 @@ fn ids(plan: &Plan) -> Result<(&str, &str), Errors> {
         (Some(region), Some(eni)) => Ok((region, eni)),
         _ => Err(Errors::new(errors)),
     }
-}
-
-/// The addresses the cloud assigns on top of what the ENI is created with: the IPv4
-/// secondaries, and every IPv6 address after the first (the ENI's own).
-fn secondaries(plan: &Plan) -> (Vec<&str>, Vec<String>) {
-    let ipv4 = plan.text.secondaries.iter().map(String::as_str).collect();
-    let ipv6 = plan
-        .ipv6()
-        .map(|ipv6| {
-            ipv6.addresses()
-                .iter()
-                .skip(1)
-                .map(ToString::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    (ipv4, ipv6)
 }
 
 /// One operation over a list of addresses, ten per call.
@@ -100,9 +108,9 @@ fn describe(region: &str, eni: &str) -> Command {
     )
 }
 
-pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Result<(), Errors> {
-    let (region, eni) = ids(plan)?;
-    let (ipv4, ipv6) = secondaries(plan);
+fn render(intent: &Intent<'_>, out: &mut Rendering) -> Result<(), Errors> {
+    let (region, eni) = ids(intent.plan)?;
+    let (ipv4, ipv6) = intent.cloud_assigned();
     out.commands = calls(
         "AssignPrivateIpAddresses",
         "PrivateIpAddress",
@@ -124,7 +132,7 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
         out.warnings
             .push("the plan has no secondary addresses: there is nothing to assign".into());
     }
-    if plan.ipv6().is_some() {
+    if intent.ipv6.is_some() {
         out.warnings.push(
             "the first IPv6 address is taken to be the ENI's own and is not assigned; the \
              vSwitch must have an IPv6 CIDR block"
@@ -136,14 +144,14 @@ pub(super) fn render(plan: &Plan, _target: Target, out: &mut Rendering) -> Resul
 
 /// The calls that turn the ENI's assignment from `before` into `after`: unassign what is gone
 /// first (it frees room under the ENI's limit), then assign what is new.
-pub(super) fn change_commands(before: &Plan, after: &Plan) -> Result<Vec<Command>, Errors> {
-    let (region, eni) = ids(after)?;
-    let (old4, old6) = secondaries(before);
-    let (new4, new6) = secondaries(after);
+fn change_commands(before: &Intent<'_>, after: &Intent<'_>) -> Result<Vec<Command>, Errors> {
+    let (region, eni) = ids(after.plan)?;
+    let (old4, old6) = before.cloud_assigned();
+    let (new4, new6) = after.cloud_assigned();
     let gone4: Vec<&str> = old4.iter().copied().filter(|a| !new4.contains(a)).collect();
-    let gone6: Vec<&String> = old6.iter().filter(|a| !new6.contains(a)).collect();
+    let gone6: Vec<&str> = old6.iter().copied().filter(|a| !new6.contains(a)).collect();
     let added4: Vec<&str> = new4.iter().copied().filter(|a| !old4.contains(a)).collect();
-    let added6: Vec<&String> = new6.iter().filter(|a| !old6.contains(a)).collect();
+    let added6: Vec<&str> = new6.iter().copied().filter(|a| !old6.contains(a)).collect();
     let mut commands = calls(
         "UnassignPrivateIpAddresses",
         "PrivateIpAddress",

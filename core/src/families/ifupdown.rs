@@ -2,16 +2,19 @@
 
 use serde::Serialize;
 
-use super::{
-    all_dns, check_alias_labels, cloud_init_file, linux_verify, linux_warnings, policy,
-    policy_warnings,
-};
+use super::{ip_rule_argv, Family, Removal};
 use crate::error::Errors;
-use crate::model::Plan;
-use crate::plan::Mode;
+use crate::intent::{Difference, Intent, Method};
+use crate::quote;
 use crate::rendering::{File, Rendering, MODE_PUBLIC};
 use crate::target::Target;
-use crate::templates::{self, Template};
+use crate::templates::Template;
+
+static INTERFACES: Template = crate::template!("ifupdown/interfaces", Lines);
+static TEMPLATES: [&Template; 1] = [&INTERFACES];
+
+/// The ifupdown family.
+pub(super) struct Ifupdown;
 
 #[derive(Serialize)]
 struct InterfacesFile<'a> {
@@ -25,9 +28,25 @@ struct InterfacesFile<'a> {
     gateway: Option<&'a str>,
     mac: Option<&'a str>,
     dns: &'a [String],
+    /// `up`/`down` commands of the main stanza.
+    hooks: Vec<Hook>,
     aliases: Vec<Alias<'a>>,
-    ipv6: Option<Ipv6Stanza>,
-    policy: Option<super::Policy<'a>>,
+    ipv6: Option<Ipv6Stanza<'a>>,
+}
+
+/// An `up` or `down` line: a command ifupdown runs with `/bin/sh -c`, so its shell line comes
+/// from argv through the one quoting layer.
+#[derive(Serialize)]
+struct Hook {
+    when: &'static str,
+    command: String,
+}
+
+fn hook<S: AsRef<str>>(when: &'static str, argv: &[S]) -> Hook {
+    Hook {
+        when,
+        command: quote::shell_line(argv),
+    }
 }
 
 #[derive(Serialize)]
@@ -39,73 +58,145 @@ struct Alias<'a> {
 /// ifupdown takes one address per stanza (a second `address` line is silently ignored), so the
 /// first IPv6 address gets the `inet6 static` stanza and the others `up`/`down` commands.
 #[derive(Serialize)]
-struct Ipv6Stanza {
-    primary: String,
+struct Ipv6Stanza<'a> {
+    primary: &'a str,
     prefix: u8,
-    gateway: Option<String>,
-    secondaries: Vec<String>,
+    gateway: Option<&'a str>,
+    hooks: Vec<Hook>,
 }
 
-pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
-    let interface = plan.interface();
-    check_alias_labels(plan, target)?;
-    let file = InterfacesFile {
-        target: target.name(),
-        interface,
-        method: match plan.mode() {
-            Mode::Static => "static",
-            Mode::Dhcp => "dhcp",
-        },
-        is_static: plan.mode() == Mode::Static,
-        primary: &plan.text.primary,
-        netmask: &plan.text.netmask,
-        // A secondary ENI's gateway goes to its own table, not to the main one.
-        gateway: plan
-            .text
-            .gateway
-            .as_deref()
-            .filter(|_| plan.route_table().is_none()),
-        mac: plan.text.mac.as_deref(),
-        dns: all_dns(plan),
-        aliases: plan
-            .text
-            .secondaries
-            .iter()
-            .enumerate()
-            .map(|(number, address)| Alias {
-                label: format!("{interface}:{number}"),
-                address,
-            })
-            .collect(),
-        ipv6: plan.ipv6().map(|ipv6| Ipv6Stanza {
-            primary: ipv6.addresses()[0].to_string(),
-            prefix: ipv6.prefix_len(),
-            gateway: ipv6.gateway().map(|g| g.to_string()),
-            secondaries: ipv6.addresses()[1..]
-                .iter()
-                .map(|address| format!("{address}/{}", ipv6.prefix_len()))
-                .collect(),
-        }),
-        policy: policy(plan),
+/// The main stanza's policy-routing commands: the table's routes and a rule per address up,
+/// the rules and the table down.
+fn policy_hooks(intent: &Intent<'_>) -> Vec<Hook> {
+    let Some(table) = intent.table else {
+        return Vec::new();
     };
-    out.files.push(cloud_init_file()?);
-    out.files.push(File {
-        path: "/etc/network/interfaces".into(),
-        contents: templates::render(Template::Interfaces, &file)?,
-        mode: MODE_PUBLIC,
-    });
-    out.warnings.push(
-        "/etc/network/interfaces is replaced whole: stanzas it held for other interfaces, and \
-         `source` lines for /etc/network/interfaces.d/, are not kept"
-            .into(),
-    );
-    if !plan.dns().is_empty() {
-        out.warnings.push(
-            "`dns-nameservers` takes effect only when the resolvconf package is installed".into(),
-        );
+    let interface = intent.interface();
+    let id = table.id.to_string();
+    let mut hooks = vec![
+        hook(
+            "up",
+            &[
+                "ip",
+                "route",
+                "add",
+                table.subnet,
+                "dev",
+                interface,
+                "table",
+                &id,
+            ],
+        ),
+        hook(
+            "up",
+            &[
+                "ip",
+                "route",
+                "add",
+                "default",
+                "via",
+                table.gateway,
+                "dev",
+                interface,
+                "table",
+                &id,
+            ],
+        ),
+    ];
+    for rule in &intent.rules {
+        hooks.push(hook("up", &ip_rule_argv("add", rule)));
+        hooks.push(hook("down", &ip_rule_argv("del", rule)));
     }
-    policy_warnings(plan, out);
-    linux_warnings(plan, out);
-    out.verify = linux_verify(plan);
-    Ok(())
+    hooks.push(hook("down", &["ip", "route", "flush", "table", &id]));
+    hooks
+}
+
+impl Family for Ifupdown {
+    fn templates(&self) -> &'static [&'static Template] {
+        &TEMPLATES
+    }
+
+    fn alias_labels(&self, _intent: &Intent<'_>, _target: Target) -> Option<&'static str> {
+        Some("")
+    }
+
+    fn render(
+        &self,
+        intent: &Intent<'_>,
+        target: Target,
+        out: &mut Rendering,
+    ) -> Result<(), Errors> {
+        let interface = intent.interface();
+        let file = InterfacesFile {
+            target: target.name(),
+            interface,
+            method: match intent.method4 {
+                Method::Static => "static",
+                Method::Dhcp => "dhcp",
+            },
+            is_static: intent.method4 == Method::Static,
+            primary: intent.primary().text,
+            netmask: intent.netmask(),
+            // A secondary ENI's gateway goes to its own table, not to the main one.
+            gateway: intent.plan_gateway().filter(|_| intent.table.is_none()),
+            mac: intent.mac(),
+            dns: intent.dns.all,
+            hooks: policy_hooks(intent),
+            aliases: intent
+                .secondaries()
+                .iter()
+                .enumerate()
+                .map(|(index, address)| Alias {
+                    label: intent.label(index + 1),
+                    address: address.text,
+                })
+                .collect(),
+            ipv6: intent.ipv6.as_ref().map(|ipv6| Ipv6Stanza {
+                primary: ipv6.addresses[0].text,
+                prefix: ipv6.prefix,
+                gateway: ipv6.gateway.map(|gateway| gateway.text),
+                hooks: ipv6.addresses[1..]
+                    .iter()
+                    .flat_map(|address| {
+                        [
+                            hook(
+                                "up",
+                                &["ip", "-6", "addr", "add", address.cidr, "dev", interface],
+                            ),
+                            hook(
+                                "down",
+                                &["ip", "-6", "addr", "del", address.cidr, "dev", interface],
+                            ),
+                        ]
+                    })
+                    .collect(),
+            }),
+        };
+        out.files.push(File {
+            path: "/etc/network/interfaces".into(),
+            contents: INTERFACES.render(&file)?,
+            mode: MODE_PUBLIC,
+        });
+        out.warnings.push(
+            "/etc/network/interfaces is replaced whole: stanzas it held for other interfaces, \
+             and `source` lines for /etc/network/interfaces.d/, are not kept"
+                .into(),
+        );
+        if !intent.dns.all.is_empty() {
+            out.warnings.push(
+                "`dns-nameservers` takes effect only when the resolvconf package is installed"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
+    fn removal(
+        &self,
+        difference: &Difference<'_>,
+        before: &Intent<'_>,
+        _after: &Intent<'_>,
+    ) -> Result<Removal, Errors> {
+        Ok(Removal::Before(super::ip_removal(difference, before)))
+    }
 }

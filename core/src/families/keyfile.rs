@@ -3,19 +3,22 @@
 
 use serde::Serialize;
 
-use super::{
-    cloud_init_file, connection_name, dns_of, ipv6_cidrs, linux_verify, linux_warnings, policy,
-    policy_warnings, static_cidrs, RULE_PRIORITY,
-};
+use super::networkmanager::{connection_name, mixed_source_warning};
+use super::{Family, Removal};
 use crate::error::{Error, Errors};
-use crate::model::Plan;
-use crate::plan::Mode;
+use crate::intent::{Destination, Difference, Intent, Method, Rule, Version};
 use crate::rendering::{Command, File, Rendering, MODE_PRIVATE};
 use crate::target::Target;
-use crate::templates::{self, Template};
+use crate::templates::Template;
 
 /// Where NetworkManager keeps the profiles it owns.
 const DIRECTORY: &str = "/etc/NetworkManager/system-connections";
+
+static KEYFILE: Template = crate::template!("keyfile/CONNECTION.nmconnection", Keyfile);
+static TEMPLATES: [&Template; 1] = [&KEYFILE];
+
+/// The NetworkManager keyfile family.
+pub(super) struct Keyfile;
 
 #[derive(Serialize)]
 struct KeyfileFile<'a> {
@@ -32,24 +35,19 @@ struct Section<'a> {
     method: &'static str,
     addresses: Vec<&'a str>,
     gateway: Option<&'a str>,
-    dns: Vec<String>,
+    dns: Vec<&'a str>,
     ignore_auto_dns: bool,
     routes: Vec<Route<'a>>,
-    rules: Vec<Rule<'a>>,
+    rules: &'a [Rule<'a>],
 }
 
+/// `routeN=dest,via` with `routeN_options=table=T`: the routes of the ENI's own table (the
+/// main table's defaults are the sections' `gateway=`).
 #[derive(Serialize)]
 struct Route<'a> {
     to: &'a str,
     via: Option<&'a str>,
-    table: &'a str,
-}
-
-#[derive(Serialize)]
-struct Rule<'a> {
-    priority: u32,
-    from: &'a str,
-    table: &'a str,
+    table: u32,
 }
 
 /// The keyfile's path for a connection name, or why the name cannot be a file name.
@@ -68,105 +66,102 @@ fn keyfile_path(id: &str, target: Target) -> Result<String, Error> {
     Ok(format!("{DIRECTORY}/{id}.nmconnection"))
 }
 
-pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
-    let id = connection_name(plan, out);
-    let path = keyfile_path(&id, target)?;
-    let policy = policy(plan);
+impl Family for Keyfile {
+    fn templates(&self) -> &'static [&'static Template] {
+        &TEMPLATES
+    }
 
-    let mut ipv4 = Section {
-        method: match plan.mode() {
-            Mode::Static => "manual",
-            Mode::Dhcp => "auto",
-        },
-        addresses: static_cidrs(plan).iter().map(String::as_str).collect(),
-        dns: dns_of(plan, true),
-        ignore_auto_dns: plan.mode() == Mode::Dhcp && !dns_of(plan, true).is_empty(),
-        ..Section::default()
-    };
-    match &policy {
-        // A secondary ENI: no default route in the main table, its own table instead.
-        Some(policy) => {
-            ipv4.routes = vec![
-                Route {
-                    to: "0.0.0.0/0",
-                    via: Some(policy.gateway),
-                    table: &policy.table,
-                },
-                Route {
-                    to: &policy.subnet,
-                    via: None,
-                    table: &policy.table,
-                },
-            ];
-            ipv4.rules = policy
-                .sources
-                .iter()
-                .map(|source| Rule {
-                    priority: RULE_PRIORITY,
-                    from: source,
-                    table: &policy.table,
+    fn render(
+        &self,
+        intent: &Intent<'_>,
+        target: Target,
+        out: &mut Rendering,
+    ) -> Result<(), Errors> {
+        let id = connection_name(intent, out);
+        let path = keyfile_path(&id, target)?;
+        let table_routes = intent
+            .routes
+            .iter()
+            .filter(|route| route.version == Version::V4)
+            .filter_map(|route| {
+                Some(Route {
+                    to: match route.to {
+                        Destination::Default => "0.0.0.0/0",
+                        Destination::Prefix(prefix) => prefix,
+                    },
+                    via: route.via,
+                    table: route.table?,
                 })
-                .collect();
-        }
-        None if plan.mode() == Mode::Static => ipv4.gateway = plan.text.gateway.as_deref(),
-        None => {}
+            })
+            .collect();
+        let ipv4 = Section {
+            method: match intent.method4 {
+                Method::Static => "manual",
+                Method::Dhcp => "auto",
+            },
+            addresses: intent.static4.iter().map(String::as_str).collect(),
+            gateway: intent.gateway4,
+            dns: intent.dns.v4.clone(),
+            ignore_auto_dns: intent.method4 == Method::Dhcp && !intent.dns.v4.is_empty(),
+            routes: table_routes,
+            rules: &intent.rules,
+        };
+        let ipv6 = match &intent.ipv6 {
+            Some(ipv6) => Section {
+                method: "manual",
+                addresses: intent.ipv6_cidrs().iter().map(String::as_str).collect(),
+                gateway: ipv6.gateway.map(|gateway| gateway.text),
+                dns: intent.dns.v6.clone(),
+                ..Section::default()
+            },
+            // What `nmcli connection add` chooses for a new Ethernet profile.
+            None => Section {
+                method: "auto",
+                ..Section::default()
+            },
+        };
+        let file = KeyfileFile {
+            target: target.name(),
+            id: &id,
+            interface: intent.interface(),
+            mac: intent.mac(),
+            ipv4,
+            ipv6,
+        };
+        out.files.push(File {
+            contents: KEYFILE.render(&file)?,
+            path: path.clone(),
+            // NetworkManager ignores keyfiles that others can read (they may hold secrets).
+            mode: MODE_PRIVATE,
+        });
+        out.commands = vec![
+            Command::posix(
+                vec!["nmcli", "connection", "load", path.as_str()],
+                "make NetworkManager read the new keyfile",
+            ),
+            Command::posix(
+                vec!["nmcli", "connection", "up", id.as_str()],
+                "activate the profile so the new addresses take effect now (it also drops \
+                 addresses the profile no longer lists)",
+            ),
+        ];
+        out.warnings.push(format!(
+            "other profiles for {} (such as cloud-init's `cloud-init {}`) compete with this \
+             one; `nmcli -f NAME,DEVICE,FILENAME connection show` lists them, delete the others",
+            intent.interface(),
+            intent.interface()
+        ));
+        mixed_source_warning(intent, out);
+        Ok(())
     }
-    let ipv6 = match plan.ipv6() {
-        Some(_) => Section {
-            method: "manual",
-            addresses: ipv6_cidrs(plan).iter().map(String::as_str).collect(),
-            gateway: plan.text.ipv6_gateway.as_deref(),
-            dns: dns_of(plan, false),
-            ..Section::default()
-        },
-        // What `nmcli connection add` chooses for a new Ethernet profile.
-        None => Section {
-            method: "auto",
-            ..Section::default()
-        },
-    };
-    let file = KeyfileFile {
-        target: target.name(),
-        id: &id,
-        interface: plan.interface(),
-        mac: plan.text.mac.as_deref(),
-        ipv4,
-        ipv6,
-    };
-    out.files.push(cloud_init_file()?);
-    out.files.push(File {
-        contents: templates::render(Template::Keyfile, &file)?,
-        path: path.clone(),
-        // NetworkManager ignores keyfiles that others can read (they may hold secrets).
-        mode: MODE_PRIVATE,
-    });
-    out.commands = vec![
-        Command::posix(
-            vec!["nmcli", "connection", "load", path.as_str()],
-            "make NetworkManager read the new keyfile",
-        ),
-        Command::posix(
-            vec!["nmcli", "connection", "up", id.as_str()],
-            "activate the profile so the new addresses take effect now (it also drops \
-             addresses the profile no longer lists)",
-        ),
-    ];
-    out.warnings.push(format!(
-        "other profiles for {} (such as cloud-init's `cloud-init {}`) compete with this one; \
-         `nmcli -f NAME,DEVICE,FILENAME connection show` lists them, delete the others",
-        plan.interface(),
-        plan.interface()
-    ));
-    if plan.mode() == Mode::Dhcp && !plan.secondaries().is_empty() {
-        out.warnings.push(
-            "NetworkManager 1.36 and later may make a static secondary the kernel's preferred \
-             source address when DHCP and static addresses are mixed; check with `ip a` that \
-             the DHCP address is listed first"
-                .into(),
-        );
+
+    fn removal(
+        &self,
+        _difference: &Difference<'_>,
+        _before: &Intent<'_>,
+        _after: &Intent<'_>,
+    ) -> Result<Removal, Errors> {
+        // NetworkManager drops what a re-activated profile no longer lists (`connection up`).
+        Ok(Removal::Before(Vec::new()))
     }
-    policy_warnings(plan, out);
-    linux_warnings(plan, out);
-    out.verify = linux_verify(plan);
-    Ok(())
 }

@@ -1,36 +1,132 @@
-//! One module per [`OsFamily`]: each turns a validated [`Plan`] into a [`Rendering`] for a
-//! target of its family. Everything shared by several families lives here.
+//! The families: one module per [`OsFamily`], each a [`Family`] that serialises an [`Intent`]
+//! for a target of its family, and [`family`], the one registry that maps a family to its
+//! module. The dispatcher here runs what every family shares: the name rules, the refusals
+//! decided by the family's capabilities, the cloud-init file and the Linux epilogue (policy and
+//! Linux warnings, verify steps), and the change between two plans.
 
 mod cloud;
 mod ifupdown;
 mod keyfile;
 mod netplan;
 mod networkd;
+mod networkmanager;
 mod nmcli;
 mod powershell;
 mod rhel;
 mod suse;
 mod windows;
+mod windows_common;
 
-use std::net::Ipv6Addr;
-
-use std::sync::OnceLock;
+use serde::Serialize;
 
 use crate::error::{Error, Errors};
+use crate::intent::{Destination, Difference, Intent, Method, Route};
 use crate::model::Plan;
 use crate::names;
-use crate::plan::Mode;
+use crate::os_family::{OsFamily, Platform};
 use crate::rendering::{Command, File, Rendering, MODE_PUBLIC};
-use crate::target::{OsFamily, Target};
-use crate::templates::{self, Template};
+use crate::target::Target;
+use crate::templates::Template;
+
+/// What one family does. Each family module implements it once; [`family`] lists them.
+pub(crate) trait Family: Sync {
+    /// The templates the family renders, each once in the whole registry (a test holds every
+    /// file under `templates/` to exactly one family, and proves each is used).
+    // Rendering names its templates directly; only the registry test walks this list.
+    #[allow(dead_code)]
+    fn templates(&self) -> &'static [&'static Template] {
+        &[]
+    }
+
+    /// Why the family cannot carry a secondary ENI's own route table, when it cannot.
+    fn refuses_route_table(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Whether the rendering gives each secondary an alias label (`eth0:0`), which the kernel
+    /// keeps in 15 bytes; with the hint the refusal gives when a label is too long.
+    fn alias_labels(&self, _intent: &Intent<'_>, _target: Target) -> Option<&'static str> {
+        None
+    }
+
+    /// Serialises the intent: the family's files, commands and warnings (the dispatcher adds
+    /// what every family of the platform shares).
+    fn render(
+        &self,
+        intent: &Intent<'_>,
+        target: Target,
+        out: &mut Rendering,
+    ) -> Result<(), Errors>;
+
+    /// What a change does at run time, beyond writing the new files.
+    fn removal(
+        &self,
+        difference: &Difference<'_>,
+        before: &Intent<'_>,
+        after: &Intent<'_>,
+    ) -> Result<Removal, Errors>;
+}
+
+/// What a change adds to the commands of the new plan's rendering.
+pub(crate) enum Removal {
+    /// Run these first: they remove at once what the new plan no longer has.
+    Before(Vec<Command>),
+    /// The change is these commands instead of the rendering's own (the cloud API, where
+    /// assigning an address the ENI already has fails).
+    Instead(Vec<Command>),
+}
+
+/// The registry: the module of each family. The match is exhaustive, so a new [`OsFamily`]
+/// does not compile until it has its row.
+pub(crate) fn family(id: OsFamily) -> &'static dyn Family {
+    match id {
+        OsFamily::Nmcli => &nmcli::Nmcli,
+        OsFamily::Rhel => &rhel::Rhel,
+        OsFamily::Netplan => &netplan::Netplan,
+        OsFamily::Ifupdown => &ifupdown::Ifupdown,
+        OsFamily::Suse => &suse::Suse,
+        OsFamily::Windows => &windows::Netsh,
+        OsFamily::Keyfile => &keyfile::Keyfile,
+        OsFamily::Networkd => &networkd::Networkd,
+        OsFamily::Powershell => &powershell::Powershell,
+        OsFamily::Cloud => &cloud::Cloud,
+    }
+}
+
+/// The templates every Linux family shares.
+#[allow(dead_code)]
+static SHARED_TEMPLATES: &[&Template] = &[&CLOUD_INIT_DISABLE];
+
+static CLOUD_INIT_DISABLE: Template =
+    crate::template!("common/99-disable-network-config.cfg", Lines);
 
 /// Renders `plan` for `target`.
-pub fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
+pub(crate) fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
+    let intent = Intent::of(plan);
+    render_intent(&intent, target)
+}
+
+fn render_intent(intent: &Intent<'_>, target: Target) -> Result<Rendering, Errors> {
+    let plan = intent.plan;
     check_interface(plan.interface(), target)?;
+    let id = target.family();
+    let module = family(id);
+    if let (Some(reason), Some(table)) = (module.refuses_route_table(), plan.route_table()) {
+        return Err(Error::Unsupported {
+            field: "route_table".into(),
+            value: table.to_string(),
+            target: target.name().into(),
+            reason: reason.into(),
+        }
+        .into());
+    }
+    if let Some(hint) = module.alias_labels(intent, target) {
+        check_alias_labels(intent, target, hint)?;
+    }
 
     let mut out = Rendering {
         target: target.name().to_string(),
-        family: target.family(),
+        family: id,
         files: Vec::new(),
         delete: Vec::new(),
         commands: Vec::new(),
@@ -38,19 +134,15 @@ pub fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
         verify: Vec::new(),
         warnings: Vec::new(),
     };
-    match target.family() {
-        OsFamily::Nmcli => nmcli::render(plan, target, &mut out),
-        OsFamily::Rhel => rhel::render(plan, target, &mut out),
-        OsFamily::Netplan => netplan::render(plan, target, &mut out),
-        OsFamily::Ifupdown => ifupdown::render(plan, target, &mut out),
-        OsFamily::Suse => suse::render(plan, target, &mut out),
-        OsFamily::Windows => windows::render(plan, target, &mut out),
-        OsFamily::Keyfile => keyfile::render(plan, target, &mut out),
-        OsFamily::Networkd => networkd::render(plan, target, &mut out),
-        OsFamily::Powershell => powershell::render(plan, target, &mut out),
-        OsFamily::Cloud => cloud::render(plan, target, &mut out),
-    }?;
-    if plan.ifcfg_style().is_some() && target.family() != OsFamily::Rhel {
+    let linux = id.platform() == Platform::Linux;
+    if linux {
+        out.files.push(cloud_init_file()?);
+    }
+    module.render(intent, target, &mut out)?;
+    if linux {
+        linux_epilogue(intent, &mut out);
+    }
+    if plan.ifcfg_style().is_some() && id != OsFamily::Rhel {
         out.warnings.push(format!(
             "ifcfg_style applies to the rhel family only; {} does not use it",
             target.name()
@@ -61,9 +153,9 @@ pub fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
 
 /// Renders the change from `before` to `after` for `target`: `after`'s full rendering, the
 /// files `before` wrote that `after` does not (to delete), and first the commands that remove
-/// at once the addresses `after` no longer has. The primary address of either plan is never
-/// removed at run time: it may carry the session applying the change.
-pub fn change(before: &Plan, after: &Plan, target: Target) -> Result<Rendering, Errors> {
+/// at once what `after` no longer has. The primary address of either plan is never removed
+/// at run time: it may carry the session applying the change.
+pub(crate) fn change(before: &Plan, after: &Plan, target: Target) -> Result<Rendering, Errors> {
     if before.interface() != after.interface() {
         return Err(Error::Unsupported {
             field: "interface".into(),
@@ -77,39 +169,31 @@ pub fn change(before: &Plan, after: &Plan, target: Target) -> Result<Rendering, 
         }
         .into());
     }
-    let old = render(before, target)?;
-    let mut new = render(after, target)?;
+    let before = Intent::of(before);
+    let after = Intent::of(after);
+    let old = render_intent(&before, target)?;
+    let mut new = render_intent(&after, target)?;
     for file in old.files {
         let kept = new.files.iter().any(|written| written.path == file.path);
         if !kept && !new.delete.contains(&file.path) {
             new.delete.push(file.path);
         }
     }
-    let gone = Gone::between(before, after);
-    let mut removals = match target.family() {
-        OsFamily::Cloud => {
-            // The cloud calls are a difference themselves: assigning an address the ENI
-            // already has fails, so the change replaces the plan's calls.
-            new.commands = cloud::change_commands(before, after)?;
+    let difference = Difference::between(&before, &after);
+    let mut removals = match family(target.family()).removal(&difference, &before, &after)? {
+        Removal::Before(commands) => commands,
+        Removal::Instead(commands) => {
+            new.commands = commands;
             Vec::new()
         }
-        OsFamily::Nmcli => nmcli::removal(before, after, &gone),
-        OsFamily::Windows => windows::removal(before, &gone),
-        OsFamily::Powershell => powershell::removal(before, &gone),
-        // NetworkManager drops what a re-activated profile no longer lists (`connection up`).
-        OsFamily::Keyfile => Vec::new(),
-        OsFamily::Rhel
-        | OsFamily::Netplan
-        | OsFamily::Ifupdown
-        | OsFamily::Suse
-        | OsFamily::Networkd => ip_removal(before, &gone),
     };
-    if before.primary() != after.primary() && target.family().is_os() {
+    if let (Some((old_primary, new_primary)), true) =
+        (difference.primary_changed, target.family().is_os())
+    {
         new.warnings.push(format!(
-            "the primary address changes from {} to {}: the old primary is not removed at run \
-             time (it may carry this session); the restart or a reboot drops it",
-            before.primary(),
-            after.primary()
+            "the primary address changes from {old_primary} to {new_primary}: the old primary \
+             is not removed at run time (it may carry this session); the restart or a reboot \
+             drops it"
         ));
     }
     removals.append(&mut new.commands);
@@ -117,208 +201,89 @@ pub fn change(before: &Plan, after: &Plan, target: Target) -> Result<Rendering, 
     Ok(new)
 }
 
-/// What a change removes: addresses of `before` that `after` does not have, with the prefix
-/// they were configured with. Neither plan's primary address is ever among them.
-struct Gone {
-    ipv4: Vec<String>,
-    ipv6: Vec<String>,
-    /// `before`'s policy-routing rules of removed addresses: (address, table).
-    rules: Vec<(String, String)>,
-}
-
-impl Gone {
-    fn between(before: &Plan, after: &Plan) -> Gone {
-        let primaries = [before.text.primary.as_str(), after.text.primary.as_str()];
-        let ipv4: Vec<String> = static_cidrs(before)
-            .iter()
-            .filter(|cidr| !static_cidrs(after).contains(cidr))
-            .filter(|cidr| !primaries.contains(&cidr.split('/').next().unwrap_or_default()))
-            .cloned()
-            .collect();
-        let ipv6 = before
-            .text
-            .ipv6_cidrs
-            .iter()
-            .filter(|cidr| !after.text.ipv6_cidrs.contains(cidr))
-            .cloned()
-            .collect();
-        // A rule stays wanted only if `after` routes the same address through the same table.
-        let rules = match before.route_table() {
-            Some(table) => std::iter::once(&before.text.primary)
-                .chain(&before.text.secondaries)
-                .filter(|address| {
-                    after.route_table() != Some(table)
-                        || !(after.text.primary == **address
-                            || after.text.secondaries.contains(address))
-                })
-                .map(|address| (address.clone(), table.to_string()))
-                .collect(),
-            None => Vec::new(),
-        };
-        Gone { ipv4, ipv6, rules }
-    }
-}
-
 /// `ip addr del` for every removed address (and `ip rule del` for its rule): what the file
 /// families need, since a restart re-adds what the files list but does not remove the rest.
-fn ip_removal(before: &Plan, gone: &Gone) -> Vec<Command> {
+fn ip_removal(difference: &Difference<'_>, before: &Intent<'_>) -> Vec<Command> {
     let dev = before.interface();
     let mut commands = Vec::new();
-    for cidr in &gone.ipv4 {
+    for cidr in difference.ipv4.iter().map(|a| a.cidr) {
         commands.push(Command::posix(
-            vec!["ip", "addr", "del", cidr.as_str(), "dev", dev],
+            vec!["ip", "addr", "del", cidr, "dev", dev],
             format!("remove {cidr} now: it is no longer planned"),
         ));
     }
-    for cidr in &gone.ipv6 {
+    for cidr in difference.ipv6.iter().map(|a| a.cidr) {
         commands.push(Command::posix(
-            vec!["ip", "-6", "addr", "del", cidr.as_str(), "dev", dev],
+            vec!["ip", "-6", "addr", "del", cidr, "dev", dev],
             format!("remove {cidr} now: it is no longer planned"),
         ));
     }
-    for (address, table) in &gone.rules {
-        let priority = RULE_PRIORITY.to_string();
+    for rule in &difference.rules {
         commands.push(Command::posix(
-            vec![
-                "ip",
-                "rule",
-                "del",
-                "from",
-                address.as_str(),
-                "table",
-                table.as_str(),
-                "priority",
-                priority.as_str(),
-            ],
-            format!("remove the policy-routing rule of {address}"),
+            ip_rule_argv("del", rule),
+            format!("remove the policy-routing rule of {}", rule.from),
         ));
     }
     commands
 }
 
-/// Applies the interface-name rule of the target's family (Linux or Windows).
-pub fn check_interface(interface: &str, target: Target) -> Result<(), Error> {
-    let family = target.family();
-    if family.is_linux() {
-        names::linux_interface_name("interface", interface)
-    } else if family.is_windows() {
-        names::windows_adapter_name("interface", interface)
-    } else {
+/// `ip rule <verb> from <address> table <n> priority <p>`.
+fn ip_rule_argv(verb: &str, rule: &crate::intent::Rule<'_>) -> Vec<String> {
+    vec![
+        "ip".into(),
+        "rule".into(),
+        verb.into(),
+        "from".into(),
+        rule.from.into(),
+        "table".into(),
+        rule.table.to_string(),
+        "priority".into(),
+        rule.priority.to_string(),
+    ]
+}
+
+/// Applies the interface-name rule of the target's platform.
+pub(crate) fn check_interface(interface: &str, target: Target) -> Result<(), Error> {
+    match target.family().platform() {
+        Platform::Linux => names::linux_interface_name("interface", interface),
+        Platform::Windows => names::windows_adapter_name("interface", interface),
         // The cloud API names the ENI by id; the OS name of the NIC is not used.
-        Ok(())
-    }
-}
-
-/// The connection name a plan's NetworkManager profile gets: the plan's, or the seed's
-/// `System <interface>`.
-fn connection_name(plan: &Plan, out: &mut Rendering) -> String {
-    let name = default_connection_name(plan);
-    if plan.connection().is_none() {
-        out.warnings.push(format!(
-            "the plan names no connection, so `{name}` (the seed's naming) is used; \
-             `nmcli con show` lists the real name — set `connection` if it differs"
-        ));
-    }
-    name
-}
-
-/// The plan's connection name, or the seed's `System <interface>` when it names none.
-fn default_connection_name(plan: &Plan) -> String {
-    match plan.connection() {
-        Some(name) => name.to_string(),
-        None => format!("System {}", plan.interface()),
-    }
-}
-
-/// The priority of the rules that send a secondary ENI's replies through its own table: below
-/// the main table's rule (32766), so they are consulted first.
-pub(crate) const RULE_PRIORITY: u32 = 1000;
-
-/// Source-based policy routing for a secondary ENI (the plan's `route_table`): the ENI's
-/// default route and subnet route live in its own table, and one rule per address sends
-/// traffic from that address to the table.
-#[derive(serde::Serialize)]
-struct Policy<'a> {
-    table: String,
-    gateway: &'a str,
-    subnet: String,
-    sources: Vec<&'a str>,
-    priority: u32,
-}
-
-fn policy(plan: &Plan) -> Option<Policy<'_>> {
-    let table = plan.route_table()?;
-    Some(Policy {
-        table: table.to_string(),
-        // Validation refuses a route table without a static gateway.
-        gateway: plan.text.gateway.as_deref()?,
-        subnet: plan.subnet().to_string(),
-        sources: std::iter::once(plan.text.primary.as_str())
-            .chain(plan.text.secondaries.iter().map(String::as_str))
-            .collect(),
-        priority: RULE_PRIORITY,
-    })
-}
-
-/// Refuses a plan with a route table for a family that cannot express policy routing.
-fn no_policy_routing(plan: &Plan, target: Target, reason: &str) -> Result<(), Error> {
-    match plan.route_table() {
-        None => Ok(()),
-        Some(table) => Err(Error::Unsupported {
-            field: "route_table".into(),
-            value: table.to_string(),
-            target: target.name().into(),
-            reason: reason.into(),
-        }),
-    }
-}
-
-/// The warning every family with policy routing gives: IPv6 stays in the main table.
-fn policy_warnings(plan: &Plan, out: &mut Rendering) {
-    if plan.route_table().is_some() && plan.ipv6().is_some() {
-        out.warnings.push(
-            "route_table applies to IPv4: the IPv6 addresses and gateway stay in the main table"
-                .into(),
-        );
+        Platform::Cloud => Ok(()),
     }
 }
 
 /// The kernel keeps an address label (`eth0:9`) in IFNAMSIZ, 15 bytes: families that give each
 /// secondary an alias label must refuse an interface name too long to carry them all.
-fn check_alias_labels(plan: &Plan, target: Target) -> Result<(), Error> {
-    let Some(last) = plan.secondaries().len().checked_sub(1) else {
+fn check_alias_labels(intent: &Intent<'_>, target: Target, hint: &str) -> Result<(), Error> {
+    let count = intent.secondaries().len();
+    if count == 0 {
         return Ok(());
-    };
-    let label = format!("{}:{last}", plan.interface());
+    }
+    let label = intent.label(count);
     if label.len() <= 15 {
         return Ok(());
     }
     Err(Error::Unsupported {
         field: "interface".into(),
-        value: plan.interface().to_string(),
+        value: intent.interface().to_string(),
         target: target.name().into(),
         reason: format!(
             "{} gives each secondary an alias label, and `{label}` is {} bytes; the kernel \
-             allows 15 (IFNAMSIZ). Use a shorter interface name or fewer secondaries{}",
+             allows 15 (IFNAMSIZ). Use a shorter interface name or fewer secondaries{hint}",
             target.name(),
             label.len(),
-            if target.family() == OsFamily::Rhel {
-                ", or a NetworkManager-era RHEL target (IPADDRn needs no labels)"
-            } else {
-                ""
-            }
         ),
     })
 }
 
 /// The file that stops cloud-init from overwriting a hand-made network configuration at boot
-/// (seed, "cloud-init automatically initializes network configurations"). Every Linux family
-/// writes it: cloud-init regenerates ifcfg, interfaces and netplan files alike.
+/// (the ECS document: "cloud-init automatically initializes network configurations"). Every
+/// Linux family writes it: cloud-init regenerates ifcfg, interfaces and netplan files alike.
 fn cloud_init_file() -> Result<File, Error> {
     // The file is the same for every plan: render it once.
-    static CONTENTS: OnceLock<Result<String, Error>> = OnceLock::new();
+    static CONTENTS: std::sync::OnceLock<Result<String, Error>> = std::sync::OnceLock::new();
     let contents = CONTENTS
-        .get_or_init(|| templates::render(Template::CloudInitDisable, &NoValues {}))
+        .get_or_init(|| CLOUD_INIT_DISABLE.render(&NoValues {}))
         .clone()?;
     Ok(File {
         path: "/etc/cloud/cloud.cfg.d/99-disable-network-config.cfg".into(),
@@ -328,92 +293,182 @@ fn cloud_init_file() -> Result<File, Error> {
 }
 
 /// The context of a template that takes no values.
-#[derive(serde::Serialize)]
+#[derive(Serialize)]
 struct NoValues {}
 
-/// The seed's step 5 ("Repeat Step 2"): `ip a` and the routing table. `ip route` stands in for
-/// the seed's `route -n`, whose net-tools package recent releases no longer install.
-fn linux_verify(plan: &Plan) -> Vec<Command> {
-    let mut verify = vec![Command::posix(
-        vec!["ip", "addr", "show", "dev", plan.interface()],
-        "every planned address should be listed on the interface (the seed's `ip a`)",
-    )];
-    match (plan.route_table(), &plan.text.gateway) {
-        (Some(table), Some(gateway)) => {
-            let table = table.to_string();
-            verify.push(Command::posix(
-                vec!["ip", "rule", "show"],
-                format!("one rule per planned address should look up table {table}"),
-            ));
-            verify.push(Command::posix(
-                vec!["ip", "route", "show", "table", table.as_str()],
-                format!("table {table} should hold the default route via {gateway}"),
-            ));
-        }
-        (_, gateway) => {
-            let route_purpose = match gateway {
-                Some(gateway) => format!("the default route should go via {gateway}"),
-                None => "the default route should come from DHCP".to_string(),
-            };
-            verify.push(Command::posix(vec!["ip", "route", "show"], route_purpose));
-        }
+/// What every Linux rendering ends with: the policy-routing and Linux warnings and the verify
+/// steps.
+fn linux_epilogue(intent: &Intent<'_>, out: &mut Rendering) {
+    let plan = intent.plan;
+    if intent.table.is_some() && intent.ipv6.is_some() {
+        out.warnings.push(
+            "route_table applies to IPv4: the IPv6 addresses and gateway stay in the main table"
+                .into(),
+        );
     }
-    if plan.ipv6().is_some() {
-        verify.push(Command::posix(
-            vec!["ip", "-6", "addr", "show", "dev", plan.interface()],
-            "every planned IPv6 address should be listed",
-        ));
-    }
-    verify
-}
-
-/// Warnings every Linux family shares.
-fn linux_warnings(plan: &Plan, out: &mut Rendering) {
-    if let (Mode::Dhcp, Some(gateway)) = (plan.mode(), &plan.text.gateway) {
+    if let (Method::Dhcp, Some(gateway)) = (intent.method4, intent.plan_gateway()) {
         out.warnings.push(format!(
             "mode is dhcp, so the default route comes from DHCP; the plan's gateway {gateway} \
              is validated but not written"
         ));
     }
-    if plan.mode() == Mode::Static && plan.dns().is_empty() {
+    if intent.method4 == Method::Static && plan.dns().is_empty() {
         out.warnings.push(
             "the plan has no dns: a static configuration no longer learns DNS servers from \
              DHCP (Alibaba Cloud's are 100.100.2.136 and 100.100.2.138)"
                 .into(),
         );
     }
+    out.verify = linux_verify(intent);
 }
 
-/// `address/prefix` of the IPv4 addresses a family configures statically: all of them in
-/// static mode, the secondaries only in DHCP mode (the primary comes from DHCP).
-fn static_cidrs(plan: &Plan) -> &[String] {
-    match plan.mode() {
-        Mode::Static => &plan.text.cidrs,
-        Mode::Dhcp => &plan.text.cidrs[1..],
+/// The ECS document's step 5 ("Repeat Step 2"): `ip a` and the routing table. `ip route`
+/// stands in for the document's `route -n`, whose net-tools package recent releases no longer
+/// install.
+fn linux_verify(intent: &Intent<'_>) -> Vec<Command> {
+    let interface = intent.interface();
+    let mut verify = vec![Command::posix(
+        vec!["ip", "addr", "show", "dev", interface],
+        "every planned address should be listed on the interface (the seed's `ip a`)",
+    )];
+    match intent.table {
+        Some(table) => {
+            let id = table.id.to_string();
+            verify.push(Command::posix(
+                vec!["ip", "rule", "show"],
+                format!("one rule per planned address should look up table {id}"),
+            ));
+            verify.push(Command::posix(
+                vec!["ip", "route", "show", "table", id.as_str()],
+                format!(
+                    "table {id} should hold the default route via {}",
+                    table.gateway
+                ),
+            ));
+        }
+        None => {
+            let route_purpose = match intent.plan_gateway() {
+                Some(gateway) => format!("the default route should go via {gateway}"),
+                None => "the default route should come from DHCP".to_string(),
+            };
+            verify.push(Command::posix(vec!["ip", "route", "show"], route_purpose));
+        }
     }
+    if intent.ipv6.is_some() {
+        verify.push(Command::posix(
+            vec!["ip", "-6", "addr", "show", "dev", interface],
+            "every planned IPv6 address should be listed",
+        ));
+    }
+    verify
 }
 
-/// `address/prefix` of each IPv6 address of the plan.
-fn ipv6_cidrs(plan: &Plan) -> &[String] {
-    &plan.text.ipv6_cidrs
+/// A route as the route-list formats (netplan, networkd) write it.
+#[derive(Serialize)]
+struct RouteEntry<'a> {
+    to: Option<&'a str>,
+    via: Option<&'a str>,
+    scope: Option<&'static str>,
+    table: Option<u32>,
 }
 
-/// Whether an IPv6 address is link-local (needs an interface to be reachable).
-fn is_link_local(address: Ipv6Addr) -> bool {
-    address.segments()[0] & 0xffc0 == 0xfe80
-}
-
-/// The plan's DNS servers of one address family, as text.
-fn dns_of(plan: &Plan, v4: bool) -> Vec<String> {
-    plan.dns()
+/// The intent's routes for a format that spells the default destinations as given (`None`:
+/// the format omits the destination of a default route).
+fn route_entries<'a>(
+    routes: &[Route<'a>],
+    default4: Option<&'a str>,
+    default6: Option<&'a str>,
+) -> Vec<RouteEntry<'a>> {
+    routes
         .iter()
-        .zip(&plan.text.dns)
-        .filter(|(server, _)| server.is_ipv4() == v4)
-        .map(|(_, text)| text.clone())
+        .map(|route| RouteEntry {
+            to: match (route.to, route.version) {
+                (Destination::Default, crate::intent::Version::V4) => default4,
+                (Destination::Default, crate::intent::Version::V6) => default6,
+                (Destination::Prefix(prefix), _) => Some(prefix),
+            },
+            via: route.via,
+            // A route without a next hop is on the link itself.
+            scope: route.via.is_none().then_some("link"),
+            table: route.table,
+        })
         .collect()
 }
 
-/// Every DNS server of the plan, as text.
-fn all_dns(plan: &Plan) -> &[String] {
-    &plan.text.dns
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::*;
+
+    /// Every family has its module, the family targets are listed in family order, and every
+    /// template file is registered by exactly one family and rendered by some case.
+    #[test]
+    fn the_registry_lists_every_family_and_template_once() {
+        let mut registered: Vec<&str> = SHARED_TEMPLATES.iter().map(|t| t.name).collect();
+        for id in OsFamily::ALL {
+            registered.extend(family(id).templates().iter().map(|t| t.name));
+        }
+        let unique: BTreeSet<&str> = registered.iter().copied().collect();
+        assert_eq!(
+            unique.len(),
+            registered.len(),
+            "a template is registered twice"
+        );
+
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut on_disk = BTreeSet::new();
+        for folder in std::fs::read_dir(&root).expect("templates/") {
+            let folder = folder.expect("entry").path();
+            for file in std::fs::read_dir(&folder).expect("family folder") {
+                let file = file.expect("entry").path();
+                let relative = file.strip_prefix(&root).expect("under templates/");
+                on_disk.insert(relative.to_string_lossy().into_owned());
+            }
+        }
+        let registered: BTreeSet<String> = unique.iter().map(|s| s.to_string()).collect();
+        assert_eq!(registered, on_disk, "templates/ and the registry disagree");
+
+        for template in SHARED_TEMPLATES
+            .iter()
+            .chain(OsFamily::ALL.iter().flat_map(|id| family(*id).templates()))
+        {
+            assert!(template.compiles().is_ok(), "{}", template.name);
+        }
+
+        // Render the shapes that reach every template: with and without a route table, both
+        // ifcfg styles, DHCP.
+        let plans = [
+            "interface: eth0\nprimary: 10.0.0.5\nsecondaries: [10.0.0.6]\nprefix: 24\n\
+             gateway: 10.0.0.1\ndns: [10.0.0.2]\ncloud: {region: cn-hangzhou, eni_id: eni-1}\n",
+            "interface: eth1\nprimary: 10.0.1.5\nsecondaries: [10.0.1.6]\nprefix: 24\n\
+             gateway: 10.0.1.1\nroute_table: 1001\nifcfg_style: indexed\n",
+        ];
+        for plan in plans {
+            let plan = crate::EniPlan::from_yaml(plan)
+                .and_then(|p| p.validate())
+                .expect("valid");
+            for target in Target::families() {
+                let _ = render(&plan, target);
+            }
+        }
+        let used = crate::templates::used::names();
+        let unused: Vec<&String> = on_disk
+            .iter()
+            .filter(|t| !used.contains(t.as_str()))
+            .collect();
+        assert!(
+            unused.is_empty(),
+            "registered but never rendered: {unused:?}"
+        );
+    }
+
+    #[test]
+    fn family_targets_name_their_family() {
+        for (target, id) in Target::families().zip(OsFamily::ALL) {
+            assert_eq!(target.family(), id);
+            assert_eq!(target.name(), id.name());
+        }
+    }
 }

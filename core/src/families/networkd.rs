@@ -3,16 +3,18 @@
 
 use serde::Serialize;
 
-use super::{
-    all_dns, cloud_init_file, ipv6_cidrs, linux_verify, linux_warnings, policy, policy_warnings,
-    static_cidrs, RULE_PRIORITY,
-};
+use super::{route_entries, Family, Removal, RouteEntry};
 use crate::error::Errors;
-use crate::model::Plan;
-use crate::plan::Mode;
+use crate::intent::{Difference, Intent, Method, Rule};
 use crate::rendering::{File, Rendering, MODE_PUBLIC};
 use crate::target::Target;
-use crate::templates::{self, Template};
+use crate::templates::Template;
+
+static NETWORK: Template = crate::template!("networkd/05-eniplan-INTERFACE.network", Lines);
+static TEMPLATES: [&Template; 1] = [&NETWORK];
+
+/// The systemd-networkd family.
+pub(super) struct Networkd;
 
 #[derive(Serialize)]
 struct NetworkFile<'a> {
@@ -22,100 +24,56 @@ struct NetworkFile<'a> {
     dhcp: &'static str,
     dns: &'a [String],
     addresses: Vec<&'a str>,
-    routes: Vec<Route<'a>>,
-    rules: Vec<Rule<'a>>,
+    routes: Vec<RouteEntry<'a>>,
+    rules: &'a [Rule<'a>],
 }
 
-#[derive(Serialize)]
-struct Route<'a> {
-    to: Option<&'a str>,
-    via: Option<&'a str>,
-    scope: Option<&'static str>,
-    table: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct Rule<'a> {
-    from: &'a str,
-    table: &'a str,
-    priority: u32,
-}
-
-/// The file's path: `05-` sorts before the `10-` files of cloud-init and netplan, and the first
-/// matching file is the one networkd applies.
-fn network_path(plan: &Plan) -> String {
-    format!(
-        "/etc/systemd/network/05-eniplan-{}.network",
-        plan.interface()
-    )
-}
-
-pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
-    let mut addresses: Vec<&str> = static_cidrs(plan).iter().map(String::as_str).collect();
-    addresses.extend(ipv6_cidrs(plan).iter().map(String::as_str));
-    let policy = policy(plan);
-    let mut routes = Vec::new();
-    let mut rules = Vec::new();
-    match &policy {
-        Some(policy) => {
-            routes.push(Route {
-                to: None,
-                via: Some(policy.gateway),
-                scope: None,
-                table: Some(&policy.table),
-            });
-            routes.push(Route {
-                to: Some(&policy.subnet),
-                via: None,
-                scope: Some("link"),
-                table: Some(&policy.table),
-            });
-            rules.extend(policy.sources.iter().map(|source| Rule {
-                from: source,
-                table: &policy.table,
-                priority: RULE_PRIORITY,
-            }));
-        }
-        None => {
-            if let (Mode::Static, Some(gateway)) = (plan.mode(), &plan.text.gateway) {
-                routes.push(Route {
-                    to: None,
-                    via: Some(gateway),
-                    scope: None,
-                    table: None,
-                });
-            }
-        }
+impl Family for Networkd {
+    fn templates(&self) -> &'static [&'static Template] {
+        &TEMPLATES
     }
-    if let Some(gateway) = &plan.text.ipv6_gateway {
-        routes.push(Route {
-            to: None,
-            via: Some(gateway),
-            scope: None,
-            table: None,
+
+    fn render(
+        &self,
+        intent: &Intent<'_>,
+        target: Target,
+        out: &mut Rendering,
+    ) -> Result<(), Errors> {
+        let mut addresses: Vec<&str> = intent.static4.iter().map(String::as_str).collect();
+        addresses.extend(intent.ipv6_cidrs().iter().map(String::as_str));
+        let file = NetworkFile {
+            target: target.name(),
+            interface: intent.interface(),
+            mac: intent.mac(),
+            dhcp: match intent.method4 {
+                Method::Static => "no",
+                Method::Dhcp => "ipv4",
+            },
+            dns: intent.dns.all,
+            addresses,
+            // A default route is a [Route] without Destination=.
+            routes: route_entries(&intent.routes, None, None),
+            rules: &intent.rules,
+        };
+        out.files.push(File {
+            // `05-` sorts before the `10-` files of cloud-init and netplan, and the first
+            // matching file is the one networkd applies.
+            path: format!(
+                "/etc/systemd/network/05-eniplan-{}.network",
+                intent.interface()
+            ),
+            contents: NETWORK.render(&file)?,
+            mode: MODE_PUBLIC,
         });
+        Ok(())
     }
-    let file = NetworkFile {
-        target: target.name(),
-        interface: plan.interface(),
-        mac: plan.text.mac.as_deref(),
-        dhcp: match plan.mode() {
-            Mode::Static => "no",
-            Mode::Dhcp => "ipv4",
-        },
-        dns: all_dns(plan),
-        addresses,
-        routes,
-        rules,
-    };
-    out.files.push(cloud_init_file()?);
-    out.files.push(File {
-        path: network_path(plan),
-        contents: templates::render(Template::Networkd, &file)?,
-        mode: MODE_PUBLIC,
-    });
-    policy_warnings(plan, out);
-    linux_warnings(plan, out);
-    out.verify = linux_verify(plan);
-    Ok(())
+
+    fn removal(
+        &self,
+        difference: &Difference<'_>,
+        before: &Intent<'_>,
+        _after: &Intent<'_>,
+    ) -> Result<Removal, Errors> {
+        Ok(Removal::Before(super::ip_removal(difference, before)))
+    }
 }

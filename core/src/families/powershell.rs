@@ -1,23 +1,44 @@
 //! Windows Server through PowerShell's NetTCPIP and DnsClient cmdlets, beside netsh.
 
-use super::{no_policy_routing, windows::static_gateway};
+use super::windows_common::{self, static_gateway, NO_POLICY_ROUTING};
+use super::{Family, Removal};
 use crate::error::Errors;
-use crate::model::Plan;
-use crate::plan::Mode;
+use crate::intent::{Difference, Intent};
 use crate::quote::PsArg::{Parameter, Text, Token};
 use crate::rendering::{Command, Rendering};
 use crate::target::Target;
 
-pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
-    no_policy_routing(
-        plan,
-        target,
-        "Windows chooses the outgoing interface by route metric, not by source address; it \
-         has no per-address rules to express",
-    )?;
-    let gateway = static_gateway(plan)?;
-    let alias = plan.interface();
-    let prefix = plan.text.prefix.as_str();
+/// The PowerShell family.
+pub(super) struct Powershell;
+
+impl Family for Powershell {
+    fn refuses_route_table(&self) -> Option<&'static str> {
+        Some(NO_POLICY_ROUTING)
+    }
+
+    fn render(
+        &self,
+        intent: &Intent<'_>,
+        _target: Target,
+        out: &mut Rendering,
+    ) -> Result<(), Errors> {
+        render(intent, out)
+    }
+
+    fn removal(
+        &self,
+        difference: &Difference<'_>,
+        before: &Intent<'_>,
+        _after: &Intent<'_>,
+    ) -> Result<Removal, Errors> {
+        Ok(Removal::Before(removal(difference, before)))
+    }
+}
+
+fn render(intent: &Intent<'_>, out: &mut Rendering) -> Result<(), Errors> {
+    let gateway = static_gateway(intent)?;
+    let alias = intent.interface();
+    let prefix = intent.prefix();
     let commands = &mut out.commands;
     commands.push(Command::powershell(
         "Set-NetIPInterface",
@@ -41,7 +62,7 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
             Parameter("-AddressFamily"),
             Token("IPv4"),
             Parameter("-IPAddress"),
-            Text(&plan.text.primary),
+            Text(intent.primary().text),
             Parameter("-PrefixLength"),
             Text(prefix),
             Parameter("-DefaultGateway"),
@@ -50,7 +71,7 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
         "set the primary address statically with the default gateway; it must be kept, or \
          the instance is unreachable at its primary address",
     ));
-    for secondary in &plan.text.secondaries {
+    for secondary in intent.secondaries().iter().map(|address| address.text) {
         commands.push(Command::powershell(
             "New-NetIPAddress",
             &[
@@ -69,10 +90,9 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
             format!("add the secondary address {secondary}"),
         ));
     }
-    if let Some(ipv6) = plan.ipv6() {
-        let prefix6 = ipv6.prefix_len().to_string();
-        for (index, address) in plan.text.ipv6_cidrs.iter().enumerate() {
-            let address = address.split('/').next().unwrap_or(address);
+    if let Some(ipv6) = &intent.ipv6 {
+        let prefix6 = ipv6.prefix.to_string();
+        for (index, address) in ipv6.addresses.iter().map(|a| a.text).enumerate() {
             let mut args = vec![
                 Parameter("-InterfaceAlias"),
                 Text(alias),
@@ -92,7 +112,7 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
                 format!("add the IPv6 address {address}"),
             ));
         }
-        if let Some(gateway) = &plan.text.ipv6_gateway {
+        if let Some(gateway) = ipv6.gateway.map(|gateway| gateway.text) {
             commands.push(Command::powershell(
                 "New-NetRoute",
                 &[
@@ -109,13 +129,13 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
             ));
         }
     }
-    if !plan.text.dns.is_empty() {
+    if !intent.dns.all.is_empty() {
         let mut args = vec![
             Parameter("-InterfaceAlias"),
             Text(alias),
             Parameter("-ServerAddresses"),
         ];
-        args.extend(plan.text.dns.iter().map(|server| Text(server)));
+        args.extend(intent.dns.all.iter().map(|server| Text(server)));
         commands.push(Command::powershell(
             "Set-DnsClientServerAddress",
             &args,
@@ -128,37 +148,24 @@ pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result
         "every planned address should be listed on the adapter; SkipAsSource is True for the \
          secondaries",
     )];
-    if plan.mode() == Mode::Dhcp {
-        out.warnings.push(
-            "mode is dhcp, but Windows drops static addresses added to a DHCP adapter unless \
-             `dhcpstaticipcoexistence` is enabled; this rendering switches the adapter to \
-             static with the primary address kept"
-                .into(),
-        );
-    }
-    if plan.dns().is_empty() {
-        out.warnings.push(
-            "the plan has no dns: once the adapter is static, Windows no longer learns DNS \
-             servers from DHCP (Alibaba Cloud's are 100.100.2.136 and 100.100.2.138)"
-                .into(),
-        );
-    }
-    if plan.mac().is_some() {
-        out.warnings.push(
-            "the plan's mac is not used: the cmdlets address the adapter by its alias".into(),
-        );
-    }
+    windows_common::warnings(
+        intent,
+        out,
+        "switches",
+        "the cmdlets address the adapter by its alias",
+    );
     Ok(())
 }
 
 /// `Remove-NetIPAddress` for every dropped address (`-Confirm:$false`: no prompt in a script).
-pub(super) fn removal(before: &Plan, gone: &super::Gone) -> Vec<Command> {
+fn removal(difference: &Difference<'_>, before: &Intent<'_>) -> Vec<Command> {
     let alias = before.interface();
-    gone.ipv4
+    difference
+        .ipv4
         .iter()
-        .chain(&gone.ipv6)
-        .map(|cidr| {
-            let address = cidr.split('/').next().unwrap_or(cidr);
+        .chain(&difference.ipv6)
+        .map(|address| {
+            let address = address.text;
             Command::powershell(
                 "Remove-NetIPAddress",
                 &[

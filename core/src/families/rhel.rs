@@ -2,18 +2,24 @@
 
 use serde::Serialize;
 
-use super::{
-    all_dns, check_alias_labels, cloud_init_file, is_link_local, linux_verify, linux_warnings,
-    policy, policy_warnings,
-};
+use super::{Family, Removal};
 use crate::error::Errors;
-use crate::model::Plan;
-use crate::plan::Mode;
+use crate::intent::{Difference, Intent, Method, Role, Rule};
+use crate::os_family::IfcfgStyle;
 use crate::rendering::{File, Rendering, MODE_PUBLIC};
-use crate::target::{IfcfgStyle, Target};
-use crate::templates::{self, Template};
+use crate::target::Target;
+use crate::templates::Template;
 
 const DIR: &str = "/etc/sysconfig/network-scripts";
+
+static IFCFG: Template = crate::template!("rhel/ifcfg-INTERFACE", Ifcfg);
+static IFCFG_ALIAS: Template = crate::template!("rhel/ifcfg-INTERFACE-ALIAS", Ifcfg);
+static ROUTES: Template = crate::template!("rhel/route-INTERFACE", Lines);
+static RULES: Template = crate::template!("rhel/rule-INTERFACE", Lines);
+static TEMPLATES: [&Template; 4] = [&IFCFG, &IFCFG_ALIAS, &ROUTES, &RULES];
+
+/// The RHEL ifcfg family.
+pub(super) struct Rhel;
 
 #[derive(Serialize)]
 struct MainFile<'a> {
@@ -35,7 +41,10 @@ struct MainFile<'a> {
 struct PolicyFile<'a> {
     target: &'a str,
     interface: &'a str,
-    policy: &'a super::Policy<'a>,
+    table: u32,
+    gateway: &'a str,
+    subnet: &'a str,
+    rules: &'a [Rule<'a>],
 }
 
 /// One `IPADDRn` with its mask line; `index` is empty for the unnumbered `IPADDR`.
@@ -63,119 +72,128 @@ struct AliasFile<'a> {
     netmask: &'a str,
 }
 
-pub(super) fn render(plan: &Plan, target: Target, out: &mut Rendering) -> Result<(), Errors> {
-    let interface = plan.interface();
-    let style = plan.ifcfg_style().unwrap_or(target.ifcfg_style());
-    if style == IfcfgStyle::Aliases {
-        check_alias_labels(plan, target)?;
+fn style(intent: &Intent<'_>, target: Target) -> IfcfgStyle {
+    intent.plan.ifcfg_style().unwrap_or(target.ifcfg_style())
+}
+
+impl Family for Rhel {
+    fn templates(&self) -> &'static [&'static Template] {
+        &TEMPLATES
     }
-    let mut addresses = Vec::new();
-    if plan.mode() == Mode::Static {
-        addresses.push(match style {
-            IfcfgStyle::Aliases => Address {
-                index: String::new(),
-                address: &plan.text.primary,
-                mask_key: "NETMASK",
-                mask: &plan.text.netmask,
-            },
-            IfcfgStyle::Indexed => Address {
-                index: String::new(),
-                address: &plan.text.primary,
-                mask_key: "PREFIX",
-                mask: &plan.text.prefix,
-            },
-        });
+
+    fn alias_labels(&self, intent: &Intent<'_>, target: Target) -> Option<&'static str> {
+        (style(intent, target) == IfcfgStyle::Aliases)
+            .then_some(", or a NetworkManager-era RHEL target (IPADDRn needs no labels)")
     }
-    if style == IfcfgStyle::Indexed {
-        for (number, secondary) in plan.text.secondaries.iter().enumerate() {
+
+    fn render(
+        &self,
+        intent: &Intent<'_>,
+        target: Target,
+        out: &mut Rendering,
+    ) -> Result<(), Errors> {
+        let interface = intent.interface();
+        let style = style(intent, target);
+        let mut addresses = Vec::new();
+        for address in &intent.ipv4 {
+            let number = match address.role {
+                Role::Primary if intent.method4 == Method::Static => None,
+                Role::Primary => continue,
+                Role::Secondary { number } if style == IfcfgStyle::Indexed => Some(number),
+                Role::Secondary { .. } => continue,
+            };
+            let (mask_key, mask) = match style {
+                IfcfgStyle::Aliases => ("NETMASK", intent.netmask()),
+                IfcfgStyle::Indexed => ("PREFIX", intent.prefix()),
+            };
             addresses.push(Address {
-                index: (number + 1).to_string(),
-                address: secondary,
-                mask_key: "PREFIX",
-                mask: &plan.text.prefix,
+                index: number.map(|n| n.to_string()).unwrap_or_default(),
+                address: address.text,
+                mask_key,
+                mask,
             });
         }
-    }
-    let ipv6 = plan.ipv6().map(|ipv6| {
-        let cidr = |address: &std::net::Ipv6Addr| format!("{address}/{}", ipv6.prefix_len());
-        Ipv6Lines {
-            primary: cidr(&ipv6.addresses()[0]),
-            secondaries: ipv6.addresses()[1..]
+        let ipv6 = intent.ipv6.as_ref().map(|ipv6| Ipv6Lines {
+            primary: ipv6.addresses[0].cidr.to_string(),
+            secondaries: ipv6.addresses[1..]
                 .iter()
-                .map(cidr)
+                .map(|address| address.cidr)
                 .collect::<Vec<_>>()
                 .join(" "),
             // A link-local gateway is only reachable through a named interface.
-            gateway: ipv6.gateway().map(|gateway| {
-                if is_link_local(gateway) {
-                    format!("{gateway}%{interface}")
+            gateway: ipv6.gateway.map(|gateway| {
+                if gateway.link_local {
+                    format!("{}%{interface}", gateway.text)
                 } else {
-                    gateway.to_string()
+                    gateway.text.to_string()
                 }
             }),
+        });
+        let main = MainFile {
+            target: target.name(),
+            interface,
+            bootproto: match intent.method4 {
+                Method::Static => "static",
+                Method::Dhcp => "dhcp",
+            },
+            mac: intent.mac(),
+            addresses,
+            gateway: intent.gateway4,
+            dns: intent.dns.all,
+            ipv6,
+            own_table: intent.table.is_some(),
+        };
+        out.files.push(File {
+            path: format!("{DIR}/ifcfg-{interface}"),
+            contents: IFCFG.render(&main)?,
+            mode: MODE_PUBLIC,
+        });
+        if style == IfcfgStyle::Aliases {
+            for (index, secondary) in intent.secondaries().iter().enumerate() {
+                let label = intent.label(index + 1);
+                let alias = AliasFile {
+                    target: target.name(),
+                    number: index + 1,
+                    label: label.clone(),
+                    address: secondary.text,
+                    netmask: intent.netmask(),
+                };
+                out.files.push(File {
+                    path: format!("{DIR}/ifcfg-{label}"),
+                    contents: IFCFG_ALIAS.render(&alias)?,
+                    mode: MODE_PUBLIC,
+                });
+            }
         }
-    });
-    let policy = policy(plan);
-    let main = MainFile {
-        target: target.name(),
-        interface,
-        bootproto: match plan.mode() {
-            Mode::Static => "static",
-            Mode::Dhcp => "dhcp",
-        },
-        mac: plan.text.mac.as_deref(),
-        addresses,
-        gateway: match (plan.mode(), &policy) {
-            (Mode::Static, None) => plan.text.gateway.as_deref(),
-            _ => None,
-        },
-        dns: all_dns(plan),
-        ipv6,
-        own_table: policy.is_some(),
-    };
-
-    out.files.push(cloud_init_file()?);
-    out.files.push(File {
-        path: format!("{DIR}/ifcfg-{interface}"),
-        contents: templates::render(Template::RhelIfcfg, &main)?,
-        mode: MODE_PUBLIC,
-    });
-    if style == IfcfgStyle::Aliases {
-        for (number, secondary) in plan.text.secondaries.iter().enumerate() {
-            let label = format!("{interface}:{number}");
-            let alias = AliasFile {
+        if let Some(table) = intent.table {
+            let file = PolicyFile {
                 target: target.name(),
-                number: number + 1,
-                label: label.clone(),
-                address: secondary,
-                netmask: &plan.text.netmask,
+                interface,
+                table: table.id,
+                gateway: table.gateway,
+                subnet: table.subnet,
+                rules: &intent.rules,
             };
             out.files.push(File {
-                path: format!("{DIR}/ifcfg-{label}"),
-                contents: templates::render(Template::RhelIfcfgAlias, &alias)?,
+                path: format!("{DIR}/route-{interface}"),
+                contents: ROUTES.render(&file)?,
+                mode: MODE_PUBLIC,
+            });
+            out.files.push(File {
+                path: format!("{DIR}/rule-{interface}"),
+                contents: RULES.render(&file)?,
                 mode: MODE_PUBLIC,
             });
         }
+        Ok(())
     }
-    if let Some(policy) = &policy {
-        let file = PolicyFile {
-            target: target.name(),
-            interface,
-            policy,
-        };
-        out.files.push(File {
-            path: format!("{DIR}/route-{interface}"),
-            contents: templates::render(Template::RhelRoutes, &file)?,
-            mode: MODE_PUBLIC,
-        });
-        out.files.push(File {
-            path: format!("{DIR}/rule-{interface}"),
-            contents: templates::render(Template::RhelRules, &file)?,
-            mode: MODE_PUBLIC,
-        });
+
+    fn removal(
+        &self,
+        difference: &Difference<'_>,
+        before: &Intent<'_>,
+        _after: &Intent<'_>,
+    ) -> Result<Removal, Errors> {
+        Ok(Removal::Before(super::ip_removal(difference, before)))
     }
-    policy_warnings(plan, out);
-    linux_warnings(plan, out);
-    out.verify = linux_verify(plan);
-    Ok(())
 }
