@@ -121,38 +121,7 @@ pub fn render_text(plan_text: &str, selection: &str) -> Result<Vec<Rendering>, E
 
 /// Like [`render_text`] for a plan already deserialised (from a Python dict or a JS object).
 pub fn render_plan(plan: &EniPlan, selection: &str) -> Result<Vec<Rendering>, Errors> {
-    let targets = Target::resolve(selection);
-    let validated = plan.validate();
-    match (validated, targets) {
-        (Ok(plan), Ok(targets)) => render_targets(&plan, &targets),
-        (validated, targets) => {
-            let mut errors: Vec<Error> = Vec::new();
-            if let Err(plan_errors) = validated {
-                errors.extend(plan_errors);
-            }
-            match targets {
-                Err(target_errors) => errors.extend(target_errors),
-                // The plan cannot be rendered, but the requested targets' own name rules can
-                // still be applied; they replace validation's target-less verdict on the name.
-                Ok(targets) => {
-                    if let Some(interface) = &plan.interface {
-                        errors.retain(|error| {
-                            !(error.field() == "interface"
-                                && matches!(error, Error::InvalidName { .. }))
-                        });
-                        for target in targets {
-                            if let Err(error) = families::check_interface(interface, target) {
-                                if !errors.contains(&error) {
-                                    errors.push(error);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            Err(Errors::new(errors))
-        }
-    }
+    families::render_selection(plan, selection)
 }
 
 /// Checks a plan, and when `selection` is given also against those targets' own rules (such as

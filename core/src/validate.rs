@@ -457,10 +457,12 @@ impl Checker {
             .and_then(|id| self.keep(names::eni_id("cloud.eni_id", id)));
         let max_private_ips = raw.max_private_ips.and_then(|max| {
             if max == 0 {
-                self.push(Error::InvalidPrefix {
+                self.push(Error::OutOfRange {
                     field: "cloud.max_private_ips".into(),
                     value: "0".into(),
-                    reason: "an ENI carries at least its primary address".into(),
+                    reason: "an ENI carries at least its primary address, so the limit is 1 or \
+                             more"
+                        .into(),
                 });
                 None
             } else {

@@ -24,6 +24,7 @@ use crate::intent::{Destination, Difference, Intent, Method, Route};
 use crate::model::Plan;
 use crate::names;
 use crate::os_family::{OsFamily, Platform};
+use crate::plan::EniPlan;
 use crate::rendering::{Command, File, Rendering, MODE_PUBLIC};
 use crate::target::Target;
 use crate::templates::Template;
@@ -99,6 +100,41 @@ static SHARED_TEMPLATES: &[&Template] = &[&CLOUD_INIT_DISABLE];
 
 static CLOUD_INIT_DISABLE: Template =
     crate::template!("common/99-disable-network-config.cfg", Lines);
+
+/// Validates a plan as the user wrote it and renders it for a `--os` selection. Problems with
+/// the plan and with the selection are reported together; when the plan cannot be rendered, the
+/// requested targets' own interface-name rules replace validation's target-less verdict on the
+/// name, so the user learns what each target accepts.
+pub(crate) fn render_selection(plan: &EniPlan, selection: &str) -> Result<Vec<Rendering>, Errors> {
+    let targets = Target::resolve(selection);
+    let validated = plan.validate();
+    let (validated, targets) = match (validated, targets) {
+        (Ok(plan), Ok(targets)) => return crate::render_targets(&plan, &targets),
+        other => other,
+    };
+    let mut errors: Vec<Error> = Vec::new();
+    if let Err(plan_errors) = validated {
+        errors.extend(plan_errors);
+    }
+    match targets {
+        Err(target_errors) => errors.extend(target_errors),
+        Ok(targets) => {
+            if let Some(interface) = &plan.interface {
+                errors.retain(|error| {
+                    !(error.field() == "interface" && matches!(error, Error::InvalidName { .. }))
+                });
+                for target in targets {
+                    if let Err(error) = check_interface(interface, target) {
+                        if !errors.contains(&error) {
+                            errors.push(error);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Err(Errors::new(errors))
+}
 
 /// Renders `plan` for `target`.
 pub(crate) fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
