@@ -287,8 +287,10 @@ impl Checker {
         let count = 1 + raw.secondaries.len();
         let cloud = raw.cloud.as_ref();
         let state = cloud.and_then(|cloud| cloud.eni_state);
+        // A zero limit is its own error (`cloud.max_private_ips`); it limits nothing here.
         let stated = cloud
             .and_then(|cloud| cloud.max_private_ips)
+            .filter(|max| *max > 0)
             .map(|max| max as usize);
         let (limit, reason) = match (state, stated) {
             (Some(EniState::Available), Some(max)) if max < AVAILABLE_ENI_LIMIT => {
