@@ -18,6 +18,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "apply")]
+pub mod apply;
 mod error;
 mod families;
 mod fast_yaml;

@@ -5,11 +5,11 @@
 
 use std::fs;
 use std::io::{self, Read, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use eniplan::{EniPlan, Errors, Rendering, Target, TargetInfo};
+use eniplan::{apply, EniPlan, Errors, Rendering, Target, TargetInfo};
 
 // Rendering is allocation-bound; mimalloc makes the whole job about a quarter faster than
 // glibc's allocator (see README, Performance).
@@ -45,8 +45,9 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Also write the files under this directory (and delete the stale ones there), as if
-        /// it were `/`. With several targets each gets its own ROOT/<target>/ folder. Nothing
-        /// is ever written outside ROOT, and no command is run.
+        /// it were `/`: only files that differ, atomically, never through a symlinked
+        /// directory. With several targets each gets its own ROOT/<target>/ folder. Nothing is
+        /// ever written outside ROOT, and no command is run.
         #[arg(long, value_name = "ROOT")]
         write_to: Option<PathBuf>,
     },
@@ -251,147 +252,33 @@ fn targets_output(format: Format) -> String {
     }
 }
 
-/// Writes every rendering under `root`: directly when there is one, under `root/<target>/`
-/// when there are several (their files share paths such as the cloud-init file).
+/// Writes every rendering under `root` through [`eniplan::apply`]: directly when there is one,
+/// under `root/<target>/` when there are several (their files share paths such as the
+/// cloud-init file).
 fn write_all(root: &Path, renderings: &[Rendering], many: bool) -> Result<(), Failure> {
-    fs::create_dir_all(root)
-        .map_err(|error| Failure::Io(format!("cannot create {}: {error}", root.display())))?;
     for rendering in renderings {
         let base = if many {
             let base = root.join(&rendering.target);
-            ensure_dir(root, &base)?;
+            if fs::symlink_metadata(&base).is_ok_and(|meta| meta.file_type().is_symlink()) {
+                return Err(Failure::Io(format!(
+                    "refusing to follow the symlink {} under the root",
+                    base.display()
+                )));
+            }
             base
         } else {
             root.to_path_buf()
         };
-        for file in &rendering.files {
-            let destination = inside(&base, &file.path)?;
-            write_file(&base, &destination, &file.contents, file.mode)?;
-            eprintln!("wrote {}", destination.display());
-        }
-        for path in &rendering.delete {
-            let doomed = inside(&base, path)?;
-            check_no_symlink_ancestors(&base, &doomed)?;
-            match fs::remove_file(&doomed) {
-                Ok(()) => eprintln!("deleted {}", doomed.display()),
-                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-                Err(error) => {
-                    return Err(Failure::Io(format!(
-                        "cannot delete {}: {error}",
-                        doomed.display()
-                    )))
-                }
-            }
+        let outcome = apply::apply(rendering, &base, apply::Options::default())
+            .map_err(|error| Failure::Io(error.to_string()))?;
+        for change in &outcome.files {
+            let verb = match change.action {
+                apply::Action::Create | apply::Action::Update => "wrote",
+                apply::Action::Delete => "deleted",
+                apply::Action::Unchanged => "unchanged",
+            };
+            eprintln!("{verb} {}", change.destination.display());
         }
     }
     Ok(())
-}
-
-/// Maps an absolute rendered path to a path under `base`, refusing anything that could step
-/// out of it (`..`, a relative path, a Windows prefix).
-fn inside(base: &Path, rendered: &str) -> Result<PathBuf, Failure> {
-    let path = Path::new(rendered);
-    let mut relative = PathBuf::new();
-    for (index, component) in path.components().enumerate() {
-        match component {
-            Component::RootDir if index == 0 => {}
-            Component::Normal(part) => relative.push(part),
-            _ => {
-                return Err(Failure::Io(format!(
-                    "refusing to write {rendered}: only absolute paths without `..` or `.` are \
-                     written under the root"
-                )))
-            }
-        }
-    }
-    if relative.as_os_str().is_empty() || !rendered.starts_with('/') {
-        return Err(Failure::Io(format!(
-            "refusing to write {rendered}: not an absolute file path"
-        )));
-    }
-    Ok(base.join(relative))
-}
-
-/// Creates the directories between `base` and `path`, refusing to pass through a symlink
-/// (which could point outside the root).
-fn ensure_dir(base: &Path, path: &Path) -> Result<(), Failure> {
-    let relative = path.strip_prefix(base).unwrap_or(path);
-    let mut current = base.to_path_buf();
-    for part in relative.components() {
-        current.push(part);
-        match fs::symlink_metadata(&current) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                return Err(Failure::Io(format!(
-                    "refusing to follow the symlink {} under the root",
-                    current.display()
-                )))
-            }
-            Ok(meta) if meta.is_dir() => {}
-            Ok(_) => {
-                return Err(Failure::Io(format!(
-                    "{} exists and is not a directory",
-                    current.display()
-                )))
-            }
-            Err(_) => fs::create_dir(&current).map_err(|error| {
-                Failure::Io(format!("cannot create {}: {error}", current.display()))
-            })?,
-        }
-    }
-    Ok(())
-}
-
-fn check_no_symlink_ancestors(base: &Path, path: &Path) -> Result<(), Failure> {
-    let relative = path.strip_prefix(base).unwrap_or(path);
-    let mut current = base.to_path_buf();
-    let parts: Vec<Component> = relative.components().collect();
-    for part in parts.iter().take(parts.len().saturating_sub(1)) {
-        current.push(part);
-        if let Ok(meta) = fs::symlink_metadata(&current) {
-            if meta.file_type().is_symlink() {
-                return Err(Failure::Io(format!(
-                    "refusing to follow the symlink {} under the root",
-                    current.display()
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Writes a file atomically: a temporary file in the same directory, then a rename, which
-/// replaces a symlink at the destination instead of writing through it.
-fn write_file(base: &Path, destination: &Path, contents: &str, mode: u32) -> Result<(), Failure> {
-    let io_error = |what: &str, error: io::Error| {
-        Failure::Io(format!("cannot {what} {}: {error}", destination.display()))
-    };
-    let parent = destination.parent().unwrap_or(base);
-    ensure_dir(base, parent)?;
-    let name = destination
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = parent.join(format!(".{name}.eniplan-tmp"));
-    let _ = fs::remove_file(&temporary);
-    {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(mode);
-        }
-        let mut file = options
-            .open(&temporary)
-            .map_err(|error| io_error("write", error))?;
-        file.write_all(contents.as_bytes())
-            .map_err(|error| io_error("write", error))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(fs::Permissions::from_mode(mode))
-                .map_err(|error| io_error("set the mode of", error))?;
-        }
-    }
-    fs::rename(&temporary, destination).map_err(|error| io_error("replace", error))
 }

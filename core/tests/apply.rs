@@ -1,0 +1,222 @@
+//! The rules of `eniplan::apply`, each on a real directory: what is written, what is refused,
+//! and what a crash or an odd file on the way leaves behind.
+
+#![cfg(unix)]
+
+use std::fs;
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use eniplan::apply::{self, Action, Options};
+use eniplan::{File, Rendering};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("apply-{name}"));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn rendering(files: &[(&str, &str, u32)], delete: &[&str]) -> Rendering {
+    let mut rendering = eniplan::render_seed_example("rhel")
+        .expect("renders")
+        .remove(0);
+    rendering.files = files
+        .iter()
+        .map(|(path, contents, mode)| File {
+            path: (*path).into(),
+            contents: (*contents).into(),
+            mode: *mode,
+        })
+        .collect();
+    rendering.delete = delete.iter().map(|path| (*path).to_string()).collect();
+    rendering
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).expect("exists").permissions().mode() & 0o7777
+}
+
+#[test]
+fn writes_only_what_differs_and_deletes_stale_files() {
+    let root = scratch("differs");
+    fs::create_dir_all(root.join("etc/x")).expect("dir");
+    fs::write(root.join("etc/x/stale"), "old address\n").expect("stale");
+    let first = rendering(
+        &[("/etc/x/a", "A\n", 0o644), ("/etc/x/b", "B\n", 0o600)],
+        &["/etc/x/stale", "/etc/x/never-existed"],
+    );
+    let outcome = apply::apply(&first, &root, Options::default()).expect("applies");
+    assert!(outcome.changed);
+    let actions: Vec<Action> = outcome.files.iter().map(|c| c.action).collect();
+    assert_eq!(actions, [Action::Create, Action::Create, Action::Delete]);
+    assert_eq!(
+        fs::read_to_string(root.join("etc/x/a")).ok().as_deref(),
+        Some("A\n")
+    );
+    assert_eq!(mode(&root.join("etc/x/b")), 0o600);
+    assert!(!root.join("etc/x/stale").exists());
+
+    let again = apply::apply(&first, &root, Options::default()).expect("applies");
+    assert!(!again.changed, "a second apply changes nothing");
+    assert!(again.files.iter().all(|c| c.action == Action::Unchanged));
+
+    // A mode change alone is a change.
+    fs::set_permissions(root.join("etc/x/b"), fs::Permissions::from_mode(0o644)).expect("chmod");
+    let changes = apply::changes(&first, &root).expect("changes");
+    assert_eq!(changes[1].action, Action::Update);
+    apply::apply(&first, &root, Options::default()).expect("applies");
+    assert_eq!(mode(&root.join("etc/x/b")), 0o600);
+}
+
+#[test]
+fn a_symlinked_directory_is_never_followed() {
+    for (name, inside) in [("leaving", false), ("inside", true)] {
+        let root = scratch(&format!("symlinked-dir-{name}"));
+        let target = if inside {
+            let target = root.join("real");
+            fs::create_dir_all(&target).expect("dir");
+            target
+        } else {
+            scratch(&format!("symlinked-dir-{name}-outside"))
+        };
+        fs::create_dir_all(root.join("etc")).expect("etc");
+        symlink(&target, root.join("etc/netplan")).expect("symlink");
+        let error = apply::apply(
+            &rendering(&[("/etc/netplan/50.yaml", "x\n", 0o600)], &[]),
+            &root,
+            Options::default(),
+        )
+        .expect_err("refused");
+        assert!(error.message.contains("symlink"), "{error}");
+        assert_eq!(fs::read_dir(&target).expect("target").count(), 0, "{name}");
+        // Deleting through one is refused the same way.
+        assert!(apply::apply(
+            &rendering(&[], &["/etc/netplan/old.yaml"]),
+            &root,
+            Options::default()
+        )
+        .is_err());
+    }
+}
+
+#[test]
+fn a_symlinked_file_is_replaced_not_written_through() {
+    let root = scratch("symlinked-file");
+    let outside = scratch("symlinked-file-outside").join("victim");
+    fs::write(&outside, "keep me\n").expect("victim");
+    fs::create_dir_all(root.join("etc")).expect("etc");
+    symlink(&outside, root.join("etc/hosts")).expect("symlink");
+    apply::apply(
+        &rendering(&[("/etc/hosts", "new\n", 0o644)], &[]),
+        &root,
+        Options::default(),
+    )
+    .expect("applies");
+    assert_eq!(
+        fs::read_to_string(&outside).ok().as_deref(),
+        Some("keep me\n")
+    );
+    let meta = fs::symlink_metadata(root.join("etc/hosts")).expect("exists");
+    assert!(meta.is_file(), "the link itself was replaced by a file");
+}
+
+#[test]
+fn a_directory_where_a_file_goes_is_an_error() {
+    let root = scratch("directory");
+    fs::create_dir_all(root.join("etc/file-is-dir")).expect("dir");
+    let error = apply::apply(
+        &rendering(&[("/etc/file-is-dir", "x\n", 0o644)], &[]),
+        &root,
+        Options::default(),
+    )
+    .expect_err("refused");
+    assert!(error.message.contains("not a regular file"), "{error}");
+    fs::write(root.join("etc/plain"), "x").expect("file");
+    let error = apply::apply(
+        &rendering(&[("/etc/plain/below", "x\n", 0o644)], &[]),
+        &root,
+        Options::default(),
+    )
+    .expect_err("refused");
+    assert!(error.message.contains("not a directory"), "{error}");
+}
+
+#[test]
+fn a_read_only_file_is_replaced_with_the_rendered_mode() {
+    let root = scratch("read-only");
+    fs::create_dir_all(root.join("etc")).expect("etc");
+    let path = root.join("etc/ro");
+    fs::write(&path, "old\n").expect("file");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).expect("chmod");
+    apply::apply(
+        &rendering(&[("/etc/ro", "new\n", 0o644)], &[]),
+        &root,
+        Options::default(),
+    )
+    .expect("applies");
+    assert_eq!(fs::read_to_string(&path).ok().as_deref(), Some("new\n"));
+    assert_eq!(mode(&path), 0o644);
+}
+
+#[test]
+fn a_crash_between_write_and_rename_leaves_the_old_file_and_the_next_apply_recovers() {
+    let root = scratch("crash");
+    fs::create_dir_all(root.join("etc")).expect("etc");
+    fs::write(root.join("etc/cfg"), "old\n").expect("file");
+    // What a crash after writing the temporary file and before the rename leaves behind.
+    fs::write(root.join("etc/.cfg.eniplan-tmp"), "ne").expect("half-written temporary");
+    let wanted = rendering(&[("/etc/cfg", "new\n", 0o644)], &[]);
+    let changes = apply::changes(&wanted, &root).expect("changes");
+    assert_eq!(
+        changes[0].before.as_deref(),
+        Some("old\n"),
+        "the old file is intact"
+    );
+    apply::apply(&wanted, &root, Options::default()).expect("applies");
+    assert_eq!(
+        fs::read_to_string(root.join("etc/cfg")).ok().as_deref(),
+        Some("new\n")
+    );
+    assert!(!root.join("etc/.cfg.eniplan-tmp").exists());
+}
+
+#[test]
+fn paths_that_leave_the_root_are_refused() {
+    let root = scratch("escape");
+    for path in ["etc/relative", "/etc/../../x", "/etc/./x", "/", "/etc/dir/"] {
+        let error = apply::apply(
+            &rendering(&[(path, "x", 0o644)], &[]),
+            &root,
+            Options::default(),
+        )
+        .expect_err(path);
+        assert!(error.message.contains("refusing"), "{path}: {error}");
+    }
+    assert_eq!(fs::read_dir(&root).expect("root").count(), 0);
+}
+
+#[test]
+fn backups_keep_what_was_changed_or_deleted() {
+    let root = scratch("backup");
+    fs::create_dir_all(root.join("etc")).expect("etc");
+    fs::write(root.join("etc/a"), "old a\n").expect("a");
+    fs::write(root.join("etc/gone"), "old gone\n").expect("gone");
+    let outcome = apply::apply(
+        &rendering(
+            &[("/etc/a", "new a\n", 0o644), ("/etc/b", "b\n", 0o644)],
+            &["/etc/gone"],
+        ),
+        &root,
+        Options { backup: true },
+    )
+    .expect("applies");
+    assert_eq!(outcome.backups.len(), 2, "{:?}", outcome.backups);
+    let kept: Vec<String> = outcome
+        .backups
+        .iter()
+        .map(|path| fs::read_to_string(path).expect("backup"))
+        .collect();
+    assert_eq!(kept, ["old a\n", "old gone\n"]);
+    assert!(outcome.backups[0].to_string_lossy().ends_with(".eniplan~"));
+}
