@@ -184,7 +184,9 @@ fn destination(root: &Path, rendered: &str) -> Result<PathBuf, ApplyError> {
     }
     // `Path::components` drops `.` silently: look at the text itself.
     if rendered.split('/').any(|part| part == "." || part == "..") {
-        return Err(refuse("only absolute paths without `.` or `..` are applied"));
+        return Err(refuse(
+            "only absolute paths without `.` or `..` are applied",
+        ));
     }
     let mut relative = PathBuf::new();
     for (index, component) in Path::new(rendered).components().enumerate() {

@@ -189,6 +189,56 @@ fn target_for(py: Python<'_>, distribution: &str, version: &str) -> PyResult<Str
         .map_err(|error| plan_error(py, &error.into()))
 }
 
+/// A rendering given as the dict the render functions return.
+fn read_rendering(rendering: &Bound<'_, PyAny>) -> PyResult<eniplan::Rendering> {
+    depythonize::<eniplan::Rendering>(rendering)
+        .map_err(|error| PyTypeError::new_err(format!("not a rendering: {error}")))
+}
+
+/// Raises `eniplan.apply.UnsafePath` (an `eniplan.Error`) for a rendering that cannot be
+/// applied under the root, with the core's message.
+fn apply_error(py: Python<'_>, error: &eniplan::apply::ApplyError) -> PyErr {
+    match py
+        .import("eniplan.apply")
+        .and_then(|module| module.getattr("UnsafePath"))
+        .and_then(|class| class.call1((error.to_string(),)))
+    {
+        Ok(instance) => PyErr::from_value(instance),
+        Err(error) => error,
+    }
+}
+
+/// What applying a rendering under `root` would change, file by file (`eniplan::apply`).
+#[pyfunction]
+fn apply_changes(
+    py: Python<'_>,
+    rendering: &Bound<'_, PyAny>,
+    root: std::path::PathBuf,
+) -> PyResult<Py<PyAny>> {
+    let rendering = read_rendering(rendering)?;
+    match eniplan::apply::changes(&rendering, &root) {
+        Ok(changes) => to_python(py, &changes),
+        Err(error) => Err(apply_error(py, &error)),
+    }
+}
+
+/// Writes a rendering under `root` (`eniplan::apply`): the files that differ, the stale
+/// files deleted, with backups when asked.
+#[pyfunction]
+#[pyo3(signature = (rendering, root, backup=false))]
+fn apply(
+    py: Python<'_>,
+    rendering: &Bound<'_, PyAny>,
+    root: std::path::PathBuf,
+    backup: bool,
+) -> PyResult<Py<PyAny>> {
+    let rendering = read_rendering(rendering)?;
+    match eniplan::apply::apply(&rendering, &root, eniplan::apply::Options { backup }) {
+        Ok(outcome) => to_python(py, &outcome),
+        Err(error) => Err(apply_error(py, &error)),
+    }
+}
+
 #[pymodule]
 fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Problem>()?;
@@ -200,6 +250,8 @@ fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(validate, module)?)?;
     module.add_function(wrap_pyfunction!(targets, module)?)?;
     module.add_function(wrap_pyfunction!(target_for, module)?)?;
+    module.add_function(wrap_pyfunction!(apply_changes, module)?)?;
+    module.add_function(wrap_pyfunction!(apply, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -135,3 +135,25 @@ def test_change_removes_only_what_is_gone_on_every_surface_alike():
 def test_ipaddress_objects_are_not_silently_accepted():
     with pytest.raises(eniplan.PlanError):
         eniplan.render(dict(SEED, primary=ipaddress.ip_address("192.168.1.201")), "rhel")
+
+
+def test_apply_is_the_cores_one_rule_set(tmp_path):
+    """eniplan.apply goes through the Rust core: the same rules as the CLI's --write-to."""
+    import os
+
+    import eniplan.apply
+
+    rendering = eniplan.render_seed_example("netplan")[0]
+    first = eniplan.apply.write(rendering, str(tmp_path))
+    assert first.changed and {c.action for c in first.files} == {"create"}
+    again = eniplan.apply.write(rendering, str(tmp_path))
+    assert not again.changed
+    # A symlinked directory is never followed, even one that stays inside the root.
+    other = tmp_path / "other"
+    inside = tmp_path / "inside"
+    inside.mkdir()
+    (other / "etc").mkdir(parents=True)
+    os.symlink(inside, other / "etc" / "netplan")
+    with pytest.raises(eniplan.apply.UnsafePath, match="symlink"):
+        eniplan.apply.write(rendering, str(other))
+    assert list(inside.iterdir()) == []

@@ -1,6 +1,6 @@
 """Type declarations of the native module (hand-written; checked by mypy in the tests)."""
 
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 from ._types import Plan, Rendering, TargetInfo
 
@@ -41,3 +41,9 @@ def targets() -> List[TargetInfo]:
 
 def target_for(distribution: str, version: str) -> str:
     """The target for a distribution and version as Ansible facts or os-release spell them."""
+
+def apply_changes(rendering: Rendering, root: str) -> List[Dict[str, Any]]:
+    """What applying a rendering under ``root`` would change (use :mod:`eniplan.apply`)."""
+
+def apply(rendering: Rendering, root: str, backup: bool = False) -> Dict[str, Any]:
+    """Writes a rendering under ``root`` (use :mod:`eniplan.apply`)."""
