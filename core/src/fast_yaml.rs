@@ -7,9 +7,15 @@
 //! escapes, multi-line scalars, duplicate keys, a value whose YAML type could be other than the
 //! field's, any error — so yaml_serde reads it, reports its errors, and stays the definition of
 //! what a plan means. A differential test and a fuzz target hold the two to the same result.
+//!
+//! It knows no key of its own: which keys exist and what each holds comes from
+//! [`crate::schema`], read from the plan's serde struct, and the value it builds is handed to
+//! that same struct's `Deserialize`.
 
-use crate::os_family::IfcfgStyle;
-use crate::plan::{CloudPlan, EniPlan, EniState, Ipv6Plan, Mode};
+use serde_json::{Map, Value};
+
+use crate::plan::EniPlan;
+use crate::schema::{self, Field, Kind};
 
 /// One significant line: its indentation and its text after the indentation.
 #[derive(Clone, Copy)]
@@ -42,40 +48,43 @@ pub(crate) fn parse(text: &str) -> Option<EniPlan> {
             }
         })
         .collect();
-    let mut plan = EniPlan::default();
-    let mut seen: Vec<&str> = Vec::new();
-    let mut at = 0;
-    while at < lines.len() {
-        let line = lines[at];
-        if line.indent != 0 {
-            return None;
-        }
-        let (key, value) = key_value(line.text)?;
-        if seen.contains(&key) {
-            return None;
-        }
-        seen.push(key);
-        at += 1;
-        let block = block_after(&lines, &mut at, 0);
-        match key {
-            "interface" => plan.interface = Some(string(only(value, block)?)?),
-            "mac" => plan.mac = Some(string(only(value, block)?)?),
-            "mode" => plan.mode = Some(mode(only(value, block)?)?),
-            "primary" => plan.primary = Some(string(only(value, block)?)?),
-            "secondaries" => plan.secondaries = list(value, block)?,
-            "prefix" => plan.prefix = Some(number(only(value, block)?)?),
-            "netmask" => plan.netmask = Some(string(only(value, block)?)?),
-            "gateway" => plan.gateway = Some(string(only(value, block)?)?),
-            "dns" => plan.dns = list(value, block)?,
-            "ipv6" => plan.ipv6 = Some(ipv6(value, block)?),
-            "connection" => plan.connection = Some(string(only(value, block)?)?),
-            "cloud" => plan.cloud = Some(cloud(value, block)?),
-            "ifcfg_style" => plan.ifcfg_style = Some(ifcfg_style(only(value, block)?)?),
-            "route_table" => plan.route_table = Some(number(only(value, block)?)?),
-            _ => return None,
-        }
+    if lines.first()?.indent != 0 {
+        return None;
     }
-    Some(plan)
+    let map = mapping(entries("", &lines)?, schema::plan_schema())?;
+    serde_json::from_value(Value::Object(map)).ok()
+}
+
+/// A mapping's entries as the schema's fields describe them; `None` for an unknown key or a
+/// value that is not plainly of its field's kind.
+fn mapping(
+    pairs: Vec<(&str, &str, Vec<Line<'_>>)>,
+    fields: &[Field],
+) -> Option<Map<String, Value>> {
+    let mut map = Map::new();
+    for (key, value, block) in pairs {
+        let field = fields.iter().find(|field| field.name == key)?;
+        let value = match &field.kind {
+            Kind::String => Value::String(string(only(value, block)?)?),
+            Kind::Integer { max } => {
+                let number: u64 = number(only(value, block)?)?;
+                (number <= *max).then_some(Value::from(number))?
+            }
+            Kind::Choice { values } => {
+                let word = strip_comment(only(value, block)?);
+                values
+                    .contains(&word)
+                    .then(|| Value::String(word.to_string()))?
+            }
+            Kind::List { items } if **items == Kind::String => {
+                Value::Array(list(value, block)?.into_iter().map(Value::String).collect())
+            }
+            Kind::List { .. } => return None,
+            Kind::Section { fields } => Value::Object(mapping(entries(value, &block)?, fields)?),
+        };
+        map.insert(key.to_string(), value);
+    }
+    Some(map)
 }
 
 /// `key: value` or `key:`, with a key of lowercase letters, digits and `_`, and the value with any
@@ -205,30 +214,6 @@ fn number<T: std::str::FromStr>(value: &str) -> Option<T> {
     value.parse().ok()
 }
 
-fn mode(value: &str) -> Option<Mode> {
-    match strip_comment(value) {
-        "static" => Some(Mode::Static),
-        "dhcp" => Some(Mode::Dhcp),
-        _ => None,
-    }
-}
-
-fn ifcfg_style(value: &str) -> Option<IfcfgStyle> {
-    match strip_comment(value) {
-        "aliases" => Some(IfcfgStyle::Aliases),
-        "indexed" => Some(IfcfgStyle::Indexed),
-        _ => None,
-    }
-}
-
-fn eni_state(value: &str) -> Option<EniState> {
-    match strip_comment(value) {
-        "available" => Some(EniState::Available),
-        "in_use" => Some(EniState::InUse),
-        _ => None,
-    }
-}
-
 /// A list of strings: `[a, b]` on the key's line (continued on deeper lines), or `- a` items
 /// in the block below.
 fn list(value: &str, block: Vec<Line<'_>>) -> Option<Vec<String>> {
@@ -288,33 +273,6 @@ fn entries<'a>(value: &str, block: &[Line<'a>]) -> Option<Vec<(&'a str, &'a str,
         out.push((key, value, nested));
     }
     Some(out)
-}
-
-fn ipv6(value: &str, block: Vec<Line<'_>>) -> Option<Ipv6Plan> {
-    let mut ipv6 = Ipv6Plan::default();
-    for (key, value, nested) in entries(value, &block)? {
-        match key {
-            "addresses" => ipv6.addresses = list(value, nested)?,
-            "prefix" => ipv6.prefix = Some(number(only(value, nested)?)?),
-            "gateway" => ipv6.gateway = Some(string(only(value, nested)?)?),
-            _ => return None,
-        }
-    }
-    Some(ipv6)
-}
-
-fn cloud(value: &str, block: Vec<Line<'_>>) -> Option<CloudPlan> {
-    let mut cloud = CloudPlan::default();
-    for (key, value, nested) in entries(value, &block)? {
-        match key {
-            "region" => cloud.region = Some(string(only(value, nested)?)?),
-            "eni_id" => cloud.eni_id = Some(string(only(value, nested)?)?),
-            "eni_state" => cloud.eni_state = Some(eni_state(only(value, nested)?)?),
-            "max_private_ips" => cloud.max_private_ips = Some(number(only(value, nested)?)?),
-            _ => return None,
-        }
-    }
-    Some(cloud)
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ mod os_family;
 mod plan;
 pub mod quote;
 mod rendering;
+mod schema;
 mod target;
 mod templates;
 mod validate;
@@ -39,6 +40,7 @@ pub use model::{Cloud, Ipv6Config, MacAddr, Plan};
 pub use os_family::{IfcfgStyle, OsFamily, Platform};
 pub use plan::{CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, MAX_PLAN_BYTES};
 pub use rendering::{to_json, Command, File, Rendering, MODE_PRIVATE, MODE_PUBLIC};
+pub use schema::{field as schema_field, plan_schema, Field as SchemaField, Kind as SchemaKind};
 pub use target::{Target, TargetInfo};
 pub use validate::{AVAILABLE_ENI_LIMIT, MAX_ADDRESSES, MAX_DNS};
 

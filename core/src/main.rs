@@ -83,6 +83,9 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Print the plan's keys and what each holds, as JSON (read from the plan struct itself;
+    /// what the Ansible module, the TypeScript types and the previewer are checked against).
+    Schema,
     /// Check a plan and report every problem in it (exit status 2 when there are any).
     Validate {
         /// The plan, YAML or JSON; `-` reads standard input.
@@ -173,6 +176,10 @@ fn run(command: Cmd) -> Result<(), Failure> {
         }
         Cmd::Targets { format } => {
             print(&targets_output(format))?;
+            Ok(())
+        }
+        Cmd::Schema => {
+            print(&eniplan::to_json(eniplan::plan_schema()))?;
             Ok(())
         }
         Cmd::Validate { plan, os } => {

@@ -189,6 +189,12 @@ fn target_for(py: Python<'_>, distribution: &str, version: &str) -> PyResult<Str
         .map_err(|error| plan_error(py, &error.into()))
 }
 
+/// The plan's keys and what each holds, read from the core's plan struct.
+#[pyfunction]
+fn plan_schema(py: Python<'_>) -> PyResult<Py<PyAny>> {
+    to_python(py, &eniplan::plan_schema())
+}
+
 /// A rendering given as the dict the render functions return.
 fn read_rendering(rendering: &Bound<'_, PyAny>) -> PyResult<eniplan::Rendering> {
     depythonize::<eniplan::Rendering>(rendering)
@@ -251,6 +257,7 @@ fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(targets, module)?)?;
     module.add_function(wrap_pyfunction!(target_for, module)?)?;
     module.add_function(wrap_pyfunction!(apply_changes, module)?)?;
+    module.add_function(wrap_pyfunction!(plan_schema, module)?)?;
     module.add_function(wrap_pyfunction!(apply, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

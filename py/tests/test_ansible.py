@@ -179,3 +179,35 @@ def test_apply_runs_the_restart_only_after_a_change_and_never_in_check_mode(tmp_
     assert calls.read_text() == "systemctl restart network\n"
     assert recap(playbook(play, *args))["changed"] == 0
     assert calls.read_text() == "systemctl restart network\n", "no change, no restart"
+
+
+def test_the_module_options_are_the_cores_plan_schema():
+    """The module's plan options (argument_spec and DOCUMENTATION) are eniplan's plan keys,
+    with the types and choices of the core's struct: a key added to the plan without its
+    option fails here."""
+    import importlib.util
+
+    import yaml
+
+    import eniplan
+
+    path = COLLECTIONS / "ansible_collections/eniplan/network/plugins/modules/secondary_ips.py"
+    spec = importlib.util.spec_from_file_location("secondary_ips", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    documented = yaml.safe_load(module.DOCUMENTATION)["options"]
+
+    ansible_type = {"string": "str", "integer": "int", "list": "list", "section": "dict",
+                    "choice": "str"}
+    schema = eniplan.plan_schema()
+    assert list(module.PLAN_OPTIONS) == [field["name"] for field in schema]
+    for field in schema:
+        option = module.PLAN_OPTIONS[field["name"]]
+        assert option["type"] == ansible_type[field["type"]], field
+        assert option.get("choices") == field.get("values"), field
+        if field["type"] == "list":
+            assert option["elements"] == "str", field
+        docs = documented[field["name"]]
+        assert docs["type"] == option["type"], field
+        assert docs.get("choices") == option.get("choices"), field

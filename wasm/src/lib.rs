@@ -15,8 +15,9 @@ export interface Plan {
   interface?: string; mac?: string; mode?: "static" | "dhcp"; primary?: string;
   secondaries?: string[]; prefix?: number; netmask?: string; gateway?: string; dns?: string[];
   ipv6?: { addresses?: string[]; prefix?: number; gateway?: string };
-  connection?: string; ifcfg_style?: "aliases" | "indexed"; route_table?: number;
+  connection?: string;
   cloud?: { region?: string; eni_id?: string; eni_state?: "available" | "in_use"; max_private_ips?: number };
+  ifcfg_style?: "aliases" | "indexed"; route_table?: number;
 }
 /** One command: argv, a quoted shell line, and why. */
 export interface Command { argv: string[]; shell: string; purpose: string }
@@ -31,6 +32,10 @@ export interface Rendering {
 export interface Problem { field: string; value: string; message: string; kind: string }
 /** A target as listed by targets(). */
 export interface TargetInfo { name: string; family: string; description: string; restart: Command[] }
+/** One key of the plan's schema. */
+export type SchemaField = { name: string } & (
+  | { type: "string" } | { type: "integer"; max: number } | { type: "choice"; values: string[] }
+  | { type: "list"; items: { type: string } } | { type: "section"; fields: SchemaField[] });
 /** Thrown for every invalid plan or target. */
 export class PlanError extends Error { problems: Problem[] }
 "#;
@@ -187,6 +192,13 @@ pub fn seed_example() -> JsValue {
     to_js(&EniPlan::seed_example())
 }
 
+/// The plan's keys and what each holds, read from the core's plan struct (the previewer builds
+/// its field list from it).
+#[wasm_bindgen(js_name = planSchema, unchecked_return_type = "SchemaField[]")]
+pub fn plan_schema() -> JsValue {
+    to_js(eniplan::plan_schema())
+}
+
 /// Reads YAML or JSON text into a plan object (the previewer's text view → its form).
 #[wasm_bindgen(js_name = parsePlan, unchecked_return_type = "Plan")]
 pub fn parse_plan(text: &str) -> Result<JsValue, JsValue> {
@@ -201,4 +213,54 @@ pub fn plan_to_yaml(
     #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
 ) -> Result<String, JsValue> {
     Ok(read_plan(plan)?.to_yaml())
+}
+
+#[cfg(test)]
+mod tests {
+    use eniplan::{SchemaField, SchemaKind};
+
+    /// The TypeScript type a schema field is declared with.
+    fn typescript(kind: &SchemaKind) -> String {
+        match kind {
+            SchemaKind::String => "string".into(),
+            SchemaKind::Integer { .. } => "number".into(),
+            SchemaKind::Choice { values } => values
+                .iter()
+                .map(|value| format!("\"{value}\""))
+                .collect::<Vec<_>>()
+                .join(" | "),
+            SchemaKind::List { items } => format!("{}[]", typescript(items)),
+            SchemaKind::Section { fields } => format!("{{ {} }}", members(fields, "; ")),
+        }
+    }
+
+    fn members(fields: &[SchemaField], separator: &str) -> String {
+        fields
+            .iter()
+            .map(|field| format!("{}?: {}", field.name, typescript(&field.kind)))
+            .collect::<Vec<_>>()
+            .join(separator)
+    }
+
+    /// The declared `Plan` interface says exactly what the core's plan struct holds.
+    #[test]
+    fn the_typescript_plan_is_the_cores_schema() {
+        // wasm-bindgen takes the declarations' constant away; read them from this file.
+        let source = include_str!("lib.rs");
+        let start = source
+            .find("export interface Plan {")
+            .expect("Plan declared");
+        let body = &source[start + "export interface Plan {".len()..];
+        let body = &body[..body.find("\n}").expect("closed")];
+        let declared: String = body
+            .split(';')
+            .map(str::trim)
+            .filter(|member| !member.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        // Nested sections declare their members with `;` too: compare the flattened text.
+        let expected = members(eniplan::plan_schema(), "; ");
+        let normalise = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(normalise(&declared), normalise(&expected));
+    }
 }

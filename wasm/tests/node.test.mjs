@@ -97,3 +97,21 @@ test("renderChange and renderAbsent equal the CLI's change and unassign, byte fo
   }
   assert.throws(() => eniplan.renderChange(before, "interface: eth0\n", "cloud"), (error) => error.problems.length > 0);
 });
+
+test("planSchema is the core's plan struct, and every previewer field names a key of it", () => {
+  const schema = eniplan.planSchema();
+  const cliSchema = JSON.parse(execFileSync(cli, ["schema"], { encoding: "utf8" }));
+  assert.deepEqual(schema, cliSchema);
+  const paths = new Set();
+  const walk = (fields, prefix) => {
+    for (const field of fields) {
+      paths.add(prefix + field.name);
+      if (field.type === "section") walk(field.fields, `${prefix}${field.name}.`);
+    }
+  };
+  walk(schema, "");
+  const html = readFileSync(path.join(repo, "wasm/www/index.html"), "utf8");
+  const names = [...html.matchAll(/<(?:input|select|textarea)[^>]*\sname="([^"]+)"/g)].map((m) => m[1]);
+  assert.ok(names.length >= 10, `form inputs found: ${names}`);
+  for (const name of names) assert.ok(paths.has(name), `the form field ${name} is not a plan key`);
+});

@@ -14,10 +14,12 @@ const lines = (value) => value.split("\n").map((line) => line.trim()).filter(Boo
 const field = (name) => form.elements.namedItem(name);
 
 /** The plan the form describes; empty inputs are left out rather than sent as "". */
-/** The plan keys the form has fields for; every other key (cloud, route_table, ifcfg_style)
+/** The plan keys the form has fields for: the core's schema keys that a form input is named
+ *  after (`ipv6.prefix` counts for `ipv6`). Every other key (cloud, route_table, ifcfg_style)
  *  is kept as the text view last gave it, so editing the form never drops it. */
-const FORM_KEYS = ["interface", "mac", "mode", "primary", "secondaries", "prefix", "netmask",
-  "gateway", "dns", "ipv6", "connection"];
+let FORM_KEYS = [];
+const formKeys = (schema) => schema.map((key) => key.name)
+  .filter((name) => form.querySelector(`[name="${name}"], [name^="${name}."]`));
 let keptKeys = {};
 
 function planFromForm() {
@@ -225,6 +227,7 @@ function fromText() {
 
 async function main() {
   await init();
+  FORM_KEYS = formKeys(eniplan.planSchema());
   targetSelect.append(new Option("all OS families, side by side", "all"));
   const targets = eniplan.targets();
   // The module lists targets family by family, in its fixed order.

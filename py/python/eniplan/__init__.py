@@ -11,6 +11,7 @@ from ._errors import Error, PlanError
 from ._eniplan import (
     Problem,
     __version__,
+    plan_schema,
     render,
     render_absent,
     render_change,
@@ -32,6 +33,7 @@ __all__ = [
     "Rendering",
     "TargetInfo",
     "__version__",
+    "plan_schema",
     "render",
     "render_absent",
     "render_change",

@@ -47,3 +47,6 @@ def apply_changes(rendering: Rendering, root: str) -> List[Dict[str, Any]]:
 
 def apply(rendering: Rendering, root: str, backup: bool = False) -> Dict[str, Any]:
     """Writes a rendering under ``root`` (use :mod:`eniplan.apply`)."""
+
+def plan_schema() -> List[Dict[str, Any]]:
+    """The plan's keys and what each holds (``{"name", "type", …}``), from the core's struct."""

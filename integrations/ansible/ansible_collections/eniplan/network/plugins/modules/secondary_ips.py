@@ -60,6 +60,11 @@ options:
   connection:
     description: NetworkManager connection name.
     type: str
+  cloud:
+    description:
+      - "The cloud side: C(region), C(eni_id), C(eni_state) (C(available) or C(in_use)) and
+        C(max_private_ips), the instance type's limit per ENI."
+    type: dict
   ifcfg_style:
     description: RHEL family only, C(aliases) or C(indexed).
     type: str
@@ -169,29 +174,32 @@ from ansible.module_utils.common.sys_info import (  # noqa: E402
     get_distribution_version,
 )
 
-PLAN_KEYS = (
-    "interface", "mac", "mode", "primary", "secondaries", "prefix", "netmask", "gateway",
-    "dns", "ipv6", "connection", "ifcfg_style", "route_table",
+# The plan's keys, in the order of eniplan's plan struct; a test holds them, their types and
+# choices to `eniplan.plan_schema()`, so this list cannot fall behind the core.
+PLAN_OPTIONS = dict(
+    interface=dict(type="str"),
+    mac=dict(type="str"),
+    mode=dict(type="str", choices=["static", "dhcp"]),
+    primary=dict(type="str"),
+    secondaries=dict(type="list", elements="str"),
+    prefix=dict(type="int"),
+    netmask=dict(type="str"),
+    gateway=dict(type="str"),
+    dns=dict(type="list", elements="str"),
+    ipv6=dict(type="dict"),
+    connection=dict(type="str"),
+    cloud=dict(type="dict"),
+    ifcfg_style=dict(type="str", choices=["aliases", "indexed"]),
+    route_table=dict(type="int"),
 )
+PLAN_KEYS = tuple(PLAN_OPTIONS)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             plan=dict(type="dict"),
-            interface=dict(type="str"),
-            mac=dict(type="str"),
-            mode=dict(type="str", choices=["static", "dhcp"]),
-            primary=dict(type="str"),
-            secondaries=dict(type="list", elements="str"),
-            prefix=dict(type="int"),
-            netmask=dict(type="str"),
-            gateway=dict(type="str"),
-            dns=dict(type="list", elements="str"),
-            ipv6=dict(type="dict"),
-            connection=dict(type="str"),
-            ifcfg_style=dict(type="str", choices=["aliases", "indexed"]),
-            route_table=dict(type="int"),
+            **PLAN_OPTIONS,
             previous=dict(type="dict"),
             target=dict(type="str", default="auto"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
