@@ -1,6 +1,9 @@
 //! Snapshot tests driven by plan files: every file in `tests/cases/valid/` is rendered for every
-//! family (and the seed's example for every distribution too), every file in
-//! `tests/cases/invalid/` must be refused. Snapshots live in the top-level `snapshots/`.
+//! family (and the ECS document's example for every distribution too), every file in
+//! `tests/cases/invalid/` must be refused. Snapshots live in the top-level `snapshots/`, and
+//! each begins with its input (the plan text; both plans for a change), so a reviewer can read
+//! one snapshot alone. The cases are walked with insta's `glob!`, which
+//! reports every failing case at the end of the run instead of stopping at the first.
 //! Adding a case is adding a file; `cargo insta review` (or INSTA_UPDATE=always) records it.
 
 use std::collections::BTreeSet;
@@ -49,14 +52,38 @@ fn targets_for(case: &str) -> Vec<Target> {
     }
 }
 
+/// The settings of one snapshot: the top-level folder, our own names (not glob!'s file-name
+/// suffix) and the input file.
 fn settings(input: &Path, description: String) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(workspace().join("snapshots"));
     settings.set_prepend_module_to_snapshot(false);
+    settings.remove_snapshot_suffix();
     settings.set_input_file(input);
     settings.set_description(description);
     settings.set_omit_expression(true);
     settings
+}
+
+/// The snapshot body: each input under a header naming it, then what was rendered from it.
+fn with_input(inputs: &[(&str, &str)], output: String) -> String {
+    let mut document = String::new();
+    for (name, text) in inputs {
+        document.push_str(&format!("=== input: {name}\n{text}"));
+        if !text.ends_with('\n') {
+            document.push('\n');
+        }
+    }
+    document.push_str("=== output\n");
+    document.push_str(&output);
+    document
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .expect("file name")
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// A rendering as one reviewable document, or the full error list.
@@ -122,13 +149,18 @@ fn change_document(before: &str, after: Option<&str>, target: Target) -> String 
 /// commands that remove the dropped addresses at once.
 #[test]
 fn changes_render_as_recorded() {
-    for case in change_cases() {
-        let dir = workspace().join("tests/cases/change").join(&case);
+    insta::glob!("../../tests/cases", "change/*/after.yaml", |after_path| {
+        let dir = after_path.parent().expect("case folder");
+        let case = dir
+            .file_name()
+            .expect("case name")
+            .to_string_lossy()
+            .into_owned();
         let before = fs::read_to_string(dir.join("before.yaml")).expect("before.yaml");
-        let after = fs::read_to_string(dir.join("after.yaml")).expect("after.yaml");
+        let after = fs::read_to_string(after_path).expect("after.yaml");
         for target in Target::families() {
             let settings = settings(
-                &dir.join("after.yaml"),
+                after_path,
                 format!(
                     "change {case} (before.yaml → after.yaml) for {}",
                     target.name()
@@ -137,14 +169,17 @@ fn changes_render_as_recorded() {
             settings.bind(|| {
                 insta::assert_snapshot!(
                     format!("change-{case}@{}", target.name()),
-                    change_document(&before, Some(&after), target)
+                    with_input(
+                        &[("before.yaml", &before), ("after.yaml", &after)],
+                        change_document(&before, Some(&after), target)
+                    )
                 );
             });
         }
-    }
+    });
 }
 
-/// Removing every secondary of the seed's example, for every family.
+/// Removing every secondary of the ECS document's example, for every family.
 #[test]
 fn unassigning_every_secondary_renders_as_recorded() {
     let path = workspace().join("tests/cases/valid/seed-static.yaml");
@@ -157,7 +192,7 @@ fn unassigning_every_secondary_renders_as_recorded() {
         settings.bind(|| {
             insta::assert_snapshot!(
                 format!("absent-seed-static@{}", target.name()),
-                change_document(&plan, None, target)
+                with_input(&[("plan", &plan)], change_document(&plan, None, target))
             );
         });
     }
@@ -165,34 +200,38 @@ fn unassigning_every_secondary_renders_as_recorded() {
 
 #[test]
 fn valid_plans_render_as_recorded() {
-    for (case, path) in cases("valid") {
-        let plan = fs::read_to_string(&path).expect("readable case");
+    insta::glob!("../../tests/cases", "valid/*.yaml", |path| {
+        let case = stem(path);
+        let plan = fs::read_to_string(path).expect("readable case");
         for target in targets_for(&case) {
-            let settings = settings(&path, format!("{case} rendered for {}", target.name()));
+            let settings = settings(path, format!("{case} rendered for {}", target.name()));
             settings.bind(|| {
                 insta::assert_snapshot!(
                     format!("{case}@{}", target.name()),
-                    document(&plan, target)
+                    with_input(&[("plan", &plan)], document(&plan, target))
                 );
             });
         }
-    }
+    });
 }
 
 #[test]
 fn invalid_plans_are_refused_with_every_problem() {
-    for (case, path) in cases("invalid") {
-        let plan = fs::read_to_string(&path).expect("readable case");
-        let result = eniplan::render_text(&plan, "all");
-        let errors = match result {
+    insta::glob!("../../tests/cases", "invalid/*.yaml", |path| {
+        let case = stem(path);
+        let plan = fs::read_to_string(path).expect("readable case");
+        let errors = match eniplan::render_text(&plan, "all") {
             Ok(_) => panic!("{case}: an invalid plan was rendered"),
             Err(errors) => errors,
         };
-        let settings = settings(&path, format!("{case}: every problem, for --os all"));
+        let settings = settings(path, format!("{case}: every problem, for --os all"));
         settings.bind(|| {
-            insta::assert_snapshot!(format!("invalid@{case}"), format!("{errors}\n"));
+            insta::assert_snapshot!(
+                format!("invalid@{case}"),
+                with_input(&[("plan", &plan)], format!("{errors}\n"))
+            );
         });
-    }
+    });
 }
 
 /// A snapshot no case produces any more is a stale file that hides a removed case.
