@@ -12,7 +12,9 @@
 //! [`crate::schema`], read from the plan's serde struct, and the value it builds is handed to
 //! that same struct's `Deserialize`.
 
-use serde_json::{Map, Value};
+use serde::de::value::{Error as ValueError, MapDeserializer, SeqDeserializer};
+use serde::de::{IntoDeserializer, Visitor};
+use serde::Deserialize;
 
 use crate::plan::EniPlan;
 use crate::schema::{self, Field, Kind};
@@ -52,37 +54,91 @@ pub(crate) fn parse(text: &str) -> Option<EniPlan> {
         return None;
     }
     let map = mapping(entries("", &lines)?, schema::plan_schema())?;
-    serde_json::from_value(Value::Object(map)).ok()
+    EniPlan::deserialize(Node::Map(map)).ok()
+}
+
+/// A value read by the fast path, already checked against its field's kind. Keys borrow from
+/// the text; values own the strings the plan keeps.
+enum Node<'a> {
+    Text(String),
+    Number(u64),
+    List(Vec<String>),
+    Map(Vec<(&'a str, Node<'a>)>),
+}
+
+impl<'de, 'a> IntoDeserializer<'de, ValueError> for Node<'a> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+/// Hands a checked tree to the plan's own `Deserialize`, so the struct, not this reader,
+/// decides what each key becomes.
+impl<'de, 'a> serde::Deserializer<'de> for Node<'a> {
+    type Error = ValueError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        match self {
+            Node::Text(text) => visitor.visit_string(text),
+            Node::Number(number) => visitor.visit_u64(number),
+            Node::List(items) => visitor.visit_seq(SeqDeserializer::new(items.into_iter())),
+            Node::Map(entries) => visitor.visit_map(MapDeserializer::new(entries.into_iter())),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, ValueError> {
+        match self {
+            Node::Text(text) => text
+                .into_deserializer()
+                .deserialize_enum(name, variants, visitor),
+            other => other.deserialize_any(visitor),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct identifier
+        ignored_any
+    }
 }
 
 /// A mapping's entries as the schema's fields describe them; `None` for an unknown key or a
 /// value that is not plainly of its field's kind.
-fn mapping(
-    pairs: Vec<(&str, &str, Vec<Line<'_>>)>,
+fn mapping<'a>(
+    pairs: Vec<(&'a str, &'a str, Vec<Line<'a>>)>,
     fields: &[Field],
-) -> Option<Map<String, Value>> {
-    let mut map = Map::new();
+) -> Option<Vec<(&'a str, Node<'a>)>> {
+    let mut map = Vec::with_capacity(pairs.len());
     for (key, value, block) in pairs {
         let field = fields.iter().find(|field| field.name == key)?;
         let value = match &field.kind {
-            Kind::String => Value::String(string(only(value, block)?)?),
+            Kind::String => Node::Text(string(only(value, block)?)?),
             Kind::Integer { max } => {
                 let number: u64 = number(only(value, block)?)?;
-                (number <= *max).then_some(Value::from(number))?
+                (number <= *max).then_some(Node::Number(number))?
             }
             Kind::Choice { values } => {
                 let word = strip_comment(only(value, block)?);
                 values
                     .contains(&word)
-                    .then(|| Value::String(word.to_string()))?
+                    .then(|| Node::Text(word.to_string()))?
             }
-            Kind::List { items } if **items == Kind::String => {
-                Value::Array(list(value, block)?.into_iter().map(Value::String).collect())
-            }
+            Kind::List { items } if **items == Kind::String => Node::List(list(value, block)?),
             Kind::List { .. } => return None,
-            Kind::Section { fields } => Value::Object(mapping(entries(value, &block)?, fields)?),
+            Kind::Section { fields } => Node::Map(mapping(entries(value, &block)?, fields)?),
         };
-        map.insert(key.to_string(), value);
+        map.push((key, value));
     }
     Some(map)
 }

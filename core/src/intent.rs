@@ -4,7 +4,7 @@
 //! again from the plan which gateway goes where, which addresses are static or which table a
 //! route lives in. A change between two plans is the typed [`Difference`] of their intents.
 
-use crate::model::Plan;
+use crate::model::{address_of, Plan};
 use crate::plan::Mode;
 
 /// The priority of the rules that send a secondary ENI's replies through its own table: below
@@ -164,12 +164,12 @@ impl<'p> Intent<'p> {
             Mode::Static => Method::Static,
             Mode::Dhcp => Method::Dhcp,
         };
-        let ipv4: Vec<Address<'p>> = std::iter::once(&text.primary)
-            .chain(&text.secondaries)
-            .zip(&text.cidrs)
+        let ipv4: Vec<Address<'p>> = text
+            .cidrs
+            .iter()
             .enumerate()
-            .map(|(index, (address, cidr))| Address {
-                text: address,
+            .map(|(index, cidr)| Address {
+                text: address_of(cidr),
                 cidr,
                 role: role(index),
             })
@@ -180,12 +180,11 @@ impl<'p> Intent<'p> {
         };
         let ipv6 = plan.ipv6().map(|ipv6| Ipv6 {
             addresses: text
-                .ipv6
+                .ipv6_cidrs
                 .iter()
-                .zip(&text.ipv6_cidrs)
                 .enumerate()
-                .map(|(index, (address, cidr))| Address {
-                    text: address,
+                .map(|(index, cidr)| Address {
+                    text: address_of(cidr),
                     cidr,
                     role: role(index),
                 })

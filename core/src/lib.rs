@@ -52,25 +52,7 @@ pub fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
 /// Renders a validated plan for several targets, in the order given. Errors of every target
 /// are reported together (each distinct error once).
 pub fn render_targets(plan: &Plan, targets: &[Target]) -> Result<Vec<Rendering>, Errors> {
-    let mut renderings = Vec::with_capacity(targets.len());
-    let mut errors: Vec<Error> = Vec::new();
-    for &target in targets {
-        match families::render(plan, target) {
-            Ok(rendering) => renderings.push(rendering),
-            Err(target_errors) => {
-                for error in target_errors {
-                    if !errors.contains(&error) {
-                        errors.push(error);
-                    }
-                }
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(renderings)
-    } else {
-        Err(Errors::new(errors))
-    }
+    families::render_targets(plan, targets)
 }
 
 /// Renders the change from `before` to `after` for one target: `after`'s full rendering;

@@ -32,11 +32,10 @@ pub struct Plan {
 
 /// The textual form of a plan's values. Every family writes the same addresses; formatting
 /// them once per plan instead of once per family and file is most of what makes rendering all
-/// six families cheap.
+/// six families cheap. An address alone is the part of its `address/prefix` text before the
+/// `/` ([`address_of`]), so each address is formatted, and allocated, once.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Text {
-    pub(crate) primary: String,
-    pub(crate) secondaries: Vec<String>,
     pub(crate) gateway: Option<String>,
     pub(crate) netmask: String,
     pub(crate) prefix: String,
@@ -44,8 +43,6 @@ pub(crate) struct Text {
     pub(crate) cidrs: Vec<String>,
     pub(crate) dns: Vec<String>,
     pub(crate) mac: Option<String>,
-    /// Each IPv6 address alone.
-    pub(crate) ipv6: Vec<String>,
     /// `address/prefix` of each IPv6 address.
     pub(crate) ipv6_cidrs: Vec<String>,
     pub(crate) ipv6_gateway: Option<String>,
@@ -53,14 +50,22 @@ pub(crate) struct Text {
     pub(crate) subnet: String,
 }
 
+/// The address part of an `address/prefix` text.
+pub(crate) fn address_of(cidr: &str) -> &str {
+    cidr.split_once('/').map_or(cidr, |(address, _)| address)
+}
+
 impl Text {
     pub(crate) fn of(plan: &Plan) -> Text {
-        let prefix = plan.subnet.prefix_len().to_string();
-        let primary = ipv4_text(plan.primary);
-        let secondaries: Vec<String> = plan.secondaries.iter().map(|a| ipv4_text(*a)).collect();
-        let cidrs = std::iter::once(&primary)
-            .chain(&secondaries)
-            .map(|address| format!("{address}/{prefix}"))
+        let prefix_len = plan.subnet.prefix_len();
+        let cidrs = std::iter::once(plan.primary)
+            .chain(plan.secondaries.iter().copied())
+            .map(|address| {
+                let mut cidr = ipv4_text(address);
+                cidr.push('/');
+                push_decimal(&mut cidr, prefix_len);
+                cidr
+            })
             .collect();
         Text {
             cidrs,
@@ -75,11 +80,6 @@ impl Text {
                 })
                 .collect(),
             mac: plan.mac.map(|mac| mac.to_string()),
-            ipv6: plan
-                .ipv6
-                .iter()
-                .flat_map(|ipv6| ipv6.addresses.iter().map(ToString::to_string))
-                .collect(),
             ipv6_cidrs: plan
                 .ipv6
                 .iter()
@@ -89,24 +89,42 @@ impl Text {
                         .map(move |address| format!("{address}/{}", ipv6.prefix_len()))
                 })
                 .collect(),
-            subnet: plan.subnet.to_string(),
-
+            subnet: {
+                let mut subnet = ipv4_text(plan.subnet.network());
+                subnet.push('/');
+                push_decimal(&mut subnet, prefix_len);
+                subnet
+            },
             ipv6_gateway: plan
                 .ipv6
                 .as_ref()
                 .and_then(|ipv6| ipv6.gateway)
                 .map(|g| g.to_string()),
-            primary,
-            secondaries,
-            prefix,
+            prefix: {
+                let mut prefix = String::with_capacity(2);
+                push_decimal(&mut prefix, prefix_len);
+                prefix
+            },
         }
     }
+}
+
+/// Appends a number below 1000 in decimal.
+fn push_decimal(text: &mut String, number: u8) {
+    if number >= 100 {
+        text.push(char::from(b'0' + number / 100));
+    }
+    if number >= 10 {
+        text.push(char::from(b'0' + number / 10 % 10));
+    }
+    text.push(char::from(b'0' + number % 10));
 }
 
 /// Dotted-quad text of an IPv4 address without the general formatting machinery, which costs
 /// several times more (it supports width and padding that addresses never use).
 pub(crate) fn ipv4_text(address: Ipv4Addr) -> String {
-    let mut text = String::with_capacity(15);
+    // Room for `/prefix` too, which most callers append.
+    let mut text = String::with_capacity(18);
     for (index, octet) in address.octets().into_iter().enumerate() {
         if index > 0 {
             text.push('.');

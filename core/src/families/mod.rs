@@ -109,7 +109,7 @@ pub(crate) fn render_selection(plan: &EniPlan, selection: &str) -> Result<Vec<Re
     let targets = Target::resolve(selection);
     let validated = plan.validate();
     let (validated, targets) = match (validated, targets) {
-        (Ok(plan), Ok(targets)) => return crate::render_targets(&plan, &targets),
+        (Ok(plan), Ok(targets)) => return render_targets(&plan, &targets),
         other => other,
     };
     let mut errors: Vec<Error> = Vec::new();
@@ -134,6 +134,31 @@ pub(crate) fn render_selection(plan: &EniPlan, selection: &str) -> Result<Vec<Re
         }
     }
     Err(Errors::new(errors))
+}
+
+/// Renders `plan` for several targets from one intent, in the order given. Errors of every
+/// target are reported together (each distinct error once).
+pub(crate) fn render_targets(plan: &Plan, targets: &[Target]) -> Result<Vec<Rendering>, Errors> {
+    let intent = Intent::of(plan);
+    let mut renderings = Vec::with_capacity(targets.len());
+    let mut errors: Vec<Error> = Vec::new();
+    for &target in targets {
+        match render_intent(&intent, target) {
+            Ok(rendering) => renderings.push(rendering),
+            Err(target_errors) => {
+                for error in target_errors {
+                    if !errors.contains(&error) {
+                        errors.push(error);
+                    }
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(renderings)
+    } else {
+        Err(Errors::new(errors))
+    }
 }
 
 /// Renders `plan` for `target`.
