@@ -1,5 +1,8 @@
 //! The one quoting layer: every value that reaches a shell line, an ifcfg file, a YAML document
-//! or a cmd line goes through one of these functions. Templates reach them as filters.
+//! or a cmd line goes through one of these functions. Templates reach them through the one
+//! formatter of their output kind (`templates`), which writes straight into the output.
+
+use std::fmt::{self, Write};
 
 /// Characters a POSIX shell word may hold without quoting.
 fn is_shell_safe(c: char) -> bool {
@@ -19,19 +22,23 @@ pub fn shell_word(word: &str) -> String {
 }
 
 fn push_shell_word(out: &mut String, word: &str) {
+    // Writing to a String cannot fail.
+    let _ = write_shell_word(out, word);
+}
+
+/// [`shell_word`], written into `out`.
+pub(crate) fn write_shell_word<W: Write + ?Sized>(out: &mut W, word: &str) -> fmt::Result {
     if !word.is_empty() && word.chars().all(is_shell_safe) {
-        out.push_str(word);
-        return;
+        return out.write_str(word);
     }
-    out.push('\'');
-    for c in word.chars() {
-        if c == '\'' {
-            out.push_str("'\\''");
-        } else {
-            out.push(c);
+    out.write_char('\'')?;
+    for (index, part) in word.split('\'').enumerate() {
+        if index > 0 {
+            out.write_str("'\\''")?;
         }
+        out.write_str(part)?;
     }
-    out.push('\'');
+    out.write_char('\'')
 }
 
 /// Joins argv into one POSIX shell line that runs exactly that argv.
@@ -52,6 +59,13 @@ pub fn shell_line<S: AsRef<str>>(argv: &[S]) -> String {
 /// quoted, because YAML 1.1 reads `192.168.1.1`-like text as a float and `00:16:…` as a
 /// base-60 integer.
 pub fn yaml_scalar(value: &str) -> String {
+    let mut quoted = String::with_capacity(value.len() + 2);
+    let _ = write_yaml_scalar(&mut quoted, value);
+    quoted
+}
+
+/// [`yaml_scalar`], written into `out`.
+pub(crate) fn write_yaml_scalar<W: Write + ?Sized>(out: &mut W, value: &str) -> fmt::Result {
     const YAML_WORDS: [&str; 12] = [
         "y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "~",
     ];
@@ -59,25 +73,25 @@ pub fn yaml_scalar(value: &str) -> String {
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-        && !YAML_WORDS.contains(&value.to_ascii_lowercase().as_str());
+        && !YAML_WORDS
+            .iter()
+            .any(|word| value.eq_ignore_ascii_case(word));
     if plain {
-        return value.to_string();
+        return out.write_str(value);
     }
-    let mut quoted = String::with_capacity(value.len() + 2);
-    quoted.push('"');
+    out.write_char('"')?;
     for c in value.chars() {
         match c {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            '\n' => quoted.push_str("\\n"),
-            '\r' => quoted.push_str("\\r"),
-            '\t' => quoted.push_str("\\t"),
-            c if c.is_control() => quoted.push_str(&format!("\\u{:04x}", c as u32)),
-            c => quoted.push(c),
+            '"' => out.write_str("\\\"")?,
+            '\\' => out.write_str("\\\\")?,
+            '\n' => out.write_str("\\n")?,
+            '\r' => out.write_str("\\r")?,
+            '\t' => out.write_str("\\t")?,
+            c if c.is_control() => write!(out, "\\u{:04x}", c as u32)?,
+            c => out.write_char(c)?,
         }
     }
-    quoted.push('"');
-    quoted
+    out.write_char('"')
 }
 
 /// Joins a netsh command's argv into the cmd line that passes exactly that argv: the value of
@@ -126,21 +140,33 @@ fn is_powershell_quote(c: char) -> bool {
 /// and `;` are literal); only the quote characters are doubled.
 pub fn powershell_string(value: &str) -> String {
     let mut quoted = String::with_capacity(value.len() + 2);
-    quoted.push('\'');
+    push_powershell_string(&mut quoted, value);
+    quoted
+}
+
+fn push_powershell_string(out: &mut String, value: &str) {
+    out.push('\'');
     for c in value.chars() {
-        quoted.push(c);
+        out.push(c);
         if is_powershell_quote(c) {
-            quoted.push(c);
+            out.push(c);
         }
     }
-    quoted.push('\'');
-    quoted
+    out.push('\'');
 }
 
 /// Joins a cmdlet and its arguments into one PowerShell line. Several `Text` values in a row
 /// after one parameter become an array (`'a','b'`).
 pub fn powershell_line(cmdlet: &str, args: &[PsArg<'_>]) -> String {
-    let mut line = String::from(cmdlet);
+    let length: usize = args
+        .iter()
+        .map(|arg| match arg {
+            PsArg::Parameter(word) | PsArg::Text(word) => word.len() + 3,
+            PsArg::Token(word) => word.len() + 1,
+        })
+        .sum();
+    let mut line = String::with_capacity(cmdlet.len() + length);
+    line.push_str(cmdlet);
     let mut previous_was_value = false;
     for arg in args {
         match arg {
@@ -151,7 +177,7 @@ pub fn powershell_line(cmdlet: &str, args: &[PsArg<'_>]) -> String {
             }
             PsArg::Text(value) => {
                 line.push(if previous_was_value { ',' } else { ' ' });
-                line.push_str(&powershell_string(value));
+                push_powershell_string(&mut line, value);
                 previous_was_value = true;
             }
             PsArg::Token(token) => {
@@ -168,17 +194,23 @@ pub fn powershell_line(cmdlet: &str, args: &[PsArg<'_>]) -> String {
 /// and control characters, and a leading space kept as `\s`.
 pub fn keyfile_value(value: &str) -> String {
     let mut escaped = String::with_capacity(value.len());
+    let _ = write_keyfile_value(&mut escaped, value);
+    escaped
+}
+
+/// [`keyfile_value`], written into `out`.
+pub(crate) fn write_keyfile_value<W: Write + ?Sized>(out: &mut W, value: &str) -> fmt::Result {
     for (index, c) in value.chars().enumerate() {
         match c {
-            '\\' => escaped.push_str("\\\\"),
-            '\n' => escaped.push_str("\\n"),
-            '\t' => escaped.push_str("\\t"),
-            '\r' => escaped.push_str("\\r"),
-            ' ' if index == 0 => escaped.push_str("\\s"),
-            c => escaped.push(c),
+            '\\' => out.write_str("\\\\")?,
+            '\n' => out.write_str("\\n")?,
+            '\t' => out.write_str("\\t")?,
+            '\r' => out.write_str("\\r")?,
+            ' ' if index == 0 => out.write_str("\\s")?,
+            c => out.write_char(c)?,
         }
     }
-    escaped
+    Ok(())
 }
 
 #[cfg(test)]

@@ -60,7 +60,11 @@ pub struct Command {
 
 impl Command {
     /// A command for a POSIX shell.
-    pub(crate) fn posix<S: Into<String>>(argv: Vec<S>, purpose: impl Into<String>) -> Self {
+    pub(crate) fn posix<I, S>(argv: I, purpose: impl Into<String>) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
         let argv: Vec<String> = argv.into_iter().map(Into::into).collect();
         Command {
             shell: quote::shell_line(&argv),

@@ -284,7 +284,7 @@ impl Target {
         self.spec
             .restart
             .iter()
-            .map(|step| Command::posix(step.argv.to_vec(), step.purpose))
+            .map(|step| Command::posix(step.argv.iter().copied(), step.purpose))
             .collect()
     }
 }

@@ -110,11 +110,7 @@ fn compile(template: &'static Template) -> Result<Environment<'static>, String> 
         .map_err(|error| error.to_string())?;
     env.set_syntax(syntax);
     let kind = template.kind;
-    env.set_formatter(move |out, _state, value| {
-        let text = format_value(kind, value)?;
-        out.write_str(&text)
-            .map_err(|_| minijinja::Error::new(ErrorKind::WriteFailure, "write failed"))
-    });
+    env.set_formatter(move |out, _state, value| write_value(out, kind, value));
     // Normalise newlines so a checkout with CRLF line endings renders the same bytes.
     let source = template.source.replace("\r\n", "\n");
     env.add_template_owned(template.name, source)
@@ -122,37 +118,44 @@ fn compile(template: &'static Template) -> Result<Environment<'static>, String> 
     Ok(env)
 }
 
-/// Writes one value as a file of `kind` needs it.
-fn format_value(kind: Kind, value: &Value) -> Result<String, minijinja::Error> {
+/// Writes one value as a file of `kind` needs it, straight into the output.
+fn write_value(
+    out: &mut minijinja::Output<'_>,
+    kind: Kind,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
     let refuse = |what: &str| {
         minijinja::Error::new(
             ErrorKind::InvalidOperation,
             format!("a {kind:?} template cannot write {what}"),
         )
     };
-    match value.kind() {
-        ValueKind::Number => Ok(value.to_string()),
+    let written = match value.kind() {
+        ValueKind::Number => write!(out, "{value}"),
         ValueKind::Bool => match kind {
-            Kind::Yaml | Kind::Keyfile => Ok(if value.is_true() { "true" } else { "false" }.into()),
-            Kind::Ifcfg | Kind::Lines => Err(refuse("a boolean")),
+            Kind::Yaml | Kind::Keyfile => {
+                out.write_str(if value.is_true() { "true" } else { "false" })
+            }
+            Kind::Ifcfg | Kind::Lines => return Err(refuse("a boolean")),
         },
         ValueKind::String => {
             let text = value.as_str().unwrap_or_default();
-            Ok(match kind {
-                Kind::Ifcfg if text.is_empty() => String::new(),
-                Kind::Ifcfg => quote::shell_word(text),
-                Kind::Yaml => quote::yaml_scalar(text),
-                Kind::Keyfile => quote::keyfile_value(text),
+            match kind {
+                Kind::Ifcfg if text.is_empty() => Ok(()),
+                Kind::Ifcfg => quote::write_shell_word(out, text),
+                Kind::Yaml => quote::write_yaml_scalar(out, text),
+                Kind::Keyfile => quote::write_keyfile_value(out, text),
                 Kind::Lines => {
                     if text.chars().any(char::is_control) || text.ends_with('\\') {
                         return Err(refuse("a value with a control character or a final `\\`"));
                     }
-                    text.to_string()
+                    out.write_str(text)
                 }
-            })
+            }
         }
-        other => Err(refuse(&format!("a value of kind {other}"))),
-    }
+        other => return Err(refuse(&format!("a value of kind {other}"))),
+    };
+    written.map_err(|_| minijinja::Error::new(ErrorKind::WriteFailure, "write failed"))
 }
 
 /// The templates rendered so far on this thread, for the registry test that proves every

@@ -136,11 +136,11 @@ impl Family for Keyfile {
         });
         out.commands = vec![
             Command::posix(
-                vec!["nmcli", "connection", "load", path.as_str()],
+                ["nmcli", "connection", "load", path.as_str()],
                 "make NetworkManager read the new keyfile",
             ),
             Command::posix(
-                vec!["nmcli", "connection", "up", id.as_str()],
+                ["nmcli", "connection", "up", id.as_str()],
                 "activate the profile so the new addresses take effect now (it also drops \
                  addresses the profile no longer lists)",
             ),

@@ -269,13 +269,13 @@ fn ip_removal(difference: &Difference<'_>, before: &Intent<'_>) -> Vec<Command> 
     let mut commands = Vec::new();
     for cidr in difference.ipv4.iter().map(|a| a.cidr) {
         commands.push(Command::posix(
-            vec!["ip", "addr", "del", cidr, "dev", dev],
+            ["ip", "addr", "del", cidr, "dev", dev],
             format!("remove {cidr} now: it is no longer planned"),
         ));
     }
     for cidr in difference.ipv6.iter().map(|a| a.cidr) {
         commands.push(Command::posix(
-            vec!["ip", "-6", "addr", "del", cidr, "dev", dev],
+            ["ip", "-6", "addr", "del", cidr, "dev", dev],
             format!("remove {cidr} now: it is no longer planned"),
         ));
     }
@@ -389,18 +389,18 @@ fn linux_epilogue(intent: &Intent<'_>, out: &mut Rendering) {
 fn linux_verify(intent: &Intent<'_>) -> Vec<Command> {
     let interface = intent.interface();
     let mut verify = vec![Command::posix(
-        vec!["ip", "addr", "show", "dev", interface],
+        ["ip", "addr", "show", "dev", interface],
         "every planned address should be listed on the interface (the seed's `ip a`)",
     )];
     match intent.table {
         Some(table) => {
             let id = table.id.to_string();
             verify.push(Command::posix(
-                vec!["ip", "rule", "show"],
+                ["ip", "rule", "show"],
                 format!("one rule per planned address should look up table {id}"),
             ));
             verify.push(Command::posix(
-                vec!["ip", "route", "show", "table", id.as_str()],
+                ["ip", "route", "show", "table", id.as_str()],
                 format!(
                     "table {id} should hold the default route via {}",
                     table.gateway
@@ -412,12 +412,12 @@ fn linux_verify(intent: &Intent<'_>) -> Vec<Command> {
                 Some(gateway) => format!("the default route should go via {gateway}"),
                 None => "the default route should come from DHCP".to_string(),
             };
-            verify.push(Command::posix(vec!["ip", "route", "show"], route_purpose));
+            verify.push(Command::posix(["ip", "route", "show"], route_purpose));
         }
     }
     if intent.ipv6.is_some() {
         verify.push(Command::posix(
-            vec!["ip", "-6", "addr", "show", "dev", interface],
+            ["ip", "-6", "addr", "show", "dev", interface],
             "every planned IPv6 address should be listed",
         ));
     }

@@ -162,7 +162,7 @@ impl Family for Suse {
                 "set the DNS servers in netconfig's global configuration",
             ));
             out.commands.push(Command::posix(
-                vec!["netconfig", "update", "-f"],
+                ["netconfig", "update", "-f"],
                 "regenerate /etc/resolv.conf from the netconfig settings",
             ));
         }

@@ -19,8 +19,8 @@ fn arg(tag: &str, value: &str) -> String {
     arg
 }
 
-fn netsh(words: &[&str], args: Vec<String>, purpose: &str) -> Command {
-    let mut argv: Vec<String> = Vec::with_capacity(words.len() + args.len() + 1);
+fn netsh<const N: usize>(words: &[&str], args: [String; N], purpose: impl Into<String>) -> Command {
+    let mut argv: Vec<String> = Vec::with_capacity(words.len() + N + 1);
     argv.push("netsh".into());
     argv.extend(words.iter().map(|word| word.to_string()));
     argv.extend(args);
@@ -45,7 +45,7 @@ impl Family for Netsh {
         let commands = &mut out.commands;
         commands.push(netsh(
             &["interface", "ipv4", "set", "address"],
-            vec![
+            [
                 name(),
                 arg("source", "static"),
                 arg("address", intent.primary().text),
@@ -58,14 +58,14 @@ impl Family for Netsh {
         for secondary in intent.secondaries() {
             commands.push(netsh(
                 &["interface", "ipv4", "add", "address"],
-                vec![
+                [
                     name(),
                     arg("address", secondary.text),
                     arg("mask", mask),
                     // Keeps the primary as the source address of outgoing connections.
                     arg("skipassource", "true"),
                 ],
-                &format!("add the secondary address {}", secondary.text),
+                format!("add the secondary address {}", secondary.text),
             ));
         }
         for (family, servers) in [("ipv4", &intent.dns.v4), ("ipv6", &intent.dns.v6)] {
@@ -73,7 +73,7 @@ impl Family for Netsh {
                 commands.push(if index == 0 {
                     netsh(
                         &["interface", family, "set", "dnsservers"],
-                        vec![
+                        [
                             name(),
                             arg("source", "static"),
                             arg("address", server),
@@ -85,7 +85,7 @@ impl Family for Netsh {
                 } else {
                     netsh(
                         &["interface", family, "add", "dnsservers"],
-                        vec![
+                        [
                             name(),
                             arg("address", server),
                             arg("index", &(index + 1).to_string()),
@@ -99,20 +99,26 @@ impl Family for Netsh {
         if let Some(ipv6) = &intent.ipv6 {
             let interface = || arg("interface", adapter);
             for (index, address) in ipv6.addresses.iter().enumerate() {
-                let mut args = vec![interface(), arg("address", address.cidr)];
-                if index > 0 {
-                    args.push(arg("skipassource", "true"));
-                }
-                commands.push(netsh(
-                    &["interface", "ipv6", "add", "address"],
-                    args,
-                    &format!("add the IPv6 address {}", address.text),
-                ));
+                let purpose = format!("add the IPv6 address {}", address.text);
+                let words = ["interface", "ipv6", "add", "address"];
+                commands.push(if index > 0 {
+                    netsh(
+                        &words,
+                        [
+                            interface(),
+                            arg("address", address.cidr),
+                            arg("skipassource", "true"),
+                        ],
+                        purpose,
+                    )
+                } else {
+                    netsh(&words, [interface(), arg("address", address.cidr)], purpose)
+                });
             }
             if let Some(gateway) = ipv6.gateway {
                 commands.push(netsh(
                     &["interface", "ipv6", "add", "route"],
-                    vec![
+                    [
                         arg("prefix", "::/0"),
                         interface(),
                         arg("nexthop", gateway.text),
@@ -146,15 +152,15 @@ impl Family for Netsh {
         for address in difference.ipv4.iter().map(|a| a.text) {
             commands.push(netsh(
                 &["interface", "ipv4", "delete", "address"],
-                vec![arg("name", adapter), arg("address", address)],
-                &format!("remove {address} now: it is no longer planned"),
+                [arg("name", adapter), arg("address", address)],
+                format!("remove {address} now: it is no longer planned"),
             ));
         }
         for address in difference.ipv6.iter().map(|a| a.text) {
             commands.push(netsh(
                 &["interface", "ipv6", "delete", "address"],
-                vec![arg("interface", adapter), arg("address", address)],
-                &format!("remove {address} now: it is no longer planned"),
+                [arg("interface", adapter), arg("address", address)],
+                format!("remove {address} now: it is no longer planned"),
             ));
         }
         Ok(Removal::Before(commands))
