@@ -1,9 +1,14 @@
-//! eniplan and nmstate's `gen_conf` on the same plans, in one process, with the same allocator.
+//! eniplan and nmstate's `gen_conf` on the same plans, in one process, with the same allocator:
+//! the system allocator, which a Rust program depending on either crate gets (build with
+//! `--features mimalloc` for the allocator eniplan's CLI and Python extension ship with).
 //! Prints one JSON object per measurement (median of 15 batches of at least 20 ms each).
+//! `--ratios` prints instead the side-by-side figures the README quotes: seven interleaved
+//! rounds, each figure the median of its rounds.
 
 use std::hint::black_box;
 use std::time::Instant;
 
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -69,7 +74,93 @@ fn report(tool: &str, what: &str, plan: &str, us: f64) {
     );
 }
 
+/// The README's side-by-side figures, each as a ratio measured within one round.
+fn ratios() {
+    let allocator = if cfg!(feature = "mimalloc") {
+        "mimalloc"
+    } else {
+        "system"
+    };
+    let yaml2 = eniplan_yaml(2);
+    let yaml49 = eniplan_yaml(49);
+    let plan2 = eniplan::EniPlan::from_yaml(&yaml2)
+        .and_then(|p| p.validate())
+        .expect("valid");
+    let keyfile = eniplan::Target::parse("keyfile").expect("keyfile target");
+    let state_yaml = nmstate_yaml(2);
+    let state = nmstate::NetworkState::new_from_yaml(&state_yaml).expect("nmstate reads the plan");
+    let mut rounds: Vec<[f64; 6]> = Vec::new();
+    for _ in 0..7 {
+        rounds.push([
+            median_us(|| {
+                black_box(eniplan::render_text(black_box(&yaml2), "keyfile").ok());
+            }),
+            median_us(|| {
+                let state = nmstate::NetworkState::new_from_yaml(black_box(&state_yaml)).ok();
+                black_box(state.map(|s| s.gen_conf()));
+            }),
+            median_us(|| {
+                black_box(eniplan::render(black_box(&plan2), keyfile).ok());
+            }),
+            median_us(|| {
+                black_box(black_box(&state).gen_conf().ok());
+            }),
+            median_us(|| {
+                black_box(eniplan::render_text(black_box(&yaml2), "seed").ok());
+            }),
+            median_us(|| {
+                black_box(eniplan::render_text(black_box(&yaml49), "seed").ok());
+            }),
+        ]);
+    }
+    let median = |f: &dyn Fn(&[f64; 6]) -> f64| {
+        let mut values: Vec<f64> = rounds.iter().map(f).collect();
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    let figures = [
+        (
+            "YAML → keyfile: nmstate YAML → gen_conf ÷ eniplan, 1+2",
+            median(&|r| r[1] / r[0]),
+            "≥ 5",
+        ),
+        (
+            "plan → keyfile: nmstate gen_conf ÷ eniplan render, 1+2",
+            median(&|r| r[3] / r[2]),
+            "≥ 10",
+        ),
+        (
+            "YAML → the six ECS-document families ÷ nmstate YAML → gen_conf, 1+2",
+            median(&|r| r[4] / r[1]),
+            "≤ 0.25",
+        ),
+        (
+            "the six families at 1+49 ÷ at 1+2",
+            median(&|r| r[5] / r[4]),
+            "≤ 4",
+        ),
+    ];
+    println!("allocator: {allocator}; medians of 7 interleaved rounds");
+    for (what, ratio, goal) in figures {
+        println!("{what}: {ratio:.2} (goal {goal})");
+    }
+    println!(
+        "times (µs, median round): eniplan YAML→keyfile {:.1}, nmstate YAML→gen_conf {:.1}, \
+         eniplan plan→keyfile {:.1}, nmstate gen_conf {:.1}, eniplan YAML→six 1+2 {:.1}, 1+49 {:.1}",
+        median(&|r| r[0]),
+        median(&|r| r[1]),
+        median(&|r| r[2]),
+        median(&|r| r[3]),
+        median(&|r| r[4]),
+        median(&|r| r[5]),
+    );
+}
+
 fn main() {
+    if std::env::args().any(|arg| arg == "--ratios") {
+        ratios();
+        return;
+    }
     for count in [2, 9, 49] {
         let plan = format!("1+{count}");
         let yaml = eniplan_yaml(count);
