@@ -8,16 +8,14 @@
 //! field's, any error — so yaml_serde reads it, reports its errors, and stays the definition of
 //! what a plan means. A differential test and a fuzz target hold the two to the same result.
 //!
-//! It knows no key of its own: which keys exist and what each holds comes from
-//! [`crate::schema`], read from the plan's serde struct, and the value it builds is handed to
-//! that same struct's `Deserialize`.
+//! It knows no key of its own: which keys exist and what each holds comes from the schema it is
+//! given ([`crate::plan_schema`], read from the plan's serde struct), and the value it builds is
+//! handed to that same struct's `Deserialize`.
 
 use serde::de::value::{Error as ValueError, MapDeserializer, SeqDeserializer};
-use serde::de::{IntoDeserializer, Visitor};
-use serde::Deserialize;
+use serde::de::{DeserializeOwned, IntoDeserializer, Visitor};
 
-use crate::plan::EniPlan;
-use crate::schema::{self, Field, Kind};
+use crate::schema::{Field, Kind};
 
 /// One significant line: its indentation and its text after the indentation.
 #[derive(Clone, Copy)]
@@ -26,8 +24,9 @@ struct Line<'a> {
     text: &'a str,
 }
 
-/// Reads `text` if it lies in the fast path's subset; `None` sends it to yaml_serde.
-pub(crate) fn parse(text: &str) -> Option<EniPlan> {
+/// Reads `text` as a `T` whose schema is `fields`, if it lies in the fast path's subset;
+/// `None` sends it to yaml_serde.
+pub(crate) fn parse<T: DeserializeOwned>(text: &str, fields: &[Field]) -> Option<T> {
     // Tabs, carriage returns, a byte-order mark and control characters all have rules of their
     // own in YAML; leave them to the full parser.
     if text
@@ -53,8 +52,8 @@ pub(crate) fn parse(text: &str) -> Option<EniPlan> {
     if lines.first()?.indent != 0 {
         return None;
     }
-    let map = mapping(entries("", &lines)?, schema::plan_schema())?;
-    EniPlan::deserialize(Node::Map(map)).ok()
+    let map = mapping(entries("", &lines)?, fields)?;
+    T::deserialize(Node::Map(map)).ok()
 }
 
 /// A value read by the fast path, already checked against its field's kind. Keys borrow from
@@ -334,6 +333,7 @@ fn entries<'a>(value: &str, block: &[Line<'a>]) -> Option<Vec<(&'a str, &'a str,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::{plan_schema, EniPlan};
 
     fn full(text: &str) -> Result<EniPlan, String> {
         yaml_serde::from_str(text).map_err(|e| e.to_string())
@@ -346,7 +346,7 @@ mod tests {
                     prefix: 24\ngateway: 192.168.1.253\ndns:\n  - 100.100.2.136\n  - '100.100.2.138'\n\
                     ipv6:\n  addresses:\n  - \"2001:db8::a\"\n  prefix: 64\ncloud:\n  region: cn-hangzhou\n\
                     \x20 eni_id: eni-bp1example\n  eni_state: in_use\n  max_private_ips: 20\n";
-        let fast = parse(text).expect("in the fast path's subset");
+        let fast = parse::<EniPlan>(text, plan_schema()).expect("in the fast path's subset");
         assert_eq!(Ok(fast), full(text));
     }
 
@@ -373,7 +373,7 @@ mod tests {
             "cloud: {region: cn-hangzhou}\n",
             "interface: eth0 # x\n\tprefix: 24\n",
         ] {
-            assert_eq!(parse(text), None, "{text:?}");
+            assert_eq!(parse::<EniPlan>(text, plan_schema()), None, "{text:?}");
         }
     }
 }

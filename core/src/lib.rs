@@ -38,9 +38,11 @@ mod validate;
 pub use error::{Error, Errors};
 pub use model::{Cloud, Ipv6Config, MacAddr, Plan};
 pub use os_family::{IfcfgStyle, OsFamily, Platform};
-pub use plan::{CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, MAX_PLAN_BYTES};
+pub use plan::{
+    plan_schema, schema_field, CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, MAX_PLAN_BYTES,
+};
 pub use rendering::{to_json, Command, File, Rendering, MODE_PRIVATE, MODE_PUBLIC};
-pub use schema::{field as schema_field, plan_schema, Field as SchemaField, Kind as SchemaKind};
+pub use schema::{Field as SchemaField, Kind as SchemaKind};
 pub use target::{Target, TargetInfo};
 pub use validate::{AVAILABLE_ENI_LIMIT, MAX_ADDRESSES, MAX_DNS};
 

@@ -4,10 +4,13 @@
 //!
 //! [`Plan`]: crate::Plan
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Errors};
 use crate::os_family::IfcfgStyle;
+use crate::schema::{self, Field};
 
 /// Plans larger than this are rejected before parsing: a real plan is a few hundred bytes, and
 /// the cap keeps a hostile or mistaken input (a list of a million addresses) from costing
@@ -130,7 +133,7 @@ impl EniPlan {
     pub fn from_yaml(text: &str) -> Result<Self, Errors> {
         check_size(text)?;
         // Most plans are plain block mappings: read those without the full YAML machinery.
-        if let Some(plan) = crate::fast_yaml::parse(text) {
+        if let Some(plan) = crate::fast_yaml::parse(text, plan_schema()) {
             return Ok(plan);
         }
         Self::from_yaml_full(text)
@@ -140,7 +143,7 @@ impl EniPlan {
     /// [`EniPlan::from_yaml`] uses the full parser). For tests and benchmarks.
     #[doc(hidden)]
     pub fn from_yaml_fast_path(text: &str) -> Option<Self> {
-        crate::fast_yaml::parse(text)
+        crate::fast_yaml::parse(text, plan_schema())
     }
 
     /// Reads a plan with the full YAML parser only, bypassing the fast path (the reference the
@@ -226,6 +229,18 @@ impl EniPlan {
             ..Self::seed_example()
         }
     }
+}
+
+/// Every key of the plan, in the contract's order, read from [`EniPlan`]'s serde definition:
+/// the one place the plan's schema is written.
+pub fn plan_schema() -> &'static [Field] {
+    static SCHEMA: OnceLock<Vec<Field>> = OnceLock::new();
+    SCHEMA.get_or_init(schema::of::<EniPlan>)
+}
+
+/// The schema of one key path of the plan (`ipv6.prefix`), when the plan has it.
+pub fn schema_field(path: &str) -> Option<&'static Field> {
+    schema::find(plan_schema(), path)
 }
 
 fn check_size(text: &str) -> Result<(), Errors> {

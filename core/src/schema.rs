@@ -1,16 +1,12 @@
-//! The plan's key schema, read from the serde struct itself: [`EniPlan`]'s `Deserialize` is
-//! driven once by a probe that answers every request for a value with a placeholder and notes
-//! what was asked for (a string, an integer of some width, a list, one of some words, a nested
-//! section). The struct is therefore the only place the schema is written; the fast YAML path
-//! reads its key table from here, and tests hold the Ansible argument_spec, the TypeScript
-//! types and the previewer's field list to it.
-
-use std::sync::OnceLock;
+//! A struct's key schema, read from its serde definition: the type's `Deserialize` is driven
+//! once by a probe that answers every request for a value with a placeholder and notes what was
+//! asked for (a string, an integer of some width, a list, one of some words, a nested section).
+//! The plan's struct is therefore the only place the plan's schema is written
+//! ([`crate::plan_schema`]); the fast YAML path reads its key table from it, and tests hold the
+//! Ansible argument_spec, the TypeScript types and the previewer's field list to it.
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::{Deserialize, Serialize};
-
-use crate::plan::EniPlan;
 
 /// What a field holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,23 +46,20 @@ pub struct Field {
     pub kind: Kind,
 }
 
-/// Every key of the plan, in the contract's order, read from [`EniPlan`]'s serde definition.
-pub fn plan_schema() -> &'static [Field] {
-    static SCHEMA: OnceLock<Vec<Field>> = OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        let mut kind = None;
-        // The probe answers every request, so the derived visitor cannot fail.
-        let _ = EniPlan::deserialize(Probe { kind: &mut kind });
-        match kind {
-            Some(Kind::Section { fields }) => fields,
-            _ => Vec::new(),
-        }
-    })
+/// Every key of `T`, in its declaration order, read from its serde definition (empty for a
+/// type that is not a struct of strings, integers, enums, lists and nested structs).
+pub(crate) fn of<'de, T: Deserialize<'de>>() -> Vec<Field> {
+    let mut kind = None;
+    // The probe answers every request a plain struct makes, so its visitor does not fail.
+    let _ = T::deserialize(Probe { kind: &mut kind });
+    match kind {
+        Some(Kind::Section { fields }) => fields,
+        _ => Vec::new(),
+    }
 }
 
-/// The schema of one key path (`ipv6.prefix`), when the plan has it.
-pub fn field(path: &str) -> Option<&'static Field> {
-    let mut fields = plan_schema();
+/// The field at a dotted key path (`ipv6.prefix`) of a schema.
+pub(crate) fn find<'a>(mut fields: &'a [Field], path: &str) -> Option<&'a Field> {
     let mut found = None;
     for part in path.split('.') {
         let field = fields.iter().find(|field| field.name == part)?;
@@ -296,6 +289,7 @@ impl<'de> de::VariantAccess<'de> for Variant {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::{plan_schema, schema_field as field};
 
     #[test]
     fn the_schema_is_the_structs() {
