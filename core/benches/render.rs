@@ -13,6 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn benches(c: &mut criterion::Criterion) {
     // The allocation counts are the program's, not the allocator's: render_system prints them.
     common::parse(c, "mimalloc", None);
+    common::parse_without_fast_path(c, "mimalloc", None);
     common::render_each_family(c, "mimalloc", None);
     common::whole_job(c, "mimalloc", None);
 }

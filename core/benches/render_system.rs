@@ -15,6 +15,7 @@ fn allocations() -> usize {
 
 fn benches(c: &mut criterion::Criterion) {
     common::parse(c, "system", Some(allocations));
+    common::parse_without_fast_path(c, "system", Some(allocations));
     common::render_each_family(c, "system", Some(allocations));
     common::whole_job(c, "system", Some(allocations));
 }

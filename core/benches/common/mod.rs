@@ -65,6 +65,38 @@ pub fn parse(c: &mut Criterion, allocator: &str, counter: Counter) {
     group.finish();
 }
 
+/// What reading a plan would cost without the fast YAML path: yaml_serde alone.
+pub fn parse_without_fast_path(c: &mut Criterion, allocator: &str, counter: Counter) {
+    let mut group = c.benchmark_group(format!("{allocator}/parse+validate-yaml_serde-only"));
+    group.throughput(Throughput::Elements(1));
+    for secondaries in SIZES {
+        let yaml = plan_yaml(secondaries);
+        note(
+            counter,
+            &format!("parse+validate-yaml_serde-only/1+{secondaries}"),
+            || {
+                black_box(
+                    EniPlan::from_yaml_full(&yaml)
+                        .and_then(|p| p.validate())
+                        .ok(),
+                );
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("1+{secondaries}")),
+            &yaml,
+            |b, yaml| {
+                b.iter(|| {
+                    EniPlan::from_yaml_full(black_box(yaml))
+                        .and_then(|p| p.validate())
+                        .expect("valid")
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
 pub fn render_each_family(c: &mut Criterion, allocator: &str, counter: Counter) {
     for target in Target::families() {
         let mut group = c.benchmark_group(format!("{allocator}/render/{}", target.name()));
