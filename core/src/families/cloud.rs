@@ -145,6 +145,24 @@ fn render(intent: &Intent<'_>, out: &mut Rendering) -> Result<(), Errors> {
 /// The calls that turn the ENI's assignment from `before` into `after`: unassign what is gone
 /// first (it frees room under the ENI's limit), then assign what is new.
 fn change_commands(before: &Intent<'_>, after: &Intent<'_>) -> Result<Vec<Command>, Errors> {
+    // AssignPrivateIpAddresses and UnassignPrivateIpAddresses act on secondary addresses only:
+    // the ENI's primary private IP is fixed when the ENI is created, and unassigning it is
+    // refused. A plan that swaps the primary would unassign the OS's new primary and try to
+    // assign the ENI's own.
+    let (old, new) = (before.primary().text, after.primary().text);
+    if old != new {
+        return Err(Error::Unsupported {
+            field: "primary".into(),
+            value: new.into(),
+            target: "cloud".into(),
+            reason: format!(
+                "the ENI's primary private IP is {old} and cannot be changed by assigning or \
+                 unassigning addresses; keep {old} as the primary (list {new} as a secondary), \
+                 or create a new ENI whose primary is {new} and move the secondaries to it"
+            ),
+        }
+        .into());
+    }
     let (region, eni) = ids(after.plan)?;
     let (old4, old6) = before.cloud_assigned();
     let (new4, new6) = after.cloud_assigned();
