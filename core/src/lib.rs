@@ -37,7 +37,7 @@ mod validate;
 
 pub use error::{Error, Errors};
 pub use model::{Cloud, Ipv6Config, MacAddr, Plan};
-pub use os_family::{IfcfgStyle, OsFamily, Platform};
+pub use os_family::{IfcfgReader, IfcfgStyle, OsFamily, Platform};
 pub use plan::{
     plan_schema, schema_field, CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, MAX_PLAN_BYTES,
 };

@@ -122,3 +122,26 @@ pub enum IfcfgStyle {
     /// Anolis 8, Fedora).
     Indexed,
 }
+
+/// What reads a RHEL-family target's ifcfg files, which decides how some keys are honoured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IfcfgReader {
+    /// initscripts' `network` service (`ifup-eth`, `ifup-aliases`, `ifup-post`): releases 6
+    /// and 7, Alibaba Cloud Linux 2, Anolis 7.
+    Initscripts,
+    /// NetworkManager's ifcfg-rh plugin: releases 8, Alibaba Cloud Linux 3, Anolis 8,
+    /// Fedora 33–35.
+    NetworkManager,
+}
+
+impl IfcfgReader {
+    /// The ifcfg style a target read this way gets by default: the alias files initscripts'
+    /// `ifup-aliases` reads, or the `IPADDRn` keys NetworkManager writes itself.
+    pub fn default_style(self) -> IfcfgStyle {
+        match self {
+            IfcfgReader::Initscripts => IfcfgStyle::Aliases,
+            IfcfgReader::NetworkManager => IfcfgStyle::Indexed,
+        }
+    }
+}

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::error::{Error, Errors};
-pub use crate::os_family::{IfcfgStyle, OsFamily};
+pub use crate::os_family::{IfcfgReader, IfcfgStyle, OsFamily};
 use crate::rendering::Command;
 
 /// One command of a restart step, as constant data.
@@ -87,7 +87,7 @@ pub(crate) struct TargetSpec {
     family: OsFamily,
     describes: &'static str,
     restart: &'static [Step],
-    ifcfg_style: IfcfgStyle,
+    ifcfg_reader: IfcfgReader,
     default_route: DefaultRoute,
 }
 
@@ -103,7 +103,7 @@ const fn t(
         family,
         describes,
         restart,
-        ifcfg_style: IfcfgStyle::Aliases,
+        ifcfg_reader: IfcfgReader::Initscripts,
         default_route: DefaultRoute::Keyword,
     }
 }
@@ -111,7 +111,7 @@ const fn t(
 /// A NetworkManager-era RHEL release: ifcfg-rh reads `IPADDRn`, NetworkManager restarts.
 const fn nm_rhel(name: &'static str, describes: &'static str) -> TargetSpec {
     TargetSpec {
-        ifcfg_style: IfcfgStyle::Indexed,
+        ifcfg_reader: IfcfgReader::NetworkManager,
         ..t(name, Rhel, SYSTEMCTL_NETWORKMANAGER, describes)
     }
 }
@@ -270,9 +270,14 @@ impl Target {
         self.spec.describes
     }
 
-    /// The RHEL family's way of carrying secondaries on this target.
+    /// The RHEL family's default way of carrying secondaries on this target.
     pub fn ifcfg_style(self) -> IfcfgStyle {
-        self.spec.ifcfg_style
+        self.spec.ifcfg_reader.default_style()
+    }
+
+    /// What reads this RHEL-family target's ifcfg files (initscripts or NetworkManager).
+    pub fn ifcfg_reader(self) -> IfcfgReader {
+        self.spec.ifcfg_reader
     }
 
     pub(crate) fn default_route(self) -> DefaultRoute {

@@ -6,7 +6,7 @@ mod common;
 use std::net::{IpAddr, Ipv4Addr};
 
 use common::valid_case;
-use eniplan::{EniPlan, IfcfgStyle, Mode, OsFamily, Rendering, Target};
+use eniplan::{EniPlan, IfcfgReader, IfcfgStyle, Mode, OsFamily, Rendering, Target};
 use proptest::prelude::*;
 
 /// Every IP address written anywhere a system reads it: file contents and command argv
@@ -137,6 +137,18 @@ proptest! {
                 prop_assert_eq!(errors.as_slice().len(), 1);
                 prop_assert_eq!(errors.as_slice()[0].field(), "interface");
                 prop_assert_eq!(errors.as_slice()[0].kind(), "unsupported");
+                continue;
+            }
+            // initscripts reads IPADDRn only for static configurations: indexed secondaries with
+            // a DHCP primary are refused there, naming ifcfg_style.
+            let ignored_by_initscripts = target.family() == OsFamily::Rhel
+                && target.ifcfg_reader() == IfcfgReader::Initscripts
+                && plan.ifcfg_style() == Some(IfcfgStyle::Indexed)
+                && plan.mode() == Mode::Dhcp
+                && !plan.secondaries().is_empty();
+            if ignored_by_initscripts {
+                let errors = rendering.expect_err("indexed DHCP secondaries must be refused");
+                prop_assert_eq!(errors.as_slice()[0].field(), "ifcfg_style");
                 continue;
             }
             prop_assert!(rendering.is_ok(), "{}: {:?}", target, rendering.err());

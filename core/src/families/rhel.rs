@@ -3,9 +3,10 @@
 use serde::Serialize;
 
 use super::{Family, Removal};
+use crate::error::Error;
 use crate::error::Errors;
 use crate::intent::{Difference, Intent, Method, Role, Rule};
-use crate::os_family::IfcfgStyle;
+use crate::os_family::{IfcfgReader, IfcfgStyle};
 use crate::rendering::{File, Rendering, MODE_PUBLIC};
 use crate::target::Target;
 use crate::templates::Template;
@@ -30,6 +31,8 @@ struct MainFile<'a> {
     addresses: Vec<Address<'a>>,
     gateway: Option<&'a str>,
     dns: &'a [String],
+    /// `PEERDNS=`, when the plan has DNS servers: see [`peerdns`].
+    peerdns: Option<&'static str>,
     ipv6: Option<Ipv6Lines>,
     /// `DEFROUTE=no`: a secondary ENI's default route lives in its own table.
     own_table: bool,
@@ -72,6 +75,22 @@ struct AliasFile<'a> {
     netmask: &'a str,
 }
 
+/// `PEERDNS=` for a plan with DNS servers, so that they are the ones the host uses.
+///
+/// - initscripts: `ifup-post` rewrites /etc/resolv.conf from `DNS1`…`DNS3` only when `PEERDNS`
+///   is not false (`if ! is_false "${PEERDNS}" …`, network-scripts/ifup-post); in DHCP mode it
+///   does so after dhclient, so the plan's servers replace the lease's. `PEERDNS=no` there
+///   would leave resolv.conf untouched and the plan's servers unused, in both modes.
+/// - NetworkManager's ifcfg-rh reads `DNS1`… into `ipv4.dns` whatever `PEERDNS` says, and reads
+///   `PEERDNS=no` as `ipv4.ignore-auto-dns=yes` (nm-settings-ifcfg-rh(5)): with a DHCP primary
+///   the plan's servers are then the only ones, as in the keyfile family.
+fn peerdns(reader: IfcfgReader) -> &'static str {
+    match reader {
+        IfcfgReader::Initscripts => "yes",
+        IfcfgReader::NetworkManager => "no",
+    }
+}
+
 fn style(intent: &Intent<'_>, target: Target) -> IfcfgStyle {
     intent.plan.ifcfg_style().unwrap_or(target.ifcfg_style())
 }
@@ -94,6 +113,25 @@ impl Family for Rhel {
     ) -> Result<(), Errors> {
         let interface = intent.interface();
         let style = style(intent, target);
+        // initscripts' ifup-eth adds IPADDRn only in its static branch: with BOOTPROTO=dhcp
+        // it runs dhclient and never reads them (network-scripts/ifup-eth), while
+        // ifup-aliases, which ifup-post runs for every BOOTPROTO, reads the alias files.
+        if style == IfcfgStyle::Indexed
+            && intent.method4 == Method::Dhcp
+            && target.ifcfg_reader() == IfcfgReader::Initscripts
+            && !intent.secondaries().is_empty()
+        {
+            return Err(Error::Unsupported {
+                field: "ifcfg_style".into(),
+                value: "indexed".into(),
+                target: target.name().into(),
+                reason: "initscripts reads IPADDRn only for a static configuration, so with \
+                         mode dhcp the secondaries would be ignored; use ifcfg_style: aliases \
+                         (this target's default), mode static, or a NetworkManager-era target"
+                    .into(),
+            }
+            .into());
+        }
         let mut addresses = Vec::new();
         for address in &intent.ipv4 {
             let number = match address.role {
@@ -140,6 +178,7 @@ impl Family for Rhel {
             addresses,
             gateway: intent.gateway4,
             dns: intent.dns.all,
+            peerdns: (!intent.dns.all.is_empty()).then(|| peerdns(target.ifcfg_reader())),
             ipv6,
             own_table: intent.table.is_some(),
         };

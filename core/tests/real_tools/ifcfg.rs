@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::net::Ipv4Addr;
 
-use eniplan::{IfcfgStyle, Mode, Plan, Rendering, Target};
+use eniplan::{IfcfgReader, IfcfgStyle, Mode, Plan, Rendering, Target};
 
 use crate::support::{
     apply_runtime, expected_ipv4, expected_ipv6, numbered, only_known, scratch, sorted,
@@ -155,12 +155,33 @@ pub fn check_rhel(item: &Item, rendering: &Rendering) -> Result<(), String> {
         expect(main, &format!("DNS{}", n + 1), Some(server), &main_name)?;
     }
     expect(main, &format!("DNS{}", dns.len() + 1), None, &main_name)?;
-    expect(
-        main,
-        "PEERDNS",
-        if dns.is_empty() { None } else { Some("no") },
-        &main_name,
-    )?;
+    // Whether the plan's servers reach /etc/resolv.conf, as each reader decides it.
+    // initscripts' ifup-post writes DNS1… only `if ! is_false "${PEERDNS}"` (network-functions'
+    // is_false: n, no, false, off, 0, any case); NetworkManager's ifcfg-rh always reads DNS1…
+    // into ipv4.dns, and PEERDNS=no keeps a DHCP lease's servers out.
+    let peerdns = main.get("PEERDNS").map(String::as_str);
+    let is_false = |value: Option<&str>| {
+        value.is_some_and(|v| {
+            ["n", "no", "false", "off", "0"].contains(&v.to_ascii_lowercase().as_str())
+        })
+    };
+    if !dns.is_empty() {
+        match target.ifcfg_reader() {
+            IfcfgReader::Initscripts if is_false(peerdns) => return Err(format!(
+                "{main_name}: PEERDNS={peerdns:?} stops initscripts' ifup-post from writing the \
+                     plan's DNS servers"
+            )),
+            IfcfgReader::NetworkManager if !is_false(peerdns) => {
+                return Err(format!(
+                    "{main_name}: PEERDNS={peerdns:?} lets a DHCP lease's DNS servers in beside \
+                     the plan's under NetworkManager"
+                ))
+            }
+            _ => {}
+        }
+    } else if peerdns.is_some() {
+        return Err(format!("{main_name}: PEERDNS without DNS servers"));
+    }
 
     // Main-file addresses: IPADDR, IPADDR1, … with PREFIXn or NETMASKn of the same index.
     let mut runtime4 = Vec::new();
