@@ -58,17 +58,21 @@ mod restart {
                   match (systemd 244 and later)",
     }];
     /// Ubuntu 14.04 runs upstart, which has no `systemctl`, and its `networking` job does not
-    /// restart interfaces; ifdown/ifup is the working equivalent.
-    pub(super) const IFDOWN_IFUP: &[Step] = &[
-        Step {
-            argv: &["ifdown", "--exclude=lo", "-a"],
-            purpose: "take the interfaces down (upstart has no working `restart networking`)",
-        },
-        Step {
-            argv: &["ifup", "--exclude=lo", "-a"],
-            purpose: "bring every `auto` interface and alias up from the new file",
-        },
-    ];
+    /// restart interfaces; ifdown/ifup is the working equivalent. As two steps typed over SSH,
+    /// the first cuts the session and the second never runs: so one step, under `nohup`
+    /// (coreutils: SIGHUP ignored), so that the hang-up the dropped session sends does not
+    /// stop it between the two.
+    pub(super) const IFDOWN_IFUP: &[Step] = &[Step {
+        argv: &[
+            "nohup",
+            "sh",
+            "-c",
+            "ifdown --exclude=lo -a; ifup --exclude=lo -a",
+        ],
+        purpose: "take the interfaces down and bring every `auto` interface and alias up from \
+                  the new file, in one step that survives the SSH session dropping (upstart \
+                  has no working `restart networking`); output goes to nohup.out",
+    }];
 }
 
 /// How netplan spells the default route's destination.

@@ -167,10 +167,12 @@ pub fn check_rhel(item: &Item, rendering: &Rendering) -> Result<(), String> {
     };
     if !dns.is_empty() {
         match target.ifcfg_reader() {
-            IfcfgReader::Initscripts if is_false(peerdns) => return Err(format!(
+            IfcfgReader::Initscripts if is_false(peerdns) => {
+                return Err(format!(
                 "{main_name}: PEERDNS={peerdns:?} stops initscripts' ifup-post from writing the \
                      plan's DNS servers"
-            )),
+            ))
+            }
             IfcfgReader::NetworkManager if !is_false(peerdns) => {
                 return Err(format!(
                     "{main_name}: PEERDNS={peerdns:?} lets a DHCP lease's DNS servers in beside \
