@@ -20,10 +20,46 @@ static TEMPLATES: [&Template; 1] = [&KEYFILE];
 /// The NetworkManager keyfile family.
 pub(super) struct Keyfile;
 
+/// The profile's `autoconnect-priority`: above NetworkManager's default 0 (which profiles from
+/// ifcfg files and `nmcli connection add` get) and above the 120 cloud-init's NetworkManager
+/// renderer gives its `cloud-init <interface>` profiles, so that at boot NetworkManager
+/// activates this profile on the NIC rather than an older one for the same NIC.
+const AUTOCONNECT_PRIORITY: i32 = 200;
+
+/// A stable UUID for the profile at `path` (RFC 9562 version 8: 128 bits of FNV-1a over the
+/// path, with the version and variant bits set). NetworkManager would derive one from the path
+/// itself, but a UUID written in the file is one the rendering can name: `nmcli connection up
+/// uuid …` activates exactly this profile, where the id `System eth0` may also name the
+/// ifcfg or cloud-init profile of the same NIC. The same path always gives the same UUID, so
+/// rewriting the file updates the same profile.
+fn profile_uuid(path: &str) -> String {
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+    let mut hash = OFFSET;
+    for byte in b"eniplan keyfile\0".iter().chain(path.as_bytes()) {
+        hash ^= u128::from(*byte);
+        hash = hash.wrapping_mul(PRIME);
+    }
+    // Version 8 (bits 48–51 of the UUID), variant 0b10 (bits 64–65).
+    hash = (hash & !(0xf << 76)) | (0x8 << 76);
+    hash = (hash & !(0x3 << 62)) | (0x2 << 62);
+    let hex = format!("{hash:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
 #[derive(Serialize)]
 struct KeyfileFile<'a> {
     target: &'a str,
     id: &'a str,
+    uuid: &'a str,
+    autoconnect_priority: i32,
     interface: &'a str,
     mac: Option<&'a str>,
     ipv4: Section<'a>,
@@ -120,9 +156,12 @@ impl Family for Keyfile {
                 ..Section::default()
             },
         };
+        let uuid = profile_uuid(&path);
         let file = KeyfileFile {
             target: target.name(),
             id: &id,
+            uuid: &uuid,
+            autoconnect_priority: AUTOCONNECT_PRIORITY,
             interface: intent.interface(),
             mac: intent.mac(),
             ipv4,
@@ -140,14 +179,19 @@ impl Family for Keyfile {
                 "make NetworkManager read the new keyfile",
             ),
             Command::posix(
-                ["nmcli", "connection", "up", id.as_str()],
-                "activate the profile so the new addresses take effect now (it also drops \
-                 addresses the profile no longer lists)",
+                ["nmcli", "connection", "up", "uuid", uuid.as_str()],
+                format!(
+                    "activate this profile (by its UUID: the id `{id}` may also name another \
+                     profile of the NIC) so the new addresses take effect now; it also drops \
+                     addresses the profile no longer lists"
+                ),
             ),
         ];
         out.warnings.push(format!(
-            "other profiles for {} (such as cloud-init's `cloud-init {}`) compete with this \
-             one; `nmcli -f NAME,DEVICE,FILENAME connection show` lists them, delete the others",
+            "other profiles for {} (such as cloud-init's `cloud-init {}`) remain: this one \
+             wins at boot (autoconnect-priority {AUTOCONNECT_PRIORITY}, above their 0 or 120), \
+             but `nmcli -f NAME,UUID,DEVICE,FILENAME connection show` lists them; delete the \
+             others",
             intent.interface(),
             intent.interface()
         ));
@@ -163,5 +207,24 @@ impl Family for Keyfile {
     ) -> Result<Removal, Errors> {
         // NetworkManager drops what a re-activated profile no longer lists (`connection up`).
         Ok(Removal::Before(Vec::new()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::profile_uuid;
+
+    #[test]
+    fn profile_uuids_are_stable_version_8_and_differ_by_path() {
+        let a = profile_uuid("/etc/NetworkManager/system-connections/System eth0.nmconnection");
+        let b = profile_uuid("/etc/NetworkManager/system-connections/System eth1.nmconnection");
+        assert_eq!(
+            a,
+            profile_uuid("/etc/NetworkManager/system-connections/System eth0.nmconnection")
+        );
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "8", "{a}");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
     }
 }

@@ -84,6 +84,32 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
         Value::from(plan.interface()),
     )?;
     expect("autoconnect", &got["autoconnect"], Value::from(true))?;
+    // Activation names this profile alone: by the UUID the file carries, which libnm reads and
+    // nmcli keeps. The id may also name the ifcfg or cloud-init profile of the same NIC.
+    let up = rendering
+        .commands
+        .iter()
+        .find(|command| command.argv.get(2).is_some_and(|verb| verb == "up"))
+        .ok_or("no `nmcli connection up` command")?;
+    let uuid = got["uuid"].as_str().unwrap_or_default();
+    if up.argv[3..] != ["uuid".to_string(), uuid.to_string()] {
+        return Err(format!(
+            "`{}` does not activate the keyfile's profile by its uuid {uuid}",
+            up.shell
+        ));
+    }
+    if !normalised.contains(&format!("uuid={uuid}")) {
+        return Err(format!("nmcli --offline changed the uuid:\n{normalised}"));
+    }
+    // At boot NetworkManager activates the profile of highest autoconnect-priority: above 0
+    // (its default, which ifcfg-rh and `nmcli connection add` profiles get) and above 120
+    // (what cloud-init's NetworkManager renderer gives its profiles).
+    let priority = got["autoconnect_priority"].as_i64().unwrap_or_default();
+    if priority <= 120 {
+        return Err(format!(
+            "autoconnect-priority {priority} does not win over cloud-init's profile (120)"
+        ));
+    }
     let mac = plan.mac().map(|m| m.to_string().to_uppercase());
     expect(
         "mac-address",

@@ -63,6 +63,7 @@ print(json.dumps({
     "type": connection.get_connection_type(),
     "interface": connection.get_interface_name(),
     "autoconnect": connection.get_setting_connection().get_autoconnect(),
+    "autoconnect_priority": connection.get_setting_connection().get_autoconnect_priority(),
     "mac": wired.get_mac_address() if wired else None,
     "ipv4": ip(connection.get_setting_ip4_config()),
     "ipv6": ip(connection.get_setting_ip6_config()),
