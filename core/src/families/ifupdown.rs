@@ -188,6 +188,14 @@ impl Family for Ifupdown {
                     .into(),
             );
         }
+        if let Some(mac) = intent.mac() {
+            out.warnings.push(format!(
+                "`hwaddress ether {mac}` sets the interface's MAC address when it comes up; it \
+                 does not select the NIC by MAC (ifupdown matches by name only), so check that \
+                 {} is the NIC with this MAC (`ip link`)",
+                intent.interface()
+            ));
+        }
         Ok(())
     }
 

@@ -424,6 +424,21 @@ fn linux_verify(intent: &Intent<'_>) -> Vec<Command> {
     verify
 }
 
+/// systemd-networkd (netplan's backend too) adds static addresses as soon as the link is
+/// configured and the DHCP lease's address when it arrives: the kernel then prefers the
+/// first address of the subnet, a static secondary, as the source of new connections.
+fn dhcp_source_warning(intent: &Intent<'_>, out: &mut Rendering) {
+    if intent.method4 == Method::Dhcp && !intent.secondaries().is_empty() {
+        out.warnings.push(
+            "mode is dhcp: systemd-networkd adds the static secondaries before the DHCP lease \
+             arrives, so the kernel may use a secondary as the source address of outgoing \
+             connections; check with `ip a` that the DHCP address is listed first, or use \
+             mode static"
+                .into(),
+        );
+    }
+}
+
 /// A route as the route-list formats (netplan, networkd) write it.
 #[derive(Serialize)]
 struct RouteEntry<'a> {

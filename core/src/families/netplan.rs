@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{route_entries, Family, Removal, RouteEntry};
+use super::{dhcp_source_warning, route_entries, Family, Removal, RouteEntry};
 use crate::error::Errors;
 use crate::intent::{Difference, Intent, Method, Rule};
 use crate::rendering::{File, Rendering, MODE_PRIVATE};
@@ -67,6 +67,7 @@ impl Family for Netplan {
                     .into(),
             );
         }
+        dhcp_source_warning(intent, out);
         Ok(())
     }
 

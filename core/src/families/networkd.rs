@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{route_entries, Family, Removal, RouteEntry};
+use super::{dhcp_source_warning, route_entries, Family, Removal, RouteEntry};
 use crate::error::Errors;
 use crate::intent::{Difference, Intent, Method, Rule};
 use crate::rendering::{File, Rendering, MODE_PUBLIC};
@@ -65,6 +65,7 @@ impl Family for Networkd {
             contents: NETWORK.render(&file)?,
             mode: MODE_PUBLIC,
         });
+        dhcp_source_warning(intent, out);
         Ok(())
     }
 

@@ -41,4 +41,23 @@ pub(super) fn warnings(intent: &Intent<'_>, out: &mut Rendering, switch: &str, b
         out.warnings
             .push(format!("the plan's mac is not used: {by_name}"));
     }
+    if looks_like_linux(intent.interface()) {
+        out.warnings.push(format!(
+            "`{}` looks like a Linux interface name; Windows names adapters `Ethernet`, \
+             `Ethernet 2`, … (`Get-NetAdapter` or `netsh interface show interface` lists them), \
+             and the commands fail on a name no adapter has",
+            intent.interface()
+        ));
+    }
+}
+
+/// Linux's naming schemes: `eth0`, `ens5`, `enp0s3`, `eno1`, `enx…`, `wlan0`.
+fn looks_like_linux(name: &str) -> bool {
+    let alphabetic: String = name.chars().take_while(char::is_ascii_lowercase).collect();
+    let rest = &name[alphabetic.len()..];
+    [
+        "eth", "ens", "enp", "eno", "enx", "wlan", "wlp", "bond", "br",
+    ]
+    .contains(&alphabetic.as_str())
+        && rest.starts_with(|c: char| c.is_ascii_digit())
 }
