@@ -22,6 +22,7 @@
 pub mod apply;
 mod error;
 mod families;
+#[cfg(feature = "fast-yaml")]
 mod fast_yaml;
 mod intent;
 mod model;

@@ -133,6 +133,7 @@ impl EniPlan {
     pub fn from_yaml(text: &str) -> Result<Self, Errors> {
         check_size(text)?;
         // Most plans are plain block mappings: read those without the full YAML machinery.
+        #[cfg(feature = "fast-yaml")]
         if let Some(plan) = crate::fast_yaml::parse(text, plan_schema()) {
             return Ok(plan);
         }
@@ -142,6 +143,7 @@ impl EniPlan {
     /// The fast path alone: the plan when the text lies in its subset, `None` otherwise (then
     /// [`EniPlan::from_yaml`] uses the full parser). For tests and benchmarks.
     #[doc(hidden)]
+    #[cfg(feature = "fast-yaml")]
     pub fn from_yaml_fast_path(text: &str) -> Option<Self> {
         crate::fast_yaml::parse(text, plan_schema())
     }
