@@ -106,14 +106,18 @@ pub fn netsh_line<S: AsRef<str>>(argv: &[S]) -> String {
         if index > 0 {
             line.push(' ');
         }
-        match word.split_once('=') {
-            Some((tag @ ("name" | "interface"), value)) => {
+        // Only an adapter name can hold spaces; every other word is inert as it is.
+        match ["name=", "interface="]
+            .iter()
+            .find_map(|tag| word.strip_prefix(tag).map(|value| (&tag[..tag.len() - 1], value)))
+        {
+            Some((tag, value)) => {
                 line.push_str(tag);
                 line.push_str("=\"");
                 line.push_str(value);
                 line.push('"');
             }
-            _ => line.push_str(word),
+            None => line.push_str(word),
         }
     }
     line
