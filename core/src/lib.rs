@@ -44,7 +44,7 @@ pub use plan::{
 };
 pub use rendering::{to_json, Command, File, Rendering, MODE_PRIVATE, MODE_PUBLIC};
 pub use schema::{Field as SchemaField, Kind as SchemaKind};
-pub use target::{Target, TargetInfo};
+pub use target::{Resolved, Target, TargetInfo};
 pub use validate::{AVAILABLE_ENI_LIMIT, MAX_ADDRESSES, MAX_DNS};
 
 /// Renders a validated plan for one target.

@@ -37,9 +37,13 @@ enum Cmd {
         /// Target: a family (nmcli, rhel, netplan, ifupdown, suse, windows, keyfile, networkd,
         /// powershell, cloud), a distribution such as centos-7 or ubuntu-22.04, a
         /// comma-separated list, `all` (every OS family) or `seed` (the seed's six families).
-        /// `eniplan targets` lists every name.
+        /// `eniplan targets` lists every name. `auto`: this host's target, from /etc/os-release
+        /// (or the file --os-release names).
         #[arg(long = "os", default_value = "all")]
         os: String,
+        /// The os-release file `--os auto` reads instead of /etc/os-release.
+        #[arg(long, value_name = "FILE")]
+        os_release: Option<PathBuf>,
         /// `text` for people; `json` for programs (the public contract: one object for one
         /// target, an array for `all` or a list).
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -58,9 +62,12 @@ enum Cmd {
         before: PathBuf,
         /// The plan to move to; `-` reads standard input.
         after: PathBuf,
-        /// One target name (see `eniplan targets`).
+        /// One target name (see `eniplan targets`), or `auto` (this host's, from os-release).
         #[arg(long = "os")]
         os: String,
+        /// The os-release file `--os auto` reads instead of /etc/os-release.
+        #[arg(long, value_name = "FILE")]
+        os_release: Option<PathBuf>,
         /// `text` or `json`.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -70,9 +77,12 @@ enum Cmd {
     Unassign {
         /// The plan in force now (YAML or JSON); `-` reads standard input.
         plan: PathBuf,
-        /// One target name (see `eniplan targets`).
+        /// One target name (see `eniplan targets`), or `auto` (this host's, from os-release).
         #[arg(long = "os")]
         os: String,
+        /// The os-release file `--os auto` reads instead of /etc/os-release.
+        #[arg(long, value_name = "FILE")]
+        os_release: Option<PathBuf>,
         /// `text` or `json`.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -121,6 +131,7 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Cmd::Render {
         plan: None,
         os: "all,cloud".into(),
+        os_release: None,
         format: Format::Text,
         write_to: None,
     });
@@ -142,9 +153,11 @@ fn run(command: Cmd) -> Result<(), Failure> {
         Cmd::Render {
             plan,
             os,
+            os_release,
             format,
             write_to,
         } => {
+            let os = resolve_auto(&os, os_release.as_deref())?;
             let renderings = match &plan {
                 Some(path) => eniplan::render_plan(&read_plan(path)?, &os)?,
                 None => eniplan::render_seed_example(&os)?,
@@ -160,15 +173,23 @@ fn run(command: Cmd) -> Result<(), Failure> {
             before,
             after,
             os,
+            os_release,
             format,
         } => {
+            let os = resolve_auto(&os, os_release.as_deref())?;
             let before = read_plan(&before)?;
             let after = read_plan(&after)?;
             let rendering = eniplan::render_change_plans(&before, Some(&after), &os)?;
             print(&render_output(&[rendering], format, false))?;
             Ok(())
         }
-        Cmd::Unassign { plan, os, format } => {
+        Cmd::Unassign {
+            plan,
+            os,
+            os_release,
+            format,
+        } => {
+            let os = resolve_auto(&os, os_release.as_deref())?;
             let plan = read_plan(&plan)?;
             let rendering = eniplan::render_change_plans(&plan, None, &os)?;
             print(&render_output(&[rendering], format, false))?;
@@ -189,6 +210,29 @@ fn run(command: Cmd) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// Replaces `auto` in a `--os` selection by this host's target, read from its os-release file;
+/// an assumption made through `ID_LIKE` is printed as a warning.
+fn resolve_auto(selection: &str, os_release: Option<&Path>) -> Result<String, Failure> {
+    if !selection.split(',').any(|name| name.trim() == "auto") {
+        return Ok(selection.to_string());
+    }
+    let path = os_release.unwrap_or(Path::new("/etc/os-release"));
+    let text = fs::read_to_string(path)
+        .map_err(|error| Failure::Io(format!("cannot read {}: {error}", path.display())))?;
+    let resolved = Target::from_os_release(&text).map_err(Errors::from)?;
+    if let Some(assumption) = &resolved.assumption {
+        eprintln!("warning: {assumption}");
+    }
+    Ok(selection
+        .split(',')
+        .map(|name| match name.trim() {
+            "auto" => resolved.target.name(),
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(","))
 }
 
 fn read_plan(path: &Path) -> Result<EniPlan, Failure> {

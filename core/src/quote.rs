@@ -107,10 +107,10 @@ pub fn netsh_line<S: AsRef<str>>(argv: &[S]) -> String {
             line.push(' ');
         }
         // Only an adapter name can hold spaces; every other word is inert as it is.
-        match ["name=", "interface="]
-            .iter()
-            .find_map(|tag| word.strip_prefix(tag).map(|value| (&tag[..tag.len() - 1], value)))
-        {
+        match ["name=", "interface="].iter().find_map(|tag| {
+            word.strip_prefix(tag)
+                .map(|value| (&tag[..tag.len() - 1], value))
+        }) {
             Some((tag, value)) => {
                 line.push_str(tag);
                 line.push_str("=\"");

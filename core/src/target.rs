@@ -172,26 +172,46 @@ static TARGETS: &[TargetSpec] = &[
     t("fedora-39", Keyfile, NOTHING, "Fedora 39 (keyfiles)"),
     t("fedora-40", Keyfile, NOTHING, "Fedora 40 (keyfiles)"),
     t("fedora-41", Keyfile, NOTHING, "Fedora 41 (keyfiles)"),
+    t("fedora-42", Keyfile, NOTHING, "Fedora 42 (keyfiles)"),
+    t("fedora-43", Keyfile, NOTHING, "Fedora 43 (keyfiles)"),
+    t("centos-10", Keyfile, NOTHING, "CentOS Stream 10 (keyfiles only: ifcfg-rh is gone)"),
+    nm_rhel("rocky-8", "Rocky Linux 8 (ifcfg read by NetworkManager, as RHEL 8)"),
+    t("rocky-9", Keyfile, NOTHING, "Rocky Linux 9 (keyfiles, as RHEL 9)"),
+    t("rocky-10", Keyfile, NOTHING, "Rocky Linux 10 (keyfiles only, as RHEL 10)"),
+    nm_rhel("almalinux-8", "AlmaLinux 8 (ifcfg read by NetworkManager, as RHEL 8)"),
+    t("almalinux-9", Keyfile, NOTHING, "AlmaLinux 9 (keyfiles, as RHEL 9)"),
+    t("almalinux-10", Keyfile, NOTHING, "AlmaLinux 10 (keyfiles only, as RHEL 10)"),
+    t("anolis-23", Keyfile, NOTHING, "Anolis OS 23 (NetworkManager keyfiles)"),
+    nm_rhel("openeuler-20.03", "openEuler 20.03 LTS (ifcfg read by NetworkManager)"),
+    nm_rhel("openeuler-22.03", "openEuler 22.03 LTS (ifcfg read by NetworkManager)"),
+    nm_rhel("openeuler-24.03", "openEuler 24.03 LTS (ifcfg read by NetworkManager)"),
+    nm_rhel("kylin-v10", "Kylin Linux Advanced Server V10 (ifcfg read by NetworkManager)"),
+    nm_rhel("uos-20", "UnionTech OS Server 20 (ifcfg read by NetworkManager)"),
     t("ubuntu-14.04", Ifupdown, IFDOWN_IFUP, "Ubuntu 14.04 (upstart)"),
     t("ubuntu-16.04", Ifupdown, SYSTEMCTL_NETWORKING, "Ubuntu 16.04"),
     old_netplan("ubuntu-18.04", "Ubuntu 18.04 (netplan 0.99)"),
     old_netplan("ubuntu-20.04", "Ubuntu 20.04 (netplan 0.99)"),
     t("ubuntu-22.04", Netplan, NETPLAN_APPLY, "Ubuntu 22.04"),
     t("ubuntu-24.04", Netplan, NETPLAN_APPLY, "Ubuntu 24.04"),
+    t("ubuntu-26.04", Netplan, NETPLAN_APPLY, "Ubuntu 26.04"),
     t("debian-8", Ifupdown, SYSTEMCTL_NETWORKING, "Debian 8"),
     t("debian-9", Ifupdown, SYSTEMCTL_NETWORKING, "Debian 9"),
     t("debian-10", Ifupdown, SYSTEMCTL_NETWORKING, "Debian 10"),
     t("debian-11", Ifupdown, SYSTEMCTL_NETWORKING, "Debian 11"),
-    t("debian-12", Netplan, NETPLAN_APPLY, "Debian 12 (netplan, as in the seed)"),
+    t("debian-12", Netplan, NETPLAN_APPLY, "Debian 12 (netplan, as in the ECS document)"),
+    t("debian-13", Netplan, NETPLAN_APPLY, "Debian 13 (netplan with systemd-networkd)"),
     t("sles-11", Suse, SERVICE_NETWORK, "SUSE Linux Enterprise Server 11 (SysV init)"),
     t("sles-12", Suse, SYSTEMCTL_NETWORK, "SUSE Linux Enterprise Server 12"),
     t("sles-15", Suse, SYSTEMCTL_NETWORK, "SUSE Linux Enterprise Server 15"),
     t("opensuse-15", Suse, SYSTEMCTL_NETWORK, "openSUSE Leap 15"),
     t("opensuse-42", Suse, SYSTEMCTL_NETWORK, "openSUSE Leap 42"),
+    t("sles-16", Keyfile, NOTHING, "SUSE Linux Enterprise Server 16 (NetworkManager; wicked is gone)"),
+    t("opensuse-16", Keyfile, NOTHING, "openSUSE Leap 16 (NetworkManager; wicked is gone)"),
     t("windows-2012r2", Windows, NOTHING, "Windows Server 2012 R2"),
     t("windows-2016", Windows, NOTHING, "Windows Server 2016"),
     t("windows-2019", Windows, NOTHING, "Windows Server 2019"),
     t("windows-2022", Windows, NOTHING, "Windows Server 2022"),
+    t("windows-2025", Windows, NOTHING, "Windows Server 2025"),
 ];
 
 /// A resolved target: a name the user can pass as `--os`, with its family and the details of
@@ -309,42 +329,8 @@ impl Target {
             .trim()
             .to_ascii_lowercase()
             .replace(['_', '-'], " ");
-        let distro = match name.as_str() {
-            "centos" | "centos linux" | "centos stream" => "centos",
-            "redhat" | "rhel" | "red hat enterprise linux" | "red hat enterprise linux server" => {
-                "rhel"
-            }
-            "alinux"
-            | "alibaba"
-            | "alibaba cloud linux"
-            | "alibaba cloud linux (aliyun linux)"
-            | "aliyun linux" => "alinux",
-            "anolis" | "anolis os" => "anolis",
-            "fedora" | "fedora linux" => "fedora",
-            "ubuntu" => "ubuntu",
-            "debian" | "debian gnu/linux" => "debian",
-            "sles" | "sles sap" | "suse" | "suse linux enterprise server" => "sles",
-            "opensuse" | "opensuse leap" | "opensuse leap micro" => "opensuse",
-            windows if windows.contains("windows") => "windows",
-            _ => "",
-        };
-        let mut parts = version.trim().split(['.', ' ', '-']);
-        let major = parts.next().unwrap_or_default();
-        let candidate = match distro {
-            "ubuntu" => format!("ubuntu-{major}.{}", parts.next().unwrap_or("04")),
-            // Windows facts carry the release in the name: "Microsoft Windows Server 2022 …".
-            "windows" => {
-                let release = name
-                    .split_whitespace()
-                    .find(|word| word.starts_with("20"))
-                    .unwrap_or(major)
-                    .to_string();
-                let r2 = name.contains(" r2");
-                format!("windows-{release}{}", if r2 { "r2" } else { "" })
-            }
-            "" => String::new(),
-            distro => format!("{distro}-{major}"),
-        };
+        let distro = distro_key(&name);
+        let candidate = candidate(distro, &name, version);
         Target::parse(&candidate).map_err(|error| match error {
             Error::UnknownTarget { known, .. } => Error::UnknownTarget {
                 field: "os".into(),
@@ -352,6 +338,130 @@ impl Target {
                 known,
             },
             other => other,
+        })
+    }
+}
+
+/// The distribution part of a target name for a distribution's name as Ansible facts
+/// (`ansible_distribution`) or os-release's `ID` spell it, lowercased, `_`/`-` as spaces.
+fn distro_key(name: &str) -> &'static str {
+    match name {
+        "centos" | "centos linux" | "centos stream" => "centos",
+        "redhat" | "rhel" | "red hat enterprise linux" | "red hat enterprise linux server" => {
+            "rhel"
+        }
+        "alinux"
+        | "alibaba"
+        | "alibaba cloud linux"
+        | "alibaba cloud linux (aliyun linux)"
+        | "aliyun linux" => "alinux",
+        "anolis" | "anolis os" => "anolis",
+        "fedora" | "fedora linux" => "fedora",
+        "rocky" | "rocky linux" => "rocky",
+        "almalinux" | "alma" | "almalinux os" => "almalinux",
+        // Oracle Linux is RHEL-compatible release for release (os-release ID `ol`).
+        "oraclelinux" | "oracle linux" | "oracle linux server" | "ol" => "rhel",
+        "openeuler" | "open euler" => "openeuler",
+        "kylin" | "kylin linux advanced server" | "kylin linux" => "kylin",
+        "uos" | "uniontech os server 20" | "uniontech os server" | "uniontech os" => "uos",
+        "ubuntu" => "ubuntu",
+        "debian" | "debian gnu/linux" => "debian",
+        "sles" | "sles sap" | "suse" | "suse linux enterprise server" | "sle micro" => "sles",
+        "opensuse" | "opensuse leap" | "opensuse leap micro" => "opensuse",
+        windows if windows.contains("windows") => "windows",
+        _ => "",
+    }
+}
+
+/// The target name a distribution key and its version spell: the major version for most,
+/// `major.minor` where releases are named so (Ubuntu 22.04, openEuler 22.03), `v10` for Kylin.
+fn candidate(distro: &str, name: &str, version: &str) -> String {
+    let version = version.trim().to_ascii_lowercase();
+    let mut parts = version.split(['.', ' ', '-', '(']);
+    let major = parts.next().unwrap_or_default();
+    match distro {
+        "ubuntu" => format!("ubuntu-{major}.{}", parts.next().unwrap_or("04")),
+        "openeuler" => format!("openeuler-{major}.{}", parts.next().unwrap_or("03")),
+        "kylin" => format!("kylin-v{}", major.trim_start_matches('v')),
+        // Windows facts carry the release in the name: "Microsoft Windows Server 2022 …".
+        "windows" => {
+            let release = name
+                .split_whitespace()
+                .find(|word| word.starts_with("20"))
+                .unwrap_or(major)
+                .to_string();
+            let r2 = name.contains(" r2");
+            format!("windows-{release}{}", if r2 { "r2" } else { "" })
+        }
+        "" => String::new(),
+        distro => format!("{distro}-{major}"),
+    }
+}
+
+/// A host's target read from its os-release file (`ID`, `ID_LIKE`, `VERSION_ID`), and the
+/// assumption made when the distribution itself is not in the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The target.
+    pub target: Target,
+    /// Set when the target was chosen through `ID_LIKE`: what was assumed, for the user.
+    pub assumption: Option<String>,
+}
+
+impl Target {
+    /// The target for a host from the text of its `/etc/os-release` (os-release(5): `KEY=value`
+    /// lines, values optionally quoted). The distribution (`ID`, `VERSION_ID`) is looked up
+    /// first; a derivative that is not in the table resolves through the distributions its
+    /// `ID_LIKE` names, with the assumption stated. No usable `ID_LIKE` is an error listing the
+    /// families.
+    pub fn from_os_release(text: &str) -> Result<Resolved, Error> {
+        let field = |key: &str| -> Option<String> {
+            text.lines().find_map(|line| {
+                let value = line.trim().strip_prefix(key)?.strip_prefix('=')?;
+                let value = value.trim();
+                let unquoted = value
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                    .unwrap_or(value);
+                Some(unquoted.replace("\\\"", "\""))
+            })
+        };
+        let id = field("ID").unwrap_or_default();
+        let version = field("VERSION_ID").unwrap_or_default();
+        let like = field("ID_LIKE").unwrap_or_default();
+        let lookup = |id: &str| {
+            let name = id.trim().to_ascii_lowercase().replace(['_', '-'], " ");
+            Target::parse(&candidate(distro_key(&name), &name, &version)).ok()
+        };
+        if let Some(target) = lookup(&id) {
+            return Ok(Resolved {
+                target,
+                assumption: None,
+            });
+        }
+        for like_id in like.split_whitespace() {
+            if let Some(target) = lookup(like_id) {
+                return Ok(Resolved {
+                    target,
+                    assumption: Some(format!(
+                        "os-release names `{id}` {version}, which eniplan has no target for; \
+                         its ID_LIKE names {like_id}, so it is configured as {} ({}) — check \
+                         that it uses that network stack, or pass --os",
+                        target.name(),
+                        target.description()
+                    )),
+                });
+            }
+        }
+        Err(Error::UnknownTarget {
+            field: "os".into(),
+            value: crate::error::shown(&format!("{id} {version} (ID_LIKE: {like})")),
+            known: format!(
+                "the families {} and every name `eniplan targets` lists; neither ID nor \
+                 ID_LIKE names a distribution and version eniplan knows, so pass --os",
+                OsFamily::ALL.map(OsFamily::name).join(", ")
+            ),
         })
     }
 }
@@ -455,6 +565,32 @@ mod tests {
                 "Microsoft Windows Server 2012 R2 Standard",
                 "6.3.9600",
                 "windows-2012r2",
+            ),
+            // Ansible's ansible_distribution / ansible_distribution_version spellings.
+            ("Rocky", "9.3", "rocky-9"),
+            ("Rocky", "8.9", "rocky-8"),
+            ("Rocky", "10.0", "rocky-10"),
+            ("AlmaLinux", "8.9", "almalinux-8"),
+            ("AlmaLinux", "9.4", "almalinux-9"),
+            ("AlmaLinux", "10.0", "almalinux-10"),
+            ("OracleLinux", "8.9", "rhel-8"),
+            ("CentOS", "10", "centos-10"),
+            ("Anolis", "23.1", "anolis-23"),
+            ("openEuler", "20.03", "openeuler-20.03"),
+            ("openEuler", "22.03", "openeuler-22.03"),
+            ("openEuler", "24.03 (LTS-SP1)", "openeuler-24.03"),
+            ("Kylin Linux Advanced Server", "V10", "kylin-v10"),
+            ("UnionTech OS Server 20", "20", "uos-20"),
+            ("Fedora", "42", "fedora-42"),
+            ("Fedora", "43", "fedora-43"),
+            ("Debian", "13.1", "debian-13"),
+            ("Ubuntu", "26.04", "ubuntu-26.04"),
+            ("SLES", "16.0", "sles-16"),
+            ("openSUSE Leap", "16.0", "opensuse-16"),
+            (
+                "Microsoft Windows Server 2025 Datacenter",
+                "10.0.26100",
+                "windows-2025",
             ),
         ];
         for (distribution, version, want) in cases {

@@ -227,3 +227,55 @@ fn change_and_unassign_render_the_removal_commands() {
     );
     assert!(!text.contains("AssignPrivateIpAddresses --"), "{text}");
 }
+
+/// `--os auto` with the os-release text of each distribution in `tests/os-release/`: a file
+/// named after a target resolves to it; `*.derivative` files resolve through ID_LIKE to the
+/// target before the first `-via-`, with a warning naming the assumption; `*.unknown` files
+/// are an error (exit 2) listing the families.
+#[test]
+fn os_auto_resolves_every_distribution_from_its_os_release() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/os-release");
+    let mut seen = 0;
+    for entry in fs::read_dir(&dir).expect("tests/os-release") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let output = eniplan(&[
+            "render",
+            "--os",
+            "auto",
+            "--os-release",
+            &path.to_string_lossy(),
+            "--format",
+            "json",
+        ]);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        seen += 1;
+        if name.ends_with(".unknown") {
+            assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+            assert!(stderr.contains("nmcli, rhel, netplan"), "{name}: {stderr}");
+            continue;
+        }
+        assert!(output.status.success(), "{name}: {stderr}");
+        let rendering: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("one rendering as JSON");
+        let expected = match name.strip_suffix(".derivative") {
+            Some(stem) => {
+                assert!(
+                    stderr.contains("ID_LIKE"),
+                    "{name}: no assumption stated: {stderr}"
+                );
+                stem.split("-via-").next().expect("target").to_string()
+            }
+            None => {
+                assert!(stderr.is_empty(), "{name}: {stderr}");
+                name.clone()
+            }
+        };
+        assert_eq!(rendering["target"], expected.as_str(), "{name}");
+    }
+    assert!(seen >= 20, "only {seen} os-release files");
+}
