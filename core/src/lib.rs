@@ -123,12 +123,13 @@ pub fn check(plan: &EniPlan, selection: Option<&str>) -> Result<(), Errors> {
     }
 }
 
-/// Renders the seed's own example for a selection: [`EniPlan::seed_example`] for Linux
-/// targets and [`EniPlan::seed_example_windows`] (adapter `Ethernet`) for Windows ones.
-pub fn render_seed_example(selection: &str) -> Result<Vec<Rendering>, Errors> {
+/// Renders the Alibaba Cloud ECS document's own example for a selection:
+/// [`EniPlan::example`] for Linux targets and [`EniPlan::example_windows`] (adapter
+/// `Ethernet`) for Windows ones. What `eniplan` with no arguments renders.
+pub fn render_example(selection: &str) -> Result<Vec<Rendering>, Errors> {
     let targets = Target::resolve(selection)?;
-    let linux = EniPlan::seed_example().validate()?;
-    let windows = EniPlan::seed_example_windows().validate()?;
+    let linux = EniPlan::example().validate()?;
+    let windows = EniPlan::example_windows().validate()?;
     let mut renderings = Vec::with_capacity(targets.len());
     for target in targets {
         let plan = if target.family().is_windows() {
@@ -139,4 +140,10 @@ pub fn render_seed_example(selection: &str) -> Result<Vec<Rendering>, Errors> {
         renderings.push(render(plan, target)?);
     }
     Ok(renderings)
+}
+
+/// The former name of [`render_example`].
+#[doc(hidden)]
+pub fn render_seed_example(selection: &str) -> Result<Vec<Rendering>, Errors> {
+    render_example(selection)
 }

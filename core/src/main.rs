@@ -18,7 +18,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Render the OS network configuration that makes an ENI's secondary private IPs work.
 ///
-/// With no arguments, renders the seed document's example (eth0: 192.168.1.201 plus
+/// With no arguments, renders the example of the Alibaba Cloud ECS document on secondary
+/// private IP addresses (eth0: 192.168.1.201 plus
 /// 192.168.1.202 and 192.168.1.203 in 192.168.1.0/24, gateway 192.168.1.253) for every family,
 /// the cloud API calls included.
 #[derive(Parser)]
@@ -32,11 +33,12 @@ struct Cli {
 enum Cmd {
     /// Render a plan: the files to write and delete, the commands, restart and verify steps.
     Render {
-        /// The plan, YAML or JSON; `-` reads standard input. Without it, the seed's example.
+        /// The plan, YAML or JSON; `-` reads standard input. Without it, the ECS document's
+        /// example.
         plan: Option<PathBuf>,
         /// Target: a family (nmcli, rhel, netplan, ifupdown, suse, windows, keyfile, networkd,
         /// powershell, cloud), a distribution such as centos-7 or ubuntu-22.04, a
-        /// comma-separated list, `all` (every OS family) or `seed` (the seed's six families).
+        /// comma-separated list, `all` (every OS family) or `ecs-doc` (the six families of the ECS document).
         /// `eniplan targets` lists every name. `auto`: this host's target, from /etc/os-release
         /// (or the file --os-release names).
         #[arg(long = "os", default_value = "all")]
@@ -160,9 +162,9 @@ fn run(command: Cmd) -> Result<(), Failure> {
             let os = resolve_auto(&os, os_release.as_deref())?;
             let renderings = match &plan {
                 Some(path) => eniplan::render_plan(&read_plan(path)?, &os)?,
-                None => eniplan::render_seed_example(&os)?,
+                None => eniplan::render_example(&os)?,
             };
-            let many = matches!(os.trim(), "all" | "seed") || os.contains(',');
+            let many = matches!(os.trim(), "all" | "ecs-doc" | "seed") || os.contains(',');
             print(&render_output(&renderings, format, many))?;
             if let Some(root) = write_to {
                 write_all(&root, &renderings, many)?;

@@ -77,7 +77,7 @@ os_families! {
 
 impl OsFamily {
     /// The six families the Alibaba Cloud ECS document on secondary private IP addresses
-    /// describes, in the order the `seed` selection renders them.
+    /// describes, in the order the `ecs-doc` selection renders them.
     pub const SEED: [OsFamily; 6] = [
         OsFamily::Nmcli,
         OsFamily::Rhel,

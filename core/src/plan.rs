@@ -57,7 +57,8 @@ pub struct EniPlan {
     /// Static IPv6 addresses of the ENI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipv6: Option<Ipv6Plan>,
-    /// NetworkManager connection name; defaults to `System <interface>` as in the seed.
+    /// NetworkManager connection name; defaults to `System <interface>` as in the ECS
+    /// document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<String>,
     /// The cloud side: region, ENI id and the limits that apply to the ENI.
@@ -110,7 +111,7 @@ pub struct CloudPlan {
     /// ENI id, e.g. `eni-bp1example`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eni_id: Option<String>,
-    /// `available` (not bound; at most 10 private IPs, per the seed) or `in_use`.
+    /// `available` (not bound; at most 10 private IPs, per the ECS document) or `in_use`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eni_state: Option<EniState>,
     /// The instance type's limit of private IPv4 addresses per ENI (for an InUse ENI).
@@ -122,7 +123,7 @@ pub struct CloudPlan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EniState {
-    /// Not bound to an instance: at most 10 private IP addresses (seed, "Considerations").
+    /// Not bound to an instance: at most 10 private IP addresses (the ECS document, "Considerations").
     Available,
     /// Bound to an instance: the limit depends on the instance type.
     InUse,
@@ -195,10 +196,11 @@ impl EniPlan {
         }
     }
 
-    /// The seed's configuration example: ENI `eth0` with primary 192.168.1.201, secondaries
-    /// .202 and .203 in 192.168.1.0/24, gateway .253, the seed's MAC with its `xx` filled in,
+    /// The Alibaba Cloud ECS document's configuration example: ENI `eth0` with primary
+    /// 192.168.1.201, secondaries .202 and .203 in 192.168.1.0/24, gateway .253, the
+    /// document's MAC with its `xx` filled in,
     /// and Alibaba Cloud's DNS servers.
-    pub fn seed_example() -> Self {
+    pub fn example() -> Self {
         EniPlan {
             interface: Some("eth0".into()),
             mac: Some("00:16:3e:16:43:aa".into()),
@@ -212,7 +214,7 @@ impl EniPlan {
             ipv6: None,
             connection: None,
             // The region of the ECS document's console steps and the README's example ENI id:
-            // what the `cloud` target needs to render the seed's step 1.
+            // what the `cloud` target needs to render the document's step 1.
             cloud: Some(CloudPlan {
                 region: Some("cn-hangzhou".into()),
                 eni_id: Some("eni-bp1example".into()),
@@ -224,12 +226,25 @@ impl EniPlan {
         }
     }
 
-    /// The seed's Windows example: the same addresses on the adapter named `Ethernet`.
-    pub fn seed_example_windows() -> Self {
+    /// The ECS document's Windows example: the same addresses on the adapter named
+    /// `Ethernet`.
+    pub fn example_windows() -> Self {
         EniPlan {
             interface: Some("Ethernet".into()),
-            ..Self::seed_example()
+            ..Self::example()
         }
+    }
+
+    /// The former name of [`EniPlan::example`].
+    #[doc(hidden)]
+    pub fn seed_example() -> Self {
+        Self::example()
+    }
+
+    /// The former name of [`EniPlan::example_windows`].
+    #[doc(hidden)]
+    pub fn seed_example_windows() -> Self {
+        Self::example_windows()
     }
 }
 

@@ -232,14 +232,15 @@ impl Target {
                 field: "os".into(),
                 value: crate::error::shown(name),
                 known: format!(
-                    "all, seed, {}",
+                    "all, ecs-doc, {}",
                     Target::names().collect::<Vec<_>>().join(", ")
                 ),
             })
     }
 
     /// Resolves a `--os` argument: `all` (every OS family, in [`OsFamily::ALL`] order; `cloud`
-    /// is not an OS and is asked for by name), `seed` (the seed's six families) or a
+    /// is not an OS and is asked for by name), `ecs-doc` (the six families of the Alibaba Cloud ECS document on secondary private IP
+    /// addresses; `seed` is its former name) or a
     /// comma-separated list of target names. Unknown names are all reported.
     pub fn resolve(selection: &str) -> Result<Vec<Target>, Errors> {
         let mut targets = Vec::new();
@@ -247,7 +248,7 @@ impl Target {
         for name in selection.split(',').map(str::trim) {
             match name {
                 "all" => targets.extend(Target::families().filter(|t| t.family().is_os())),
-                "seed" => targets
+                "ecs-doc" | "seed" => targets
                     .extend(Target::families().filter(|t| OsFamily::SEED.contains(&t.family()))),
                 name => match Target::parse(name) {
                     Ok(target) => targets.push(target),

@@ -10,7 +10,7 @@ use crate::model::{Cloud, Ipv6Config, MacAddr, Plan, Text};
 use crate::names;
 use crate::plan::{CloudPlan, EniPlan, EniState, Ipv6Plan, Mode};
 
-/// The seed ("Considerations"): an ENI in the Available state takes at most 10 private IPs.
+/// The Alibaba Cloud ECS document ("Considerations"): an ENI in the Available state takes at most 10 private IPs.
 pub const AVAILABLE_ENI_LIMIT: usize = 10;
 
 /// No cloud offers more private IPv4 addresses per ENI than this; plans beyond it are refused

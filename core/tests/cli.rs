@@ -279,3 +279,38 @@ fn os_auto_resolves_every_distribution_from_its_os_release() {
     }
     assert!(seen >= 20, "only {seen} os-release files");
 }
+
+/// To users the source is the Alibaba Cloud ECS document: no help text, warning, purpose or
+/// file says "seed".
+#[test]
+fn no_user_facing_text_says_seed() {
+    let mut texts = Vec::new();
+    for args in [
+        &["--help"][..],
+        &["render", "--help"],
+        &["change", "--help"],
+        &["targets"],
+        &["render", "--os", "all,cloud", "--format", "json"],
+    ] {
+        let output = eniplan(args);
+        assert!(output.status.success(), "{args:?}");
+        texts.push(String::from_utf8_lossy(&output.stdout).into_owned());
+    }
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/cases/valid");
+    for entry in fs::read_dir(cases).expect("cases") {
+        let path = entry.expect("entry").path();
+        let output = eniplan(&[
+            "render",
+            &path.to_string_lossy(),
+            "--os",
+            "all",
+            "--format",
+            "json",
+        ]);
+        texts.push(String::from_utf8_lossy(&output.stdout).into_owned());
+        texts.push(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    for text in texts {
+        assert!(!text.to_lowercase().contains("seed"), "{text}");
+    }
+}

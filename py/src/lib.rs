@@ -147,13 +147,19 @@ fn render_many(py: Python<'_>, plan: &Bound<'_, PyAny>, targets: &str) -> PyResu
     to_python(py, &renderings)
 }
 
-/// Renders the seed document's own example for `targets`; returns a list.
+/// The Alibaba Cloud ECS document's example, rendered for `targets`.
+#[pyfunction]
+#[pyo3(signature = (targets = "all"))]
+fn render_example(py: Python<'_>, targets: &str) -> PyResult<Py<PyAny>> {
+    let renderings = eniplan::render_example(targets).map_err(|errors| plan_error(py, &errors))?;
+    to_python(py, &renderings)
+}
+
+/// The former name of `render_example`.
 #[pyfunction]
 #[pyo3(signature = (targets = "all"))]
 fn render_seed_example(py: Python<'_>, targets: &str) -> PyResult<Py<PyAny>> {
-    let renderings =
-        eniplan::render_seed_example(targets).map_err(|errors| plan_error(py, &errors))?;
-    to_python(py, &renderings)
+    render_example(py, targets)
 }
 
 /// Every problem of a plan (an empty list when it is valid), checked against `targets` too
@@ -252,6 +258,7 @@ fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(render_many, module)?)?;
     module.add_function(wrap_pyfunction!(render_change, module)?)?;
     module.add_function(wrap_pyfunction!(render_absent, module)?)?;
+    module.add_function(wrap_pyfunction!(render_example, module)?)?;
     module.add_function(wrap_pyfunction!(render_seed_example, module)?)?;
     module.add_function(wrap_pyfunction!(validate, module)?)?;
     module.add_function(wrap_pyfunction!(targets, module)?)?;

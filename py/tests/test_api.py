@@ -46,7 +46,7 @@ def test_render_many_all_gives_every_family_in_order():
     families = [r["family"] for r in eniplan.render_many(SEED)]
     assert families == ["nmcli", "rhel", "netplan", "ifupdown", "suse", "windows", "keyfile",
                         "networkd", "powershell"]
-    seed = [r["family"] for r in eniplan.render_many(SEED, "seed")]
+    seed = [r["family"] for r in eniplan.render_many(SEED, "ecs-doc")]
     assert seed == ["nmcli", "rhel", "netplan", "ifupdown", "suse", "windows"]
     assert [r["target"] for r in eniplan.render_many(SEED, "sles-15,debian-10")] == [
         "sles-15", "debian-10"]
@@ -157,3 +157,10 @@ def test_apply_is_the_cores_one_rule_set(tmp_path):
     with pytest.raises(eniplan.apply.UnsafePath, match="symlink"):
         eniplan.apply.write(rendering, str(other))
     assert list(inside.iterdir()) == []
+
+
+def test_the_ecs_document_example_under_its_new_and_old_names():
+    assert eniplan.render_example("all") == eniplan.render_seed_example("all")
+    assert [r["family"] for r in eniplan.render_many(SEED, "seed")] == [
+        r["family"] for r in eniplan.render_many(SEED, "ecs-doc")
+    ]

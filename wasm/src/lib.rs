@@ -186,10 +186,16 @@ pub fn targets() -> JsValue {
     to_js(&list)
 }
 
-/// The seed document's example plan (for a form's first state).
+/// The Alibaba Cloud ECS document's example plan (for a form's first state).
+#[wasm_bindgen(unchecked_return_type = "Plan")]
+pub fn example() -> JsValue {
+    to_js(&EniPlan::example())
+}
+
+/// The former name of `example`.
 #[wasm_bindgen(js_name = seedExample, unchecked_return_type = "Plan")]
 pub fn seed_example() -> JsValue {
-    to_js(&EniPlan::seed_example())
+    example()
 }
 
 /// The plan's keys and what each holds, read from the core's plan struct (the previewer builds

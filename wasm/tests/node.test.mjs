@@ -47,7 +47,8 @@ for (const file of cases("invalid")) {
 }
 
 test("a plan object renders like its YAML text", () => {
-  const plan = eniplan.seedExample();
+  const plan = eniplan.example();
+  assert.deepEqual(eniplan.seedExample(), plan, "the former name gives the same example");
   assert.equal(plan.interface, "eth0");
   const yaml = eniplan.planToYaml(plan);
   assert.deepEqual(eniplan.parsePlan(yaml), plan);
@@ -56,11 +57,11 @@ test("a plan object renders like its YAML text", () => {
 
 test("every error is the same PlanError class, with the field it concerns", () => {
   const errorOf = (fn) => { try { fn(); } catch (error) { return error; } assert.fail("no error"); };
-  const plan = { ...eniplan.seedExample(), secondaries: ["192.168.1.202", "10.0.0.9"], secondary: [] };
+  const plan = { ...eniplan.example(), secondaries: ["192.168.1.202", "10.0.0.9"], secondary: [] };
   const unknownKey = errorOf(() => eniplan.render(plan, "rhel"));
-  const badTarget = errorOf(() => eniplan.render(eniplan.seedExample(), "centos-5"));
-  const badValue = errorOf(() => eniplan.render({ ...eniplan.seedExample(), secondaries: ["10.0.0.9"] }, "rhel"));
-  const wrongType = errorOf(() => eniplan.render({ ...eniplan.seedExample(), prefix: "24" }, "rhel"));
+  const badTarget = errorOf(() => eniplan.render(eniplan.example(), "centos-5"));
+  const badValue = errorOf(() => eniplan.render({ ...eniplan.example(), secondaries: ["10.0.0.9"] }, "rhel"));
+  const wrongType = errorOf(() => eniplan.render({ ...eniplan.example(), prefix: "24" }, "rhel"));
   assert.equal(unknownKey.constructor, badTarget.constructor);
   assert.equal(badValue.constructor, wrongType.constructor);
   assert.match(unknownKey.message, /unknown field `secondary`/);
@@ -70,7 +71,7 @@ test("every error is the same PlanError class, with the field it concerns", () =
 });
 
 test("validate lists problems and targets lists every target", () => {
-  assert.deepEqual(eniplan.validate(eniplan.seedExample()), []);
+  assert.deepEqual(eniplan.validate(eniplan.example()), []);
   assert.deepEqual(eniplan.validate({ interface: "eth0" }).map((p) => p.field), ["primary", "prefix", "gateway"]);
   const names = eniplan.targets().map((t) => t.name);
   assert.deepEqual(names.slice(0, 6), ["nmcli", "rhel", "netplan", "ifupdown", "suse", "windows"]);

@@ -240,7 +240,7 @@ async function main() {
     }
     targetSelect.append(group);
   }
-  planToForm(eniplan.seedExample());
+  planToForm(eniplan.example());
   form.addEventListener("input", fromForm);
   planText.addEventListener("input", fromText);
   targetSelect.addEventListener("change", fromForm);

@@ -390,7 +390,7 @@ fn linux_verify(intent: &Intent<'_>) -> Vec<Command> {
     let interface = intent.interface();
     let mut verify = vec![Command::posix(
         ["ip", "addr", "show", "dev", interface],
-        "every planned address should be listed on the interface (the seed's `ip a`)",
+        "every planned address should be listed on the interface (the ECS document's `ip a`)",
     )];
     match intent.table {
         Some(table) => {

@@ -10,7 +10,7 @@ pub(super) fn connection_name(intent: &Intent<'_>, out: &mut Rendering) -> Strin
     let name = default_connection_name(intent);
     if intent.plan.connection().is_none() {
         out.warnings.push(format!(
-            "the plan names no connection, so `{name}` (the seed's naming) is used; \
+            "the plan names no connection, so `{name}` (the ECS document's naming) is used; \
              `nmcli con show` lists the real name — set `connection` if it differs"
         ));
     }

@@ -129,12 +129,12 @@ impl Family for Netsh {
         }
         out.verify = vec![Command::cmd(
             vec!["ipconfig".into(), "/all".into()],
-            "every planned address should be listed on the adapter (the seed's `ipconfig`)",
+            "every planned address should be listed on the adapter (the ECS document's `ipconfig`)",
         )];
         windows_common::warnings(
             intent,
             out,
-            "takes the seed's path and switches",
+            "takes the ECS document's path and switches",
             "netsh addresses the adapter by name",
         );
         Ok(())

@@ -14,7 +14,7 @@ pub(super) const NO_POLICY_ROUTING: &str =
 pub(super) fn static_gateway<'p>(intent: &Intent<'p>) -> Result<&'p str, Error> {
     intent.plan_gateway().ok_or_else(|| Error::Missing {
         field: "gateway".into(),
-        hint: "Windows keeps the primary by switching the adapter to static (the seed's way), \
+        hint: "Windows keeps the primary by switching the adapter to static (the ECS document's way), \
                which needs the default gateway"
             .into(),
     })

@@ -30,8 +30,11 @@ def render_change(before: Plan, after: Plan, target: str) -> Rendering:
 def render_absent(plan: Plan, target: str) -> Rendering:
     """Removes every secondary of ``plan`` (the primary stays), deleting their files."""
 
+def render_example(targets: str = "all") -> List[Rendering]:
+    """Renders the Alibaba Cloud ECS document's example."""
+
 def render_seed_example(targets: str = "all") -> List[Rendering]:
-    """Renders the seed document's example."""
+    """The former name of :func:`render_example`."""
 
 def validate(plan: Plan, targets: Optional[str] = None) -> List[Problem]:
     """Every problem of ``plan`` (empty when valid), also against ``targets`` if given."""

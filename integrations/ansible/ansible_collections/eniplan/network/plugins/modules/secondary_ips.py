@@ -111,7 +111,7 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Configure eth0's secondary private IPs (the seed's example)
+- name: Configure eth0's secondary private IPs (the ECS document's example)
   eniplan.network.secondary_ips:
     interface: eth0
     mac: "00:16:3e:16:43:aa"
