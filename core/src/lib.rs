@@ -45,7 +45,7 @@ pub use plan::{
 pub use rendering::{to_json, Command, File, Rendering, MODE_PRIVATE, MODE_PUBLIC};
 pub use schema::{Field as SchemaField, Kind as SchemaKind};
 pub use target::{Resolved, Target, TargetInfo};
-pub use validate::{AVAILABLE_ENI_LIMIT, MAX_ADDRESSES, MAX_DNS};
+pub use validate::{AVAILABLE_ENI_LIMIT, DOCUMENTED_AVAILABLE_LIMIT, MAX_ADDRESSES, MAX_DNS};
 
 /// Renders a validated plan for one target.
 pub fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {

@@ -10,8 +10,14 @@ use crate::model::{Cloud, Ipv6Config, MacAddr, Plan, Text};
 use crate::names;
 use crate::plan::{CloudPlan, EniPlan, EniState, Ipv6Plan, Mode};
 
-/// The Alibaba Cloud ECS document ("Considerations"): an ENI in the Available state takes at most 10 private IPs.
-pub const AVAILABLE_ENI_LIMIT: usize = 10;
+/// The private IPv4 addresses (the primary included) an ENI in the Available state may carry:
+/// AssignPrivateIpAddresses' current reference allows up to 49 secondaries on it. The ECS
+/// document on secondary private IPs and older versions of that reference say 10; between the
+/// two a rendering for the cloud warns ([`DOCUMENTED_AVAILABLE_LIMIT`]) rather than refuses.
+pub const AVAILABLE_ENI_LIMIT: usize = 50;
+
+/// The older limit for an Available ENI (10 private IPs), which the cloud target warns about.
+pub const DOCUMENTED_AVAILABLE_LIMIT: usize = 10;
 
 /// No cloud offers more private IPv4 addresses per ENI than this; plans beyond it are refused
 /// even when they state no limit, and only this many entries of an oversized list are checked.
@@ -298,7 +304,9 @@ impl Checker {
             }
             (Some(EniState::Available), _) => (
                 AVAILABLE_ENI_LIMIT,
-                "an ENI in the Available state takes at most 10 private IP addresses".to_string(),
+                "an ENI in the Available state takes at most 49 secondary private IP \
+                 addresses (AssignPrivateIpAddresses)"
+                    .to_string(),
             ),
             (_, Some(max)) if max <= MAX_ADDRESSES => (
                 max,

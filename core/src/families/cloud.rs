@@ -133,11 +133,30 @@ fn render(intent: &Intent<'_>, out: &mut Rendering) -> Result<(), Errors> {
             .push("the plan has no secondary addresses: there is nothing to assign".into());
     }
     if intent.ipv6.is_some() {
+        // AssignIpv6Addresses treats every IPv6 address alike: an ENI has none until one is
+        // assigned, with the ENI (CreateNetworkInterface's Ipv6AddressCount) or by this call.
         out.warnings.push(
-            "the first IPv6 address is taken to be the ENI's own and is not assigned; the \
-             vSwitch must have an IPv6 CIDR block"
+            "the first IPv6 address is taken to be one the ENI already has (assigned when it \
+             was created) and is not assigned again; if the ENI has no IPv6 address yet, assign \
+             it too (`aliyun ecs AssignIpv6Addresses … --Ipv6Address.1 <address>`). The \
+             vSwitch must have an IPv6 CIDR block, and an Available ENI takes at most 10 IPv6 \
+             addresses"
                 .into(),
         );
+    }
+    let available = intent
+        .plan
+        .cloud()
+        .and_then(|cloud| cloud.eni_state())
+        .is_some_and(|state| state == crate::plan::EniState::Available);
+    if available && intent.ipv4.len() > crate::validate::DOCUMENTED_AVAILABLE_LIMIT {
+        out.warnings.push(format!(
+            "the ENI is Available (not attached) and gets {} private IPv4 addresses: the current \
+             AssignPrivateIpAddresses reference allows 49 secondaries there, but the ECS \
+             document on secondary private IPs and older references say 10 in all; if the call \
+             is refused, attach the ENI to an instance first",
+            intent.ipv4.len()
+        ));
     }
     Ok(())
 }
