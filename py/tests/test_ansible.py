@@ -70,7 +70,7 @@ def test_check_mode_writes_nothing_and_diff_shows_every_file(root):
                       "--check", "--diff")
     assert recap(result)["changed"] == 1, result.stdout
     assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))
-    assert "/etc/netplan/50-cloud-init.yaml" in result.stdout
+    assert "/etc/netplan/60-eniplan-eth0.yaml" in result.stdout
     assert '+                - "192.168.1.202/24"' in result.stdout
 
 

@@ -64,14 +64,16 @@ def test_state_test_mode_then_apply_then_idempotent(salt, tmp_path):
     root = tmp_path / "root"
     dry = state(salt, root, "test=True")
     assert dry["result"] is None
+    stanzas = "/etc/network/interfaces.d/60-eniplan-eth0"
     assert "/etc/network/interfaces" in dry["changes"]
-    assert "+auto eth0:1" in dry["changes"]["/etc/network/interfaces"]["diff"]
+    assert "+auto eth0:1" in dry["changes"][stanzas]["diff"]
     assert not (root / "etc/network/interfaces").exists(), "test mode writes nothing"
 
     applied = state(salt, root)
     assert applied["result"] is True
-    assert applied["changes"]["/etc/network/interfaces"]["action"] == "create"
-    text = (root / "etc/network/interfaces").read_text()
+    assert applied["changes"][stanzas]["action"] == "create"
+    assert "source /etc/network/interfaces.d/*" in (root / "etc/network/interfaces").read_text()
+    text = (root / stanzas.lstrip("/")).read_text()
     assert "iface eth0:1 inet static\n    address 192.168.1.203\n" in text
 
     again = state(salt, root)

@@ -11,7 +11,14 @@ use crate::target::Target;
 use crate::templates::Template;
 
 static INTERFACES: Template = crate::template!("ifupdown/interfaces", Lines);
-static TEMPLATES: [&Template; 1] = [&INTERFACES];
+static STANZAS: Template = crate::template!("ifupdown/60-eniplan-INTERFACE", Lines);
+static TEMPLATES: [&Template; 2] = [&INTERFACES, &STANZAS];
+
+/// The main file: the loopback and the `source` line that reads every interface's own file.
+#[derive(Serialize)]
+struct MainFile<'a> {
+    target: &'a str,
+}
 
 /// The ifupdown family.
 pub(super) struct Ifupdown;
@@ -172,16 +179,26 @@ impl Family for Ifupdown {
                     .collect(),
             }),
         };
+        // ifupdown reads `source` files as if they stood in the main file (interfaces(5)), so
+        // each interface keeps a file of its own and rendering eth1 leaves eth0's in place.
         out.files.push(File {
             path: "/etc/network/interfaces".into(),
-            contents: INTERFACES.render(&file)?,
+            contents: INTERFACES.render(&MainFile {
+                target: target.name(),
+            })?,
             mode: MODE_PUBLIC,
         });
-        out.warnings.push(
-            "/etc/network/interfaces is replaced whole: stanzas it held for other interfaces, \
-             and `source` lines for /etc/network/interfaces.d/, are not kept"
-                .into(),
-        );
+        out.files.push(File {
+            path: format!("/etc/network/interfaces.d/60-eniplan-{interface}"),
+            contents: STANZAS.render(&file)?,
+            mode: MODE_PUBLIC,
+        });
+        out.warnings.push(format!(
+            "/etc/network/interfaces is rewritten to hold the loopback and `source \
+             /etc/network/interfaces.d/*`: stanzas it held itself are not kept (move them into \
+             a file of /etc/network/interfaces.d/); other files there stay, so delete or edit any \
+             that also configures {interface} (cloud-init writes 50-cloud-init there)"
+        ));
         if !intent.dns.all.is_empty() {
             out.warnings.push(
                 "`dns-nameservers` takes effect only when the resolvconf package is installed"

@@ -9,7 +9,7 @@ use crate::rendering::{File, Rendering, MODE_PRIVATE};
 use crate::target::{DefaultRoute, Target};
 use crate::templates::Template;
 
-static NETPLAN: Template = crate::template!("netplan/50-cloud-init.yaml", Yaml);
+static NETPLAN: Template = crate::template!("netplan/60-eniplan-INTERFACE.yaml", Yaml);
 static TEMPLATES: [&Template; 1] = [&NETPLAN];
 
 /// The netplan family.
@@ -54,12 +54,22 @@ impl Family for Netplan {
             rules: &intent.rules,
             nameservers: intent.dns.all,
         };
+        // netplan reads every file in /etc/netplan in name order and merges them (netplan(5),
+        // "Hierarchy of configuration files"): one file per interface keeps the others', and
+        // sorting after cloud-init's 50-cloud-init.yaml makes this one's values win for it.
         out.files.push(File {
-            path: "/etc/netplan/50-cloud-init.yaml".into(),
+            path: format!("/etc/netplan/60-eniplan-{}.yaml", intent.interface()),
             contents: NETPLAN.render(&file)?,
             // netplan warns that anything more open than 0600 is "too open".
             mode: MODE_PRIVATE,
         });
+        out.warnings.push(format!(
+            "cloud-init's /etc/netplan/50-cloud-init.yaml stays: netplan merges it first, and \
+             this file's dhcp4, addresses and routes for {} come after it; addresses or routes \
+             it lists for {} are added to these, so remove them there",
+            intent.interface(),
+            intent.interface()
+        ));
         if intent.mac().is_none() {
             out.warnings.push(
                 "the plan has no mac, so the netplan file matches the NIC by name only; with a \

@@ -7,19 +7,15 @@ use std::process::Command;
 
 use eniplan::{Mode, Rendering};
 
-use crate::support::{check_kernel_state, run, scratch, succeeded, Item, Namespace};
+use crate::support::{
+    check_kernel_state, lay_out_ifupdown, run, scratch, succeeded, Item, Namespace,
+};
 
 pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
     let plan = &item.plan;
     let interface = plan.interface();
-    let file = rendering
-        .files
-        .iter()
-        .find(|file| file.path == "/etc/network/interfaces")
-        .ok_or("no interfaces file")?;
     let dir = scratch("ifupdown");
-    let path = dir.join("interfaces");
-    fs::write(&path, &file.contents).map_err(|e| e.to_string())?;
+    let path = lay_out_ifupdown(&dir, &[rendering])?;
 
     let labels: Vec<String> = (0..plan.secondaries().len())
         .map(|n| format!("{interface}:{n}"))
@@ -70,15 +66,20 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
 
     // Apply for real in a namespace. A DHCP primary would send DHCP requests, so for this
     // check only its method becomes `manual`; every other line is used as rendered.
+    let stanzas = dir
+        .join("interfaces.d")
+        .join(format!("60-eniplan-{interface}"));
+    let rendered =
+        fs::read_to_string(&stanzas).map_err(|e| format!("{}: {e}", stanzas.display()))?;
     let applied = if plan.mode() == Mode::Dhcp {
-        file.contents.replace(
+        rendered.replace(
             &format!("iface {interface} inet dhcp"),
             &format!("iface {interface} inet manual"),
         )
     } else {
-        file.contents.clone()
+        rendered
     };
-    fs::write(&path, applied).map_err(|e| e.to_string())?;
+    fs::write(&stanzas, applied).map_err(|e| e.to_string())?;
     let state = dir.join("state");
     fs::create_dir_all(&state).map_err(|e| e.to_string())?;
     let namespace = Namespace::with_interface(interface)?;

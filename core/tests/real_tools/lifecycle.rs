@@ -15,8 +15,8 @@ use eniplan::{EniPlan, Mode, OsFamily, Plan, Rendering, Target};
 
 use crate::nmcli::{keyfile_addresses, keyfile_policy};
 use crate::support::{
-    check_kernel_state, corpus, expected_ipv4, expected_ipv6, parse_ini, run, run_with_input,
-    scratch, sorted, succeeded, Namespace,
+    check_kernel_state, corpus, expected_ipv4, expected_ipv6, lay_out_ifupdown, parse_ini, run,
+    run_with_input, scratch, sorted, succeeded, Namespace,
 };
 
 /// Pairs checked per test and run.
@@ -99,15 +99,6 @@ fn check_pairs(family: OsFamily, policy: bool, check: impl Fn(&Plan, &Plan) -> R
     eprintln!("{family}: {PAIRS} changes applied, 0 failed");
 }
 
-fn rendering_file<'a>(rendering: &'a Rendering, path: &str) -> Result<&'a str, String> {
-    rendering
-        .files
-        .iter()
-        .find(|file| file.path == path)
-        .map(|file| file.contents.as_str())
-        .ok_or_else(|| format!("no {path}"))
-}
-
 /// The change's `ip` commands (the runtime removals), as argv.
 fn ip_commands(change: &Rendering) -> Vec<Vec<String>> {
     change
@@ -142,13 +133,11 @@ fn ifupdown_change(before: &Plan, after: &Plan) -> Result<(), String> {
         ])
     };
     let namespace = Namespace::with_interface(before.interface())?;
-    fs::write(&file, rendering_file(&old, "/etc/network/interfaces")?)
-        .map_err(|e| e.to_string())?;
+    lay_out_ifupdown(&dir, &[&old])?;
     ifupdown(&namespace, "ifup")?;
     check_kernel_state(&namespace, before, false, before.interface())?;
 
-    fs::write(&file, rendering_file(&change, "/etc/network/interfaces")?)
-        .map_err(|e| e.to_string())?;
+    lay_out_ifupdown(&dir, &[&change])?;
     for argv in ip_commands(&change) {
         let words: Vec<&str> = argv.iter().map(String::as_str).collect();
         namespace.exec(&words)?;

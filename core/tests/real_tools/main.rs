@@ -19,6 +19,7 @@ mod networkd;
 mod nmcli;
 mod powershell;
 mod support;
+mod two_nics;
 
 use eniplan::OsFamily;
 

@@ -778,3 +778,31 @@ pub fn numbered(key: &str, stem: &str) -> bool {
     key.strip_prefix(stem)
         .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit()))
 }
+
+/// Lays the ifupdown files of `renderings` out under `dir` as a host would hold them: every
+/// `/etc/network/interfaces.d/` file in `dir/interfaces.d/`, and the main file as `dir/interfaces`
+/// with its `source /etc/network/interfaces.d/*` line pointed at that folder (ifupdown's
+/// `source` paths are absolute). Returns the main file's path for `ifquery -i` / `ifup -i`.
+pub fn lay_out_ifupdown(dir: &Path, renderings: &[&Rendering]) -> Result<PathBuf, String> {
+    let parts = dir.join("interfaces.d");
+    fs::create_dir_all(&parts).map_err(|e| e.to_string())?;
+    let mut main = None;
+    for rendering in renderings {
+        for file in &rendering.files {
+            if let Some(name) = file.path.strip_prefix("/etc/network/interfaces.d/") {
+                fs::write(parts.join(name), &file.contents).map_err(|e| e.to_string())?;
+            } else if file.path == "/etc/network/interfaces" {
+                main = Some(file.contents.clone());
+            }
+        }
+    }
+    let main = main.ok_or("no /etc/network/interfaces")?;
+    let source = "source /etc/network/interfaces.d/*";
+    if !main.lines().any(|line| line == source) {
+        return Err(format!("the main file does not `{source}`:\n{main}"));
+    }
+    let path = dir.join("interfaces");
+    let pointed = main.replace(source, &format!("source {}/*", parts.display()));
+    fs::write(&path, pointed).map_err(|e| e.to_string())?;
+    Ok(path)
+}
