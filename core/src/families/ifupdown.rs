@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use super::{ip_rule_argv, Family, Removal};
+use super::{ip_rule_argv, Family};
 use crate::error::Errors;
-use crate::intent::{Difference, Intent, Method};
+use crate::intent::{Intent, Method};
 use crate::quote;
 use crate::rendering::{File, Rendering, MODE_PUBLIC};
 use crate::target::Target;
@@ -214,14 +214,5 @@ impl Family for Ifupdown {
             ));
         }
         Ok(())
-    }
-
-    fn removal(
-        &self,
-        difference: &Difference<'_>,
-        before: &Intent<'_>,
-        _after: &Intent<'_>,
-    ) -> Result<Removal, Errors> {
-        Ok(Removal::Before(super::ip_removal(difference, before)))
     }
 }

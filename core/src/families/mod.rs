@@ -59,13 +59,17 @@ pub(crate) trait Family: Sync {
         out: &mut Rendering,
     ) -> Result<(), Errors>;
 
-    /// What a change does at run time, beyond writing the new files.
+    /// What a change does at run time, beyond writing the new files. By default `ip addr del`
+    /// (and `ip rule del`) of what is gone: what the file families need, since their restart
+    /// re-adds what the files list but does not remove the rest.
     fn removal(
         &self,
         difference: &Difference<'_>,
         before: &Intent<'_>,
-        after: &Intent<'_>,
-    ) -> Result<Removal, Errors>;
+        _after: &Intent<'_>,
+    ) -> Result<Removal, Errors> {
+        Ok(Removal::Before(ip_removal(difference, before)))
+    }
 }
 
 /// What a change adds to the commands of the new plan's rendering.
@@ -262,8 +266,7 @@ pub(crate) fn change(before: &Plan, after: &Plan, target: Target) -> Result<Rend
     Ok(new)
 }
 
-/// `ip addr del` for every removed address (and `ip rule del` for its rule): what the file
-/// families need, since a restart re-adds what the files list but does not remove the rest.
+/// `ip addr del` for every removed address (and `ip rule del` for its rule).
 fn ip_removal(difference: &Difference<'_>, before: &Intent<'_>) -> Vec<Command> {
     let dev = before.interface();
     let mut commands = Vec::new();

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use super::{dhcp_source_warning, route_entries, Family, Removal, RouteEntry};
+use super::{dhcp_source_warning, route_entries, Family, RouteEntry};
 use crate::error::Errors;
-use crate::intent::{Difference, Intent, Method, Rule};
+use crate::intent::{Intent, Method, Rule};
 use crate::rendering::{File, Rendering, MODE_PUBLIC};
 use crate::target::Target;
 use crate::templates::Template;
@@ -67,14 +67,5 @@ impl Family for Networkd {
         });
         dhcp_source_warning(intent, out);
         Ok(())
-    }
-
-    fn removal(
-        &self,
-        difference: &Difference<'_>,
-        before: &Intent<'_>,
-        _after: &Intent<'_>,
-    ) -> Result<Removal, Errors> {
-        Ok(Removal::Before(super::ip_removal(difference, before)))
     }
 }

@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
-use super::{Family, Removal};
+use super::Family;
 use crate::error::Error;
 use crate::error::Errors;
-use crate::intent::{Difference, Intent, Method, Role, Rule};
+use crate::intent::{Intent, Method, Role, Rule};
 use crate::os_family::{IfcfgReader, IfcfgStyle};
 use crate::rendering::{File, Rendering, MODE_PUBLIC};
 use crate::target::Target;
@@ -225,14 +225,5 @@ impl Family for Rhel {
             });
         }
         Ok(())
-    }
-
-    fn removal(
-        &self,
-        difference: &Difference<'_>,
-        before: &Intent<'_>,
-        _after: &Intent<'_>,
-    ) -> Result<Removal, Errors> {
-        Ok(Removal::Before(super::ip_removal(difference, before)))
     }
 }

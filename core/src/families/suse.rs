@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use super::{Family, Removal};
+use super::Family;
 use crate::error::Errors;
-use crate::intent::{Difference, Intent, Method, Role};
+use crate::intent::{Intent, Method, Role};
 use crate::rendering::{Command, File, Rendering, MODE_PUBLIC};
 use crate::target::Target;
 use crate::templates::Template;
@@ -174,14 +174,5 @@ impl Family for Suse {
             );
         }
         Ok(())
-    }
-
-    fn removal(
-        &self,
-        difference: &Difference<'_>,
-        before: &Intent<'_>,
-        _after: &Intent<'_>,
-    ) -> Result<Removal, Errors> {
-        Ok(Removal::Before(super::ip_removal(difference, before)))
     }
 }
