@@ -36,11 +36,10 @@ enum Cmd {
         /// The plan, YAML or JSON; `-` reads standard input. Without it, the ECS document's
         /// example.
         plan: Option<PathBuf>,
-        /// Target: a family (nmcli, rhel, netplan, ifupdown, suse, windows, keyfile, networkd,
-        /// powershell, cloud), a distribution such as centos-7 or ubuntu-22.04, a
-        /// comma-separated list, `all` (every OS family) or `ecs-doc` (the six families of the ECS document).
-        /// `eniplan targets` lists every name. `auto`: this host's target, from /etc/os-release
-        /// (or the file --os-release names).
+        /// Target: a family such as rhel or netplan, a distribution such as centos-7 or
+        /// ubuntu-22.04 (`eniplan targets` lists every name), a comma-separated list, `all`
+        /// (every OS family), `ecs-doc` (the six families of the ECS document) or `auto` (this
+        /// host's target, from /etc/os-release or the file --os-release names).
         #[arg(long = "os", default_value = "all")]
         os: String,
         /// The os-release file `--os auto` reads instead of /etc/os-release.
