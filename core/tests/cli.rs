@@ -101,7 +101,7 @@ fn write_to_writes_every_file_with_its_mode_under_root() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let yaml = root.join("etc/netplan/50-cloud-init.yaml");
+    let yaml = root.join("etc/netplan/60-eniplan-eth0.yaml");
     let mode = fs::metadata(&yaml).expect("written").permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     assert!(fs::read_to_string(&yaml)
