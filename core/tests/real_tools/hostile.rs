@@ -281,7 +281,11 @@ proptest! {
                 std::fs::write(&path, &renderings[1].files[1].contents).expect("write");
                 let vars = crate::support::source_ifcfg(&path);
                 prop_assert_eq!(vars.ok().and_then(|v| v.get("DEVICE").cloned()), Some(name.clone()));
-                std::fs::write(&path, &renderings[2].files[1].contents).expect("write");
+                // The interface's own stanzas file (the main file holds only lo and `source`).
+                let stanzas = renderings[2].files.iter()
+                    .find(|file| file.path.starts_with("/etc/network/interfaces.d/"))
+                    .expect("an interfaces.d file");
+                std::fs::write(&path, &stanzas.contents).expect("write");
                 let listed = succeeded("ifquery", &run(Command::new("ifquery").arg("-i").arg(&path).arg("--list")));
                 prop_assert!(listed.as_ref().is_ok_and(|l| l.lines().any(|line| line == name)), "{:?}", listed);
             }
