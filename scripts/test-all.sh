@@ -62,7 +62,7 @@ step "benches in quick mode: they compile and run; no timing is asserted"
 cargo bench -q --locked -p eniplan --bench render -- --test > /dev/null
 echo "cargo bench -p eniplan: every benchmark ran once"
 
-step "the main job renders the seed's example for every family"
+step "the main job renders the ECS document's example for every family"
 cargo run -q --locked -p eniplan > /dev/null
 
 step "cargo package carries the templates: build the packaged crate and render with it"
@@ -94,7 +94,7 @@ rm -rf "$dist" && mkdir -p "$dist"
   || { cat "$dist/build.log" >&2; exit 1; }
 "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$dist"/eniplan-*.whl
 
-step "Python: the wheel and an sdist, each installed into a fresh virtualenv, render the seed"
+step "Python: the wheel and an sdist, each installed into a fresh virtualenv, render the ECS document's example"
 "$venv/bin/maturin" sdist -m py/Cargo.toml -o "$dist" > /dev/null
 tar -tzf "$dist"/eniplan-*.tar.gz > "$dist/sdist-files.txt"
 grep -q "core/templates/rhel/ifcfg-INTERFACE" "$dist/sdist-files.txt" \
@@ -104,7 +104,7 @@ for artifact in "$dist"/eniplan-*.whl "$dist"/eniplan-*.tar.gz; do
   fresh="$dist/venv-$(basename "$artifact" | sed 's/[^a-z]//g' | tail -c 8)"
   python3 -m venv "$fresh"
   "$fresh/bin/pip" install -q --disable-pip-version-check "$artifact"
-  got=$("$fresh/bin/python" -c 'import eniplan, json; print(json.dumps(eniplan.render_seed_example(), indent=2, ensure_ascii=False))')
+  got=$("$fresh/bin/python" -c 'import eniplan, json; print(json.dumps(eniplan.render_example(), indent=2, ensure_ascii=False))')
   [ "$got" = "$expected" ] || { echo "$(basename "$artifact") renders differently from the CLI" >&2; exit 1; }
   echo "$(basename "$artifact"): installed in a fresh venv, renders byte-identical to the CLI"
 done
