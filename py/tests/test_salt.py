@@ -72,7 +72,7 @@ def test_state_test_mode_then_apply_then_idempotent(salt, tmp_path):
     applied = state(salt, root)
     assert applied["result"] is True
     assert applied["changes"][stanzas]["action"] == "create"
-    assert "source /etc/network/interfaces.d/*" in (root / "etc/network/interfaces").read_text()
+    assert "source /etc/network/interfaces.d/60-eniplan-*" in (root / "etc/network/interfaces").read_text()
     text = (root / stanzas.lstrip("/")).read_text()
     assert "iface eth0:1 inet static\n    address 192.168.1.203\n" in text
 

@@ -193,11 +193,14 @@ impl Family for Ifupdown {
             contents: STANZAS.render(&file)?,
             mode: MODE_PUBLIC,
         });
+        // The `source` pattern names eniplan's files only: ifupdown runs every stanza of an
+        // interface it reads, so cloud-init's `iface eth0 inet dhcp` in interfaces.d would run
+        // beside these (a DHCP client next to the static addresses).
         out.warnings.push(format!(
             "/etc/network/interfaces is rewritten to hold the loopback and `source \
-             /etc/network/interfaces.d/*`: stanzas it held itself are not kept (move them into \
-             a file of /etc/network/interfaces.d/); other files there stay, so delete or edit any \
-             that also configures {interface} (cloud-init writes 50-cloud-init there)"
+             /etc/network/interfaces.d/60-eniplan-*`: stanzas it held itself, and other files \
+             in /etc/network/interfaces.d/ (such as cloud-init's 50-cloud-init), are no longer \
+             read; render every interface of the host with eniplan, as {interface} is here"
         ));
         if !intent.dns.all.is_empty() {
             out.warnings.push(

@@ -781,7 +781,7 @@ pub fn numbered(key: &str, stem: &str) -> bool {
 
 /// Lays the ifupdown files of `renderings` out under `dir` as a host would hold them: every
 /// `/etc/network/interfaces.d/` file in `dir/interfaces.d/`, and the main file as `dir/interfaces`
-/// with its `source /etc/network/interfaces.d/*` line pointed at that folder (ifupdown's
+/// with its `source /etc/network/interfaces.d/…` line pointed at that folder (ifupdown's
 /// `source` paths are absolute). Returns the main file's path for `ifquery -i` / `ifup -i`.
 pub fn lay_out_ifupdown(dir: &Path, renderings: &[&Rendering]) -> Result<PathBuf, String> {
     let parts = dir.join("interfaces.d");
@@ -797,12 +797,12 @@ pub fn lay_out_ifupdown(dir: &Path, renderings: &[&Rendering]) -> Result<PathBuf
         }
     }
     let main = main.ok_or("no /etc/network/interfaces")?;
-    let source = "source /etc/network/interfaces.d/*";
+    let source = "source /etc/network/interfaces.d/60-eniplan-*";
     if !main.lines().any(|line| line == source) {
         return Err(format!("the main file does not `{source}`:\n{main}"));
     }
     let path = dir.join("interfaces");
-    let pointed = main.replace(source, &format!("source {}/*", parts.display()));
+    let pointed = main.replace(source, &format!("source {}/60-eniplan-*", parts.display()));
     fs::write(&path, pointed).map_err(|e| e.to_string())?;
     Ok(path)
 }

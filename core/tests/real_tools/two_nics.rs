@@ -90,7 +90,32 @@ fn ifupdown_keeps_both_interfaces() -> Result<(), String> {
     let dir = scratch("two-nics-ifupdown");
     let eth0 = render(ETH0, "debian-11")?;
     let eth1 = render(ETH1, "debian-11")?;
+    // What cloud-init leaves in interfaces.d on such a host: DHCP on eth0. It must not be read.
+    fs::create_dir_all(dir.join("interfaces.d")).map_err(|e| e.to_string())?;
+    fs::write(
+        dir.join("interfaces.d/50-cloud-init"),
+        "auto eth0\niface eth0 inet dhcp\n",
+    )
+    .map_err(|e| e.to_string())?;
     let main = lay_out_ifupdown(&dir, &[&eth0, &eth1])?;
+    // ifupdown runs every stanza it reads for an interface: the dry run of eth0 must be the
+    // static addresses alone, no DHCP client.
+    let state = dir.join("state");
+    fs::create_dir_all(&state).map_err(|e| e.to_string())?;
+    let dry = run(Command::new("ifup")
+        .args(["-n", "--no-scripts", "-i"])
+        .arg(&main)
+        .arg("--state-dir")
+        .arg(&state)
+        .arg("eth0"));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&dry.stdout),
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    if said.to_lowercase().contains("dhc") || !said.contains("192.168.1.201") {
+        return Err(format!("ifup -n eth0 would run:\n{said}"));
+    }
     let listed = succeeded(
         "ifquery --list",
         &run(Command::new("ifquery").arg("-i").arg(&main).arg("--list")),
