@@ -42,7 +42,7 @@ pub use os_family::{IfcfgReader, IfcfgStyle, OsFamily, Platform};
 pub use plan::{
     plan_schema, schema_field, CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, MAX_PLAN_BYTES,
 };
-pub use rendering::{to_json, Command, File, Rendering, MODE_PRIVATE, MODE_PUBLIC};
+pub use rendering::{to_json, Command, File, Guard, Rendering, MODE_PRIVATE, MODE_PUBLIC};
 pub use schema::{Field as SchemaField, Kind as SchemaKind};
 pub use target::{Resolved, Target, TargetInfo};
 pub use validate::{AVAILABLE_ENI_LIMIT, DOCUMENTED_AVAILABLE_LIMIT, MAX_ADDRESSES, MAX_DNS};

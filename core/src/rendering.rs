@@ -56,6 +56,32 @@ pub struct Command {
     pub shell: String,
     /// Why the command is there.
     pub purpose: String,
+    /// What keeps the command safe to run a second time on the same host, where it would fail
+    /// on an object that already exists (or is already gone). `shell` carries it; `argv` is the
+    /// command alone, run only as the guard says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard: Option<Guard>,
+}
+
+/// How a Windows command that creates or removes one object stays safe to repeat: NetTCPIP's
+/// `New-*`/`Remove-*` cmdlets and netsh's `add`/`delete` report an error when the object already
+/// exists (or does not), so each is run only as its guard allows. The argv held is the other
+/// command of the line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Guard {
+    /// PowerShell `if (-not (probe)) { command }`: create only what the probe (a `Get-*` with
+    /// `-ErrorAction SilentlyContinue`) does not find.
+    UnlessFound(Vec<String>),
+    /// PowerShell `if (probe) { command }`: remove only what the probe finds.
+    IfFound(Vec<String>),
+    /// cmd `probe || command`: the probe, a netsh `set` of the object, succeeds (changing
+    /// nothing) when the object exists; only when it fails is the object added.
+    UnlessSucceeds(Vec<String>),
+    /// cmd `first >nul 2>&1 & command`: `first` adds the object (its error, when the object is
+    /// already there, is discarded), so the command that deletes it finds it and succeeds; the
+    /// line's status is the delete's, so a real failure (no such adapter) still shows.
+    AfterEnsuring(Vec<String>),
 }
 
 impl Command {
@@ -70,6 +96,7 @@ impl Command {
             shell: quote::shell_line(&argv),
             argv,
             purpose: purpose.into(),
+            guard: None,
         }
     }
 
@@ -79,6 +106,7 @@ impl Command {
             shell: quote::netsh_line(&argv),
             argv,
             purpose: purpose.into(),
+            guard: None,
         }
     }
 }
@@ -110,7 +138,58 @@ impl Command {
             shell: quote::powershell_line(cmdlet, args),
             argv,
             purpose: purpose.into(),
+            guard: None,
         }
+    }
+
+    /// This PowerShell command, run only when `probe` finds nothing.
+    pub(crate) fn unless_found(self, probe: Command) -> Self {
+        self.guarded(Guard::UnlessFound(probe.argv), &probe.shell)
+    }
+
+    /// This PowerShell command, run only when `probe` finds something.
+    pub(crate) fn if_found(self, probe: Command) -> Self {
+        self.guarded(Guard::IfFound(probe.argv), &probe.shell)
+    }
+
+    /// This netsh command, run only when `probe` fails.
+    pub(crate) fn unless_succeeds(self, probe: Command) -> Self {
+        self.guarded(Guard::UnlessSucceeds(probe.argv), &probe.shell)
+    }
+
+    /// This netsh command, run after `first` whatever `first` did.
+    pub(crate) fn after_ensuring(self, first: Command) -> Self {
+        self.guarded(Guard::AfterEnsuring(first.argv), &first.shell)
+    }
+
+    /// The same command with another purpose.
+    pub(crate) fn purpose(self, purpose: impl Into<String>) -> Self {
+        Command {
+            purpose: purpose.into(),
+            ..self
+        }
+    }
+
+    fn guarded(self, guard: Guard, other: &str) -> Self {
+        Command {
+            shell: guarded_line(&guard, other, &self.shell),
+            guard: Some(guard),
+            ..self
+        }
+    }
+}
+
+/// One line of a guarded Windows command (see [`Guard`]): `other` is the guard's command line,
+/// `command` the guarded one, each already quoted by [`quote::powershell_line`] or
+/// [`quote::netsh_line`].
+/// PowerShell 5.1, the version Windows Server ships, has no `||`, hence `if` there; cmd has no
+/// `if` on a command's status that keeps the status, hence `||` and `&` there.
+fn guarded_line(guard: &Guard, other: &str, command: &str) -> String {
+    match guard {
+        Guard::UnlessFound(_) => format!("if (-not ({other})) {{ {command} }}"),
+        Guard::IfFound(_) => format!("if ({other}) {{ {command} }}"),
+        Guard::UnlessSucceeds(_) => format!("{other} || {command}"),
+        Guard::AfterEnsuring(_) => format!("{other} >nul 2>&1 & {command}"),
     }
 }
 

@@ -124,9 +124,22 @@ def test_change_removes_only_what_is_gone_on_every_surface_alike():
     ]
     assert calls["commands"][0]["argv"][-1] == "192.168.1.203"
     netsh = eniplan.render_change(dict(SEED, interface="Ethernet"), dict(after, interface="Ethernet"), "windows")
-    assert netsh["commands"][0]["shell"] == (
-        'netsh interface ipv4 delete address name="Ethernet" address=192.168.1.203'
+    # netsh's `set address` replaces the adapter's IPv4 list, so no delete is needed; the
+    # secondaries added after it are exactly the new plan's.
+    assert netsh["commands"][0]["argv"][:5] == ["netsh", "interface", "ipv4", "set", "address"]
+    added = [c["argv"][6] for c in netsh["commands"] if c["argv"][3:5] == ["add", "address"]]
+    assert added == ["address=192.168.1.202", "address=192.168.1.204"]
+    powershell = eniplan.render_change(
+        dict(SEED, interface="Ethernet"), dict(after, interface="Ethernet"), "powershell"
     )
+    removal = powershell["commands"][0]
+    assert removal["argv"][0] == "Remove-NetIPAddress" and "192.168.1.203" in removal["argv"]
+    assert removal["guard"] == {
+        "if_found": [
+            "Get-NetIPAddress", "-InterfaceAlias", "Ethernet", "-IPAddress", "192.168.1.203",
+            "-ErrorAction", "SilentlyContinue",
+        ]
+    }
     with pytest.raises(eniplan.PlanError) as raised:
         eniplan.render_change(SEED, dict(after, secondaries=["10.9.9.9"]), "rhel")
     assert raised.value.problems[0].field == "secondaries[0]"

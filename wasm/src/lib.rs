@@ -19,8 +19,13 @@ export interface Plan {
   cloud?: { region?: string; eni_id?: string; eni_state?: "available" | "in_use"; max_private_ips?: number };
   ifcfg_style?: "aliases" | "indexed"; route_table?: number;
 }
-/** One command: argv, a quoted shell line, and why. */
-export interface Command { argv: string[]; shell: string; purpose: string }
+/** One command: argv, a quoted shell line, and why. A guarded Windows command (safe to run
+ * twice) has `guard`, the other command of its line; run `shell` for it, not `argv` alone. */
+export interface Command {
+  argv: string[]; shell: string; purpose: string;
+  guard?: { unless_found: string[] } | { if_found: string[] } | { unless_succeeds: string[] }
+    | { after_ensuring: string[] };
+}
 /** One file to write. */
 export interface File { path: string; contents: string; mode: number }
 /** Everything one target needs. */

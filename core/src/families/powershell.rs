@@ -35,6 +35,12 @@ impl Family for Powershell {
     }
 }
 
+/// What each command does on a second run, where everything it sets up already exists (the
+/// README's support matrix says the same): `Set-NetIPInterface` and `Set-DnsClientServerAddress`
+/// set a value to what it already is; each `New-NetIPAddress` and `New-NetRoute` is skipped
+/// because its `Get-*` probe finds the object (NetTCPIP's `New-*` cmdlets report an error for an
+/// object that already exists); each `Remove-NetIPAddress` is skipped because its probe finds
+/// nothing. A second run changes nothing and fails nothing.
 fn render(intent: &Intent<'_>, out: &mut Rendering) -> Result<(), Errors> {
     let gateway = static_gateway(intent)?;
     let alias = intent.interface();
@@ -54,77 +60,40 @@ fn render(intent: &Intent<'_>, out: &mut Rendering) -> Result<(), Errors> {
          addresses added next to DHCP); run from the console, the adapter is briefly without \
          an address",
     ));
-    commands.push(Command::powershell(
-        "New-NetIPAddress",
-        &[
-            Parameter("-InterfaceAlias"),
-            Text(alias),
-            Parameter("-AddressFamily"),
-            Token("IPv4"),
-            Parameter("-IPAddress"),
-            Text(intent.primary().text),
-            Parameter("-PrefixLength"),
-            Text(prefix),
-            Parameter("-DefaultGateway"),
-            Text(gateway),
-        ],
-        "set the primary address statically with the default gateway; it must be kept, or \
-         the instance is unreachable at its primary address",
+    commands.push(
+        new_address(alias, "IPv4", intent.primary().text, prefix, false).purpose(
+            "set the primary address statically; it must be kept, or the instance is \
+             unreachable at its primary address",
+        ),
+    );
+    commands.push(new_route(
+        alias,
+        "IPv4",
+        "0.0.0.0/0",
+        gateway,
+        "add the default route",
     ));
     for secondary in intent.secondaries().iter().map(|address| address.text) {
-        commands.push(Command::powershell(
-            "New-NetIPAddress",
-            &[
-                Parameter("-InterfaceAlias"),
-                Text(alias),
-                Parameter("-AddressFamily"),
-                Token("IPv4"),
-                Parameter("-IPAddress"),
-                Text(secondary),
-                Parameter("-PrefixLength"),
-                Text(prefix),
-                // Keeps the primary as the source address of outgoing connections.
-                Parameter("-SkipAsSource"),
-                Token("$true"),
-            ],
-            format!("add the secondary address {secondary}"),
-        ));
+        // SkipAsSource keeps the primary as the source address of outgoing connections.
+        commands.push(
+            new_address(alias, "IPv4", secondary, prefix, true)
+                .purpose(format!("add the secondary address {secondary}")),
+        );
     }
     if let Some(ipv6) = &intent.ipv6 {
         let prefix6 = ipv6.prefix.to_string();
         for (index, address) in ipv6.addresses.iter().map(|a| a.text).enumerate() {
-            let mut args = vec![
-                Parameter("-InterfaceAlias"),
-                Text(alias),
-                Parameter("-AddressFamily"),
-                Token("IPv6"),
-                Parameter("-IPAddress"),
-                Text(address),
-                Parameter("-PrefixLength"),
-                Text(&prefix6),
-            ];
-            if index > 0 {
-                args.extend([Parameter("-SkipAsSource"), Token("$true")]);
-            }
-            commands.push(Command::powershell(
-                "New-NetIPAddress",
-                &args,
-                format!("add the IPv6 address {address}"),
-            ));
+            commands.push(
+                new_address(alias, "IPv6", address, &prefix6, index > 0)
+                    .purpose(format!("add the IPv6 address {address}")),
+            );
         }
         if let Some(gateway) = ipv6.gateway.map(|gateway| gateway.text) {
-            commands.push(Command::powershell(
-                "New-NetRoute",
-                &[
-                    Parameter("-InterfaceAlias"),
-                    Text(alias),
-                    Parameter("-AddressFamily"),
-                    Token("IPv6"),
-                    Parameter("-DestinationPrefix"),
-                    Text("::/0"),
-                    Parameter("-NextHop"),
-                    Text(gateway),
-                ],
+            commands.push(new_route(
+                alias,
+                "IPv6",
+                "::/0",
+                gateway,
                 "add the IPv6 default route",
             ));
         }
@@ -157,7 +126,88 @@ fn render(intent: &Intent<'_>, out: &mut Rendering) -> Result<(), Errors> {
     Ok(())
 }
 
-/// `Remove-NetIPAddress` for every dropped address (`-Confirm:$false`: no prompt in a script).
+/// `Get-NetIPAddress` of one address on the adapter: what it lists is the address, if present.
+/// `-ErrorAction SilentlyContinue` because the cmdlet reports a missing address as an error.
+fn address_probe(alias: &str, address: &str) -> Command {
+    Command::powershell(
+        "Get-NetIPAddress",
+        &[
+            Parameter("-InterfaceAlias"),
+            Text(alias),
+            Parameter("-IPAddress"),
+            Text(address),
+            Parameter("-ErrorAction"),
+            Token("SilentlyContinue"),
+        ],
+        "",
+    )
+}
+
+/// `New-NetIPAddress` of one address, unless the adapter already has it.
+fn new_address(
+    alias: &str,
+    family: &'static str,
+    address: &str,
+    prefix: &str,
+    skip: bool,
+) -> Command {
+    let mut args = vec![
+        Parameter("-InterfaceAlias"),
+        Text(alias),
+        Parameter("-AddressFamily"),
+        Token(family),
+        Parameter("-IPAddress"),
+        Text(address),
+        Parameter("-PrefixLength"),
+        Text(prefix),
+    ];
+    if skip {
+        args.extend([Parameter("-SkipAsSource"), Token("$true")]);
+    }
+    Command::powershell("New-NetIPAddress", &args, "").unless_found(address_probe(alias, address))
+}
+
+/// `New-NetRoute` of one route through the adapter, unless the adapter already has it.
+fn new_route(
+    alias: &str,
+    family: &'static str,
+    destination: &str,
+    next_hop: &str,
+    purpose: &str,
+) -> Command {
+    let probe = Command::powershell(
+        "Get-NetRoute",
+        &[
+            Parameter("-InterfaceAlias"),
+            Text(alias),
+            Parameter("-DestinationPrefix"),
+            Text(destination),
+            Parameter("-NextHop"),
+            Text(next_hop),
+            Parameter("-ErrorAction"),
+            Token("SilentlyContinue"),
+        ],
+        "",
+    );
+    Command::powershell(
+        "New-NetRoute",
+        &[
+            Parameter("-InterfaceAlias"),
+            Text(alias),
+            Parameter("-AddressFamily"),
+            Token(family),
+            Parameter("-DestinationPrefix"),
+            Text(destination),
+            Parameter("-NextHop"),
+            Text(next_hop),
+        ],
+        purpose,
+    )
+    .unless_found(probe)
+}
+
+/// `Remove-NetIPAddress` for every dropped address that is still there (`-Confirm:$false`: no
+/// prompt in a script).
 fn removal(difference: &Difference<'_>, before: &Intent<'_>) -> Vec<Command> {
     let alias = before.interface();
     difference
@@ -177,6 +227,7 @@ fn removal(difference: &Difference<'_>, before: &Intent<'_>) -> Vec<Command> {
                 ],
                 format!("remove {address} now: it is no longer planned"),
             )
+            .if_found(address_probe(alias, address))
         })
         .collect()
 }

@@ -1,4 +1,18 @@
 //! Windows Server through netsh, following the ECS document's Windows example.
+//!
+//! What each command does on a second run, where everything it sets up already exists (the
+//! README's support matrix says the same). netsh's `add` reports an error for an object that
+//! already exists and `delete` for one that does not (Microsoft's netsh interface reference), so:
+//! - `ipv4 set address … source=static` replaces the adapter's IPv4 addresses and gateway with
+//!   the primary and its gateway; the `add address` lines after it put each secondary back. The
+//!   end state is the same, with the secondaries absent for the moment between.
+//! - `set dnsservers` replaces the list with the first server and `add dnsservers` appends the
+//!   rest again: the same list.
+//! - each IPv6 address and the IPv6 default route are `set … || add …`: the `set` succeeds,
+//!   changing nothing, when they exist, and the `add` runs only when it fails.
+//! - a dropped IPv6 address is `add … >nul 2>&1 & delete …`: the delete always finds it.
+//!
+//! A second run fails nothing and leaves the adapter as the first run did.
 
 use super::windows_common::{self, static_gateway, NO_POLICY_ROUTING};
 use super::{Family, Removal};
@@ -52,8 +66,9 @@ impl Family for Netsh {
                 arg("mask", mask),
                 arg("gateway", gateway),
             ],
-            "set the primary address statically; it must be kept, or the instance is \
-             unreachable at its primary address",
+            "set the primary address statically, in place of every IPv4 address the adapter \
+             has (one no longer planned goes with them); the primary must be kept, or the \
+             instance is unreachable at its primary address",
         ));
         for secondary in intent.secondaries() {
             commands.push(netsh(
@@ -100,31 +115,46 @@ impl Family for Netsh {
             let interface = || arg("interface", adapter);
             for (index, address) in ipv6.addresses.iter().enumerate() {
                 let purpose = format!("add the IPv6 address {}", address.text);
+                // Every address after the ENI's own keeps it the source address.
+                let skip = if index > 0 { "true" } else { "false" };
+                let probe = netsh(
+                    &["interface", "ipv6", "set", "address"],
+                    [
+                        interface(),
+                        arg("address", address.text),
+                        arg("skipassource", skip),
+                    ],
+                    "",
+                );
                 let words = ["interface", "ipv6", "add", "address"];
-                commands.push(if index > 0 {
+                let add = if index > 0 {
                     netsh(
                         &words,
                         [
                             interface(),
                             arg("address", address.cidr),
-                            arg("skipassource", "true"),
+                            arg("skipassource", skip),
                         ],
                         purpose,
                     )
                 } else {
                     netsh(&words, [interface(), arg("address", address.cidr)], purpose)
-                });
+                };
+                commands.push(add.unless_succeeds(probe));
             }
             if let Some(gateway) = ipv6.gateway {
-                commands.push(netsh(
-                    &["interface", "ipv6", "add", "route"],
-                    [
-                        arg("prefix", "::/0"),
-                        interface(),
-                        arg("nexthop", gateway.text),
-                    ],
-                    "add the IPv6 default route",
-                ));
+                let route = |verb| {
+                    netsh(
+                        &["interface", "ipv6", verb, "route"],
+                        [
+                            arg("prefix", "::/0"),
+                            interface(),
+                            arg("nexthop", gateway.text),
+                        ],
+                        "add the IPv6 default route",
+                    )
+                };
+                commands.push(route("add").unless_succeeds(route("set")));
             }
         }
         out.verify = vec![Command::cmd(
@@ -140,7 +170,8 @@ impl Family for Netsh {
         Ok(())
     }
 
-    /// `netsh … delete address` for every dropped address: they go at once, no reboot needed.
+    /// `netsh … delete address` for every dropped IPv6 address. The dropped IPv4 ones need no
+    /// command: the new rendering's `set address` replaces the adapter's whole IPv4 list.
     fn removal(
         &self,
         difference: &Difference<'_>,
@@ -149,19 +180,15 @@ impl Family for Netsh {
     ) -> Result<Removal, Errors> {
         let adapter = before.interface();
         let mut commands = Vec::new();
-        for address in difference.ipv4.iter().map(|a| a.text) {
-            commands.push(netsh(
-                &["interface", "ipv4", "delete", "address"],
-                [arg("name", adapter), arg("address", address)],
-                format!("remove {address} now: it is no longer planned"),
-            ));
-        }
         for address in difference.ipv6.iter().map(|a| a.text) {
-            commands.push(netsh(
-                &["interface", "ipv6", "delete", "address"],
-                [arg("interface", adapter), arg("address", address)],
-                format!("remove {address} now: it is no longer planned"),
-            ));
+            let address_of = |verb| {
+                netsh(
+                    &["interface", "ipv6", verb, "address"],
+                    [arg("interface", adapter), arg("address", address)],
+                    format!("remove {address} now: it is no longer planned"),
+                )
+            };
+            commands.push(address_of("delete").after_ensuring(address_of("add")));
         }
         Ok(Removal::Before(commands))
     }

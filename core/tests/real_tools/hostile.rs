@@ -10,8 +10,9 @@ use std::process::Command;
 use eniplan::{CloudPlan, EniPlan, Ipv6Plan, Rendering};
 use proptest::prelude::*;
 
-use crate::netsh::tokenize;
+use crate::netsh::{tokenize, Netsh};
 use crate::support::{run, succeeded};
+use crate::windows_host::Shell;
 
 /// Payloads: shell metacharacters, cmd's `%`/`^`/`!`, YAML indicators, line breaks, an
 /// injected ifcfg line, invisible and bidirectional controls, NUL, a full-width digit, blanks.
@@ -141,23 +142,12 @@ pub fn connection_reads_back(rendering: &Rendering, name: &str) -> Result<(), St
     Ok(())
 }
 
-/// netsh's tokenizer reads every command back as its argv, naming exactly the adapter.
+/// netsh's tokenizer reads every command back as its argv (a guarded line as its two
+/// commands), each naming exactly the adapter.
 pub fn adapter_reads_back(rendering: &Rendering, name: &str) -> Result<(), String> {
+    let netsh = Netsh { adapter: name };
     for command in &rendering.commands {
-        let tokens = tokenize(&command.shell)?;
-        if tokens != command.argv {
-            return Err(format!("{:?} reaches netsh as {tokens:?}", command.shell));
-        }
-        let named = tokens
-            .iter()
-            .filter_map(|t| {
-                t.strip_prefix("name=")
-                    .or_else(|| t.strip_prefix("interface="))
-            })
-            .all(|value| value == name);
-        if !named {
-            return Err(format!("{tokens:?} does not name the adapter {name:?}"));
-        }
+        netsh.check_line(command)?;
     }
     Ok(())
 }

@@ -13,11 +13,14 @@ use std::process::Command;
 
 use eniplan::{EniPlan, Mode, OsFamily, Plan, Rendering, Target};
 
+use crate::netsh::Netsh;
 use crate::nmcli::{keyfile_addresses, keyfile_policy};
+use crate::powershell::PowerShell;
 use crate::support::{
     check_kernel_state, corpus, expected_ipv4, expected_ipv6, lay_out_ifupdown, parse_ini, run,
     run_with_input, scratch, sorted, succeeded, Namespace,
 };
+use crate::windows_host::{run_twice, Host};
 
 /// Pairs checked per test and run.
 const PAIRS: usize = 40;
@@ -280,6 +283,66 @@ fn nmcli_change(before: &Plan, after: &Plan) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Windows: the change runs twice on a host configured as A. The first run must end in B's
+/// state; for PowerShell it may change nothing but B's new addresses (added) and A's dropped
+/// ones (removed), so a kept primary or secondary is never re-issued. The second run must fail
+/// nothing and leave the host as it is.
+fn windows_change(family: OsFamily, before: &Plan, after: &Plan) -> Result<(), String> {
+    let target = Target::parse(family.name()).map_err(|e| e.to_string())?;
+    let change = eniplan::render_change(before, after, target).map_err(|e| e.to_string())?;
+    let adapter = before.interface();
+    let (host, want) = (Host::planned(before), Host::planned(after));
+    if family == OsFamily::Windows {
+        return run_twice(&Netsh { adapter }, &change.commands, host, &want, false).map(|_| ());
+    }
+    let first = run_twice(&PowerShell { adapter }, &change.commands, host, &want, true)?;
+    let addresses =
+        |plan: &Plan| -> BTreeSet<IpAddr> { Host::planned(plan).addresses.into_keys().collect() };
+    let (old, new) = (addresses(before), addresses(after));
+    let mut expected: BTreeSet<String> = new
+        .difference(&old)
+        .map(|a| format!("New-NetIPAddress {a}"))
+        .collect();
+    expected.extend(
+        old.difference(&new)
+            .map(|a| format!("Remove-NetIPAddress {a}")),
+    );
+    let mut done = BTreeSet::new();
+    for change in &first.changes {
+        let words: Vec<&str> = change.split(' ').collect();
+        let address = words
+            .iter()
+            .position(|w| *w == "-IPAddress")
+            .and_then(|i| words.get(i + 1));
+        match (words[0], address) {
+            ("New-NetIPAddress" | "Remove-NetIPAddress", Some(address)) => {
+                done.insert(format!("{} {address}", words[0]));
+            }
+            _ => return Err(format!("the change also runs {change:?}")),
+        }
+    }
+    if done != expected {
+        return Err(format!(
+            "the change runs {done:?}; what differs is {expected:?}"
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn powershell_change_adds_only_the_new_and_runs_twice() {
+    check_pairs(OsFamily::Powershell, false, |a, b| {
+        windows_change(OsFamily::Powershell, a, b)
+    });
+}
+
+#[test]
+fn netsh_change_runs_twice_and_ends_in_b() {
+    check_pairs(OsFamily::Windows, false, |a, b| {
+        windows_change(OsFamily::Windows, a, b)
+    });
 }
 
 #[test]

@@ -20,6 +20,7 @@ mod nmcli;
 mod powershell;
 mod support;
 mod two_nics;
+mod windows_host;
 
 use eniplan::OsFamily;
 

@@ -1,15 +1,18 @@
 //! Windows: no netsh here, so each command line is tokenised the way netsh receives it
 //! (whitespace separates, double quotes group and are removed) and checked against the
-//! documented grammar of `netsh interface ipv4|ipv6 set|add address|dnsservers|route`
-//! (Microsoft's "Netsh interface IP" reference). The tokens must equal the rendered argv, and
-//! the addresses they set must be exactly the plan's.
+//! documented grammar of `netsh interface ipv4|ipv6 set|add|delete address|dnsservers|route`
+//! (Microsoft's "Netsh interface IP" reference). The tokens must equal the rendered argv; the
+//! commands, run twice against the model of the adapter in `windows_host.rs`, must configure
+//! exactly the planned addresses, routes and DNS servers, and the second run must fail nothing
+//! and leave them as they are.
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use eniplan::Rendering;
+use eniplan::{Command, Guard, Rendering};
 
-use crate::support::{expected_ipv4, expected_ipv6, sorted, Item};
+use crate::support::Item;
+use crate::windows_host::{run_twice, split_outside_quotes, Host, Outcome, Shell};
 
 /// Splits a cmd line into the arguments netsh sees: cmd's own metacharacters outside quotes
 /// are refused, then the MSVCRT rules apply (whitespace separates; `"` toggles quoting;
@@ -116,6 +119,22 @@ fn grammar(
             &["name", "address", "index", "validate"],
             &["name", "address"],
         ),
+        ("ipv6", "set", "address") => (
+            &[
+                "interface",
+                "address",
+                "type",
+                "validlifetime",
+                "preferredlifetime",
+                "store",
+                "skipassource",
+            ],
+            &["interface", "address"],
+        ),
+        ("ipv6", "delete", "address") => (
+            &["interface", "address", "store"],
+            &["interface", "address"],
+        ),
         ("ipv6", "add", "address") => (
             &[
                 "interface",
@@ -128,7 +147,7 @@ fn grammar(
             ],
             &["interface", "address"],
         ),
-        ("ipv6", "add", "route") => (
+        ("ipv6", "add" | "set", "route") => (
             &[
                 "prefix",
                 "interface",
@@ -176,122 +195,167 @@ fn check_value(family: &str, tag: &str, value: &str, adapter: &str) -> Result<()
     }
 }
 
+/// The model of netsh on one adapter.
+pub struct Netsh<'a> {
+    pub adapter: &'a str,
+}
+
+/// A netsh command: its context, verb, noun and checked `tag=value` arguments.
+type Bound<'w> = (&'w str, &'w str, &'w str, BTreeMap<&'w str, &'w str>);
+
+/// A netsh argv as its context, verb, noun and checked `tag=value` arguments.
+fn bind<'w>(tokens: &'w [String], adapter: &str) -> Result<Bound<'w>, String> {
+    let [netsh, interface, family, verb, noun, args @ ..] = tokens else {
+        return Err(format!("too short: {tokens:?}"));
+    };
+    if netsh != "netsh" || interface != "interface" {
+        return Err(format!("not a netsh interface command: {tokens:?}"));
+    }
+    let (allowed, required) =
+        grammar(family, verb, noun).ok_or(format!("unknown command {family} {verb} {noun}"))?;
+    let mut tags: BTreeMap<&str, &str> = BTreeMap::new();
+    for arg in args {
+        let (tag, value) = arg
+            .split_once('=')
+            .ok_or(format!("{arg:?} is not tag=value"))?;
+        if !allowed.contains(&tag) {
+            return Err(format!("{family} {verb} {noun} takes no {tag}="));
+        }
+        if tags.insert(tag, value).is_some() {
+            return Err(format!("{tag}= given twice"));
+        }
+        check_value(family, tag, value, adapter)?;
+    }
+    if let Some(missing) = required.iter().find(|tag| !tags.contains_key(*tag)) {
+        return Err(format!("{family} {verb} {noun} without {missing}="));
+    }
+    Ok((family, verb, noun, tags))
+}
+
+/// An `address=` value: the address and, for IPv6, the prefix written after it.
+fn address_of(value: &str) -> (IpAddr, Option<u8>) {
+    let (address, prefix) = match value.split_once('/') {
+        Some((address, prefix)) => (address, prefix.parse().ok()),
+        None => (value, None),
+    };
+    (address.parse().expect("checked by check_value"), prefix)
+}
+
+fn cmd_quote(c: char) -> bool {
+    c == '"'
+}
+
+impl Shell for Netsh<'_> {
+    fn check_line(&self, command: &Command) -> Result<(), String> {
+        let (other, line) = match &command.guard {
+            None => (None, command.shell.as_str()),
+            Some(Guard::UnlessSucceeds(argv)) => {
+                let (probe, line) = split_outside_quotes(&command.shell, " || ", cmd_quote)
+                    .ok_or("no `||` in a guarded line")?;
+                (Some((argv, probe)), line)
+            }
+            Some(Guard::AfterEnsuring(argv)) => {
+                let (first, line) =
+                    split_outside_quotes(&command.shell, " >nul 2>&1 & ", cmd_quote)
+                        .ok_or("no `>nul 2>&1 &` in a guarded line")?;
+                (Some((argv, first)), line)
+            }
+            Some(guard) => return Err(format!("{guard:?} is not a cmd guard")),
+        };
+        for (argv, text) in other.into_iter().chain([(&command.argv, line)]) {
+            let tokens = tokenize(text)?;
+            if tokens != *argv {
+                return Err(format!(
+                    "cmd line {text:?} reaches netsh as {tokens:?}, not {argv:?}"
+                ));
+            }
+            bind(&tokens, self.adapter)?;
+        }
+        Ok(())
+    }
+
+    fn is_probe(&self, _argv: &[String]) -> bool {
+        false
+    }
+
+    fn run(&self, argv: &[String], host: &mut Host) -> Outcome {
+        let (family, verb, noun, tags) = bind(argv, self.adapter)?;
+        let skip = tags.get("skipassource").map(|value| *value == "true");
+        let prefix_of_mask =
+            |mask: &str| u32::from(mask.parse::<Ipv4Addr>().expect("checked")).leading_ones() as u8;
+        match (family, verb, noun) {
+            ("ipv4", "set", "address") => {
+                let gateway = tags.get("gateway").ok_or("set address without gateway=")?;
+                host.replace_ipv4(
+                    address_of(tags["address"]).0,
+                    prefix_of_mask(tags["mask"]),
+                    gateway.parse().expect("checked"),
+                )
+            }
+            ("ipv4", "add", "address") => {
+                if tags.contains_key("gateway") {
+                    return Err("a second gateway for a secondary address".into());
+                }
+                host.add_address(
+                    address_of(tags["address"]).0,
+                    prefix_of_mask(tags["mask"]),
+                    skip.unwrap_or(false),
+                )
+            }
+            ("ipv6", "add", "address") => {
+                let (address, prefix) = address_of(tags["address"]);
+                host.add_address(address, prefix.unwrap_or(128), skip.unwrap_or(false))
+            }
+            ("ipv6", "set", "address") => host.modify_address(address_of(tags["address"]).0, skip),
+            ("ipv6", "delete", "address") => host.remove_address(address_of(tags["address"]).0),
+            ("ipv6", "add", "route") => host.add_route(
+                tags["prefix"],
+                tags.get("nexthop")
+                    .ok_or("no nexthop=")?
+                    .parse()
+                    .expect("checked"),
+            ),
+            ("ipv6", "set", "route") => {
+                let hop: IpAddr = tags
+                    .get("nexthop")
+                    .ok_or("no nexthop=")?
+                    .parse()
+                    .expect("checked");
+                if host.has_route(tags["prefix"], hop) {
+                    Ok(false)
+                } else {
+                    Err(format!("no route {} via {hop} to modify", tags["prefix"]))
+                }
+            }
+            (_, "set", "dnsservers") => {
+                host.replace_dns(family == "ipv4", address_of(tags["address"]).0)
+            }
+            (_, "add", "dnsservers") => host.insert_dns(
+                family == "ipv4",
+                address_of(tags["address"]).0,
+                tags.get("index")
+                    .map_or(usize::MAX, |i| i.parse().unwrap_or(usize::MAX)),
+            ),
+            other => Err(format!("{other:?} is not modelled")),
+        }
+    }
+}
+
 pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
     let plan = &item.plan;
-    let adapter = plan.interface();
-    let mut ipv4 = Vec::new();
-    let mut ipv6 = Vec::new();
-    let mut gateways = Vec::new();
-    let mut nexthops = Vec::new();
-    let mut dns: BTreeMap<&str, Vec<(u32, String)>> = BTreeMap::new();
-    for command in &rendering.commands {
-        let tokens = tokenize(&command.shell)?;
-        if tokens != command.argv {
-            return Err(format!(
-                "cmd line {:?} reaches netsh as {tokens:?}, not {:?}",
-                command.shell, command.argv
-            ));
-        }
-        let [netsh, interface, family, verb, noun, args @ ..] = tokens.as_slice() else {
-            return Err(format!("too short: {tokens:?}"));
-        };
-        if netsh != "netsh" || interface != "interface" {
-            return Err(format!("not a netsh interface command: {tokens:?}"));
-        }
-        let (allowed, required) =
-            grammar(family, verb, noun).ok_or(format!("unknown command {family} {verb} {noun}"))?;
-        let mut tags: BTreeMap<&str, &str> = BTreeMap::new();
-        for arg in args {
-            let (tag, value) = arg
-                .split_once('=')
-                .ok_or(format!("{arg:?} is not tag=value"))?;
-            if !allowed.contains(&tag) {
-                return Err(format!("{family} {verb} {noun} takes no {tag}="));
-            }
-            if tags.insert(tag, value).is_some() {
-                return Err(format!("{tag}= given twice"));
-            }
-            check_value(family, tag, value, adapter)?;
-        }
-        if let Some(missing) = required.iter().find(|tag| !tags.contains_key(*tag)) {
-            return Err(format!("{family} {verb} {noun} without {missing}="));
-        }
-        let mask_prefix =
-            |mask: &str| u32::from(mask.parse::<Ipv4Addr>().expect("checked")).leading_ones();
-        match (family.as_str(), verb.as_str(), noun.as_str()) {
-            ("ipv4", _, "address") => {
-                ipv4.push(format!("{}/{}", tags["address"], mask_prefix(tags["mask"])));
-                if verb == "add" && tags.get("skipassource") != Some(&"true") {
-                    return Err(
-                        "a secondary without skipassource=true would become the source address"
-                            .into(),
-                    );
-                }
-                if let Some(gateway) = tags.get("gateway") {
-                    gateways.push(gateway.to_string());
-                }
-            }
-            (_, _, "dnsservers") => {
-                let index = if verb == "set" {
-                    1
-                } else {
-                    tags.get("index").map_or(0, |i| i.parse().unwrap_or(0))
-                };
-                dns.entry(if family == "ipv4" { "ipv4" } else { "ipv6" })
-                    .or_default()
-                    .push((index, tags["address"].to_string()));
-            }
-            ("ipv6", "add", "address") => ipv6.push(tags["address"].to_string()),
-            ("ipv6", "add", "route") => nexthops.push(
-                tags.get("nexthop")
-                    .map(|n| n.to_string())
-                    .unwrap_or_default(),
-            ),
-            _ => unreachable!("grammar() knows only these"),
-        }
-    }
-    if sorted(ipv4.clone()) != sorted(expected_ipv4(plan, true)) {
-        return Err(format!(
-            "netsh sets IPv4 {ipv4:?}, planned {:?}",
-            expected_ipv4(plan, true)
-        ));
-    }
-    if ipv4.first().map(String::as_str) != expected_ipv4(plan, true).first().map(String::as_str) {
+    let shell = Netsh {
+        adapter: plan.interface(),
+    };
+    let first = rendering.commands.first().map(|c| c.argv[2..5].join(" "));
+    if first.as_deref() != Some("ipv4 set address") {
         return Err("the first command must set the primary address".into());
     }
-    let want_gw: Vec<String> = plan.gateway().map(|g| g.to_string()).into_iter().collect();
-    if gateways != want_gw {
-        return Err(format!("gateways {gateways:?}, planned {want_gw:?}"));
-    }
-    if sorted(ipv6.clone()) != sorted(expected_ipv6(plan)) {
-        return Err(format!(
-            "netsh sets IPv6 {ipv6:?}, planned {:?}",
-            expected_ipv6(plan)
-        ));
-    }
-    let want_hops: Vec<String> = plan
-        .ipv6()
-        .and_then(|v6| v6.gateway())
-        .map(|g| g.to_string())
-        .into_iter()
-        .collect();
-    if nexthops != want_hops {
-        return Err(format!(
-            "IPv6 routes via {nexthops:?}, planned {want_hops:?}"
-        ));
-    }
-    for (family, v4) in [("ipv4", true), ("ipv6", false)] {
-        let mut servers = dns.get(family).cloned().unwrap_or_default();
-        let indexes: Vec<u32> = servers.iter().map(|(i, _)| *i).collect();
-        if indexes != (1..=servers.len() as u32).collect::<Vec<_>>() {
-            return Err(format!("{family} DNS indexes {indexes:?} are not 1, 2, …"));
-        }
-        servers.sort();
-        let got: Vec<String> = servers.into_iter().map(|(_, s)| s).collect();
-        let want = crate::support::dns_of(plan, v4);
-        if got != want {
-            return Err(format!("{family} DNS {got:?}, planned {want:?}"));
-        }
-    }
-    Ok(())
+    run_twice(
+        &shell,
+        &rendering.commands,
+        Host::fresh(plan),
+        &Host::planned(plan),
+        false,
+    )
+    .map(|_| ())
 }

@@ -1,13 +1,18 @@
 //! PowerShell: no PowerShell can be installed here, so each line is read by a model of
 //! PowerShell's argument-mode parsing for the forms eniplan writes (about_Parsing,
 //! about_Quoting_Rules: single-quoted strings expand nothing, a quote character — `'` or one
-//! of `‘’‚‛` — is doubled inside them; `'a','b'` is an array), and must give back the argv.
-//! Each cmdlet and parameter must be one Microsoft documents (NetTCPIP, DnsClient), and the
-//! commands together must configure exactly the planned addresses, gateway and DNS servers.
+//! of `‘’‚‛` — is doubled inside them; `'a','b'` is an array; about_If for the guard), and must
+//! give back the argv. Each cmdlet and parameter must be one Microsoft documents (NetTCPIP,
+//! DnsClient), and the commands, run twice against the model of the adapter in
+//! `windows_host.rs`, must configure exactly the planned addresses, routes and DNS servers and
+//! change nothing the second time.
 
-use eniplan::Rendering;
+use std::net::IpAddr;
 
-use crate::support::{expected_ipv4, expected_ipv6, sorted, Item};
+use eniplan::{Command, Guard, Rendering};
+
+use crate::support::Item;
+use crate::windows_host::{run_twice, split_outside_quotes, Host, Outcome, Shell};
 
 fn is_quote(c: char) -> bool {
     matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}')
@@ -101,7 +106,13 @@ fn parameters(cmdlet: &str) -> Option<&'static [&'static str]> {
         ],
         "Set-DnsClientServerAddress" => &["-InterfaceAlias", "-ServerAddresses"],
         "Remove-NetIPAddress" => &["-InterfaceAlias", "-IPAddress", "-Confirm:$false"],
-        "Get-NetIPAddress" => &["-InterfaceAlias"],
+        "Get-NetIPAddress" => &["-InterfaceAlias", "-IPAddress", "-ErrorAction"],
+        "Get-NetRoute" => &[
+            "-InterfaceAlias",
+            "-DestinationPrefix",
+            "-NextHop",
+            "-ErrorAction",
+        ],
         _ => return None,
     })
 }
@@ -131,103 +142,174 @@ fn bind(words: &[String]) -> Result<(String, Bound), String> {
     Ok((cmdlet.clone(), pairs))
 }
 
-pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
-    let plan = &item.plan;
-    let mut ipv4 = Vec::new();
-    let mut ipv6 = Vec::new();
-    let mut gateway4 = None;
-    let mut gateway6 = None;
-    let mut dns = None;
-    let mut dhcp_off = false;
-    for command in rendering.commands.iter().chain(&rendering.verify) {
-        let words = parse(&command.shell)?;
+/// A line's guard, if any (its shape and its command's text), and the guarded command's text.
+type Split<'l> = (Option<(&'static str, &'l str)>, &'l str);
+
+/// The guard's shape and its command line, then the guarded command's line.
+fn split_guard(line: &str) -> Result<Split<'_>, String> {
+    let guarded = |rest: &'static str, kind: &'static str, close: &str| {
+        line.strip_prefix(rest).and_then(|inner| {
+            let (probe, command) = split_outside_quotes(inner, close, is_quote)?;
+            Some((Some((kind, probe)), command.strip_suffix(" }")?))
+        })
+    };
+    if line.starts_with("if ") {
+        return guarded("if (-not (", "unless_found", ")) { ")
+            .or_else(|| guarded("if (", "if_found", ") { "))
+            .ok_or_else(|| format!("an `if` line of another shape: {line:?}"));
+    }
+    Ok((None, line))
+}
+
+/// The model of PowerShell on one adapter.
+pub struct PowerShell<'a> {
+    pub adapter: &'a str,
+}
+
+fn address(value: Option<String>, what: &str) -> Result<IpAddr, String> {
+    value
+        .ok_or_else(|| format!("no {what}"))?
+        .parse()
+        .map_err(|_| format!("{what} is not an address"))
+}
+
+impl Shell for PowerShell<'_> {
+    fn check_line(&self, command: &Command) -> Result<(), String> {
+        let (guard, line) = split_guard(&command.shell)?;
+        let words = parse(line)?;
         if words != command.argv {
             return Err(format!(
                 "PowerShell reads {words:?} from {:?}, argv is {:?}",
                 command.shell, command.argv
             ));
         }
-        let (cmdlet, pairs) = bind(&words)?;
+        let probe = match (&command.guard, guard) {
+            (None, None) => None,
+            (Some(Guard::UnlessFound(probe)), Some(("unless_found", text)))
+            | (Some(Guard::IfFound(probe)), Some(("if_found", text))) => Some((probe, text)),
+            (guard, shape) => return Err(format!("guard {guard:?}, but the line reads {shape:?}")),
+        };
+        if let Some((probe, text)) = probe {
+            if parse(text)? != *probe {
+                return Err(format!("the guard reads {text:?}, argv {probe:?}"));
+            }
+            bind(probe)?;
+        }
+        bind(&words).map(|_| ())
+    }
+
+    fn is_probe(&self, argv: &[String]) -> bool {
+        argv.first()
+            .is_some_and(|cmdlet| cmdlet.starts_with("Get-"))
+    }
+
+    fn run(&self, argv: &[String], host: &mut Host) -> Outcome {
+        let (cmdlet, pairs) = bind(argv)?;
         let get = |name: &str| {
             pairs
                 .iter()
                 .find(|(p, _)| p == name)
                 .and_then(|(_, v)| v.clone())
         };
-        if get("-InterfaceAlias").as_deref() != Some(plan.interface()) {
+        if get("-InterfaceAlias").as_deref() != Some(self.adapter) {
             return Err(format!(
                 "{cmdlet} names adapter {:?}",
                 get("-InterfaceAlias")
             ));
         }
+        let family_matches = |address: &IpAddr| match get("-AddressFamily").as_deref() {
+            Some("IPv4") => address.is_ipv4(),
+            Some("IPv6") => address.is_ipv6(),
+            _ => false,
+        };
         match cmdlet.as_str() {
-            "Set-NetIPInterface" => dhcp_off = get("-Dhcp").as_deref() == Some("Disabled"),
-            "New-NetIPAddress" => {
-                let address = get("-IPAddress").ok_or("no -IPAddress")?;
-                let prefix = get("-PrefixLength").ok_or("no -PrefixLength")?;
-                let skip = get("-SkipAsSource");
-                match get("-AddressFamily").as_deref() {
-                    Some("IPv4") => {
-                        if ipv4.is_empty() {
-                            gateway4 = get("-DefaultGateway");
-                            if skip.is_some() {
-                                return Err("the primary is marked SkipAsSource".into());
-                            }
-                        } else if skip.as_deref() != Some("$true") {
-                            return Err(format!(
-                                "secondary {address} may become the source address"
-                            ));
-                        }
-                        ipv4.push(format!("{address}/{prefix}"));
-                    }
-                    Some("IPv6") => ipv6.push(format!("{address}/{prefix}")),
-                    other => return Err(format!("address family {other:?}")),
+            "Set-NetIPInterface" => {
+                match (get("-AddressFamily").as_deref(), get("-Dhcp").as_deref()) {
+                    (Some("IPv4"), Some("Disabled")) => host.disable_dhcp(),
+                    other => Err(format!("Set-NetIPInterface {other:?}")),
                 }
+            }
+            "New-NetIPAddress" => {
+                let ip = address(get("-IPAddress"), "-IPAddress")?;
+                if !family_matches(&ip) {
+                    return Err(format!(
+                        "{ip} is not of -AddressFamily {:?}",
+                        get("-AddressFamily")
+                    ));
+                }
+                let prefix = get("-PrefixLength")
+                    .and_then(|p| p.parse::<u8>().ok())
+                    .ok_or("no -PrefixLength")?;
+                let skip = match get("-SkipAsSource").as_deref() {
+                    None | Some("$false") => false,
+                    Some("$true") => true,
+                    Some(other) => return Err(format!("-SkipAsSource {other}")),
+                };
+                let added = host.add_address(ip, prefix, skip)?;
+                // -DefaultGateway creates the default route as well, failing as New-NetRoute
+                // would on one that exists.
+                if let Some(gateway) = get("-DefaultGateway") {
+                    let destination = if ip.is_ipv4() { "0.0.0.0/0" } else { "::/0" };
+                    host.add_route(destination, address(Some(gateway), "-DefaultGateway")?)?;
+                }
+                Ok(added)
             }
             "New-NetRoute" => {
-                if get("-DestinationPrefix").as_deref() != Some("::/0") {
-                    return Err("a route other than the IPv6 default".into());
+                let hop = address(get("-NextHop"), "-NextHop")?;
+                let destination = get("-DestinationPrefix").ok_or("no -DestinationPrefix")?;
+                let default = if hop.is_ipv4() { "0.0.0.0/0" } else { "::/0" };
+                if !family_matches(&hop) || destination != default {
+                    return Err(format!("New-NetRoute {destination} via {hop}"));
                 }
-                gateway6 = get("-NextHop");
+                host.add_route(&destination, hop)
             }
-            "Set-DnsClientServerAddress" => dns = get("-ServerAddresses"),
-            _ => {}
+            "Set-DnsClientServerAddress" => {
+                let servers = get("-ServerAddresses").ok_or("no -ServerAddresses")?;
+                let servers: Result<Vec<IpAddr>, String> = servers
+                    .split(',')
+                    .map(|s| address(Some(s.to_string()), "a DNS server"))
+                    .collect();
+                host.set_dns(&servers?)
+            }
+            "Remove-NetIPAddress" => {
+                if !pairs.iter().any(|(p, _)| p == "-Confirm:$false") {
+                    return Err("Remove-NetIPAddress would prompt".into());
+                }
+                host.remove_address(address(get("-IPAddress"), "-IPAddress")?)
+            }
+            "Get-NetIPAddress" | "Get-NetRoute"
+                if get("-ErrorAction").as_deref() != Some("SilentlyContinue") =>
+            {
+                Err(format!(
+                    "{cmdlet} reports what it does not find as an error"
+                ))
+            }
+            "Get-NetIPAddress" => Ok(host.has_address(address(get("-IPAddress"), "-IPAddress")?)),
+            "Get-NetRoute" => Ok(host.has_route(
+                &get("-DestinationPrefix").ok_or("no -DestinationPrefix")?,
+                address(get("-NextHop"), "-NextHop")?,
+            )),
+            other => Err(format!("{other} is not modelled")),
         }
     }
-    if !dhcp_off {
-        return Err("DHCP is not switched off before the static addresses are added".into());
+}
+
+pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
+    let plan = &item.plan;
+    let shell = PowerShell {
+        adapter: plan.interface(),
+    };
+    for command in &rendering.verify {
+        shell.check_line(command)?;
     }
-    if ipv4 != expected_ipv4(plan, true) {
-        return Err(format!(
-            "IPv4 {ipv4:?}, planned {:?}",
-            expected_ipv4(plan, true)
-        ));
-    }
-    if sorted(ipv6.clone()) != sorted(expected_ipv6(plan)) {
-        return Err(format!("IPv6 {ipv6:?}, planned {:?}", expected_ipv6(plan)));
-    }
-    if gateway4 != plan.gateway().map(|g| g.to_string()) {
-        return Err(format!(
-            "gateway {gateway4:?}, planned {:?}",
-            plan.gateway()
-        ));
-    }
-    if gateway6
-        != plan
-            .ipv6()
-            .and_then(|v6| v6.gateway())
-            .map(|g| g.to_string())
-    {
-        return Err(format!("IPv6 gateway {gateway6:?}"));
-    }
-    let want_dns: Vec<String> = plan.dns().iter().map(|d| d.to_string()).collect();
-    let got_dns: Vec<String> = dns
-        .map(|d| d.split(',').map(str::to_string).collect())
-        .unwrap_or_default();
-    if got_dns != want_dns {
-        return Err(format!("DNS {got_dns:?}, planned {want_dns:?}"));
-    }
-    Ok(())
+    run_twice(
+        &shell,
+        &rendering.commands,
+        Host::fresh(plan),
+        &Host::planned(plan),
+        true,
+    )
+    .map(|_| ())
 }
 
 #[test]

@@ -5,12 +5,22 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, TypedDict, Union
 
 
-class Command(TypedDict):
-    """One command: argv for a program, a quoted shell line for a person, and why."""
-
+class _CommandFields(TypedDict):
     argv: List[str]
     shell: str
     purpose: str
+
+
+class Command(_CommandFields, total=False):
+    """One command: argv for a program, a quoted shell line for a person, and why.
+
+    A Windows command that creates or removes one object carries a ``guard`` (one key:
+    ``unless_found``, ``if_found``, ``unless_succeeds`` or ``after_ensuring``, with the other
+    command's argv) that keeps it safe to run twice; ``shell`` holds both, so run ``shell``
+    for a guarded command, never its ``argv`` alone.
+    """
+
+    guard: Dict[str, List[str]]
 
 
 class File(TypedDict):
