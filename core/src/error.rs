@@ -180,6 +180,17 @@ pub enum Error {
         /// The underlying error.
         message: String,
     },
+    /// A source of plans (instance metadata, the ECS API) contradicts itself, so no plan can
+    /// be trusted from it.
+    #[error("{field}: {value} contradicts {other}; the source is inconsistent, so nothing is planned from it")]
+    Contradiction {
+        /// The key path of the value.
+        field: String,
+        /// The value.
+        value: String,
+        /// What it contradicts (another key path and its value).
+        other: String,
+    },
     /// A target name (`--os`) that eniplan does not know.
     #[error("{field}: unknown target `{value}`; known targets: {known}")]
     UnknownTarget {
@@ -212,8 +223,36 @@ impl Error {
             | Error::OutOfRange { field, .. }
             | Error::Unsupported { field, .. }
             | Error::Internal { field, .. }
+            | Error::Contradiction { field, .. }
             | Error::UnknownTarget { field, .. } => field,
         }
+    }
+
+    /// The same error about `prefix` followed by its field: a plan's problem reported against
+    /// the place its plan came from (`network/interfaces/macs/…: secondaries[0]`).
+    pub(crate) fn within(mut self, prefix: &str) -> Self {
+        let field = match &mut self {
+            Error::Syntax { field, .. }
+            | Error::Missing { field, .. }
+            | Error::InvalidAddress { field, .. }
+            | Error::InvalidPrefix { field, .. }
+            | Error::NonContiguousMask { field, .. }
+            | Error::MaskMismatch { field, .. }
+            | Error::OutsideSubnet { field, .. }
+            | Error::ReservedAddress { field, .. }
+            | Error::Duplicate { field, .. }
+            | Error::InvalidMac { field, .. }
+            | Error::InvalidName { field, .. }
+            | Error::TooManyAddresses { field, .. }
+            | Error::Ipv6OutsidePrefix { field, .. }
+            | Error::OutOfRange { field, .. }
+            | Error::Unsupported { field, .. }
+            | Error::Internal { field, .. }
+            | Error::Contradiction { field, .. }
+            | Error::UnknownTarget { field, .. } => field,
+        };
+        *field = format!("{prefix}: {field}");
+        self
     }
 
     /// The offending value as the plan gave it (empty when the problem is an absence).
@@ -234,6 +273,7 @@ impl Error {
             | Error::OutOfRange { value, .. }
             | Error::Unsupported { value, .. }
             | Error::Internal { value, .. }
+            | Error::Contradiction { value, .. }
             | Error::UnknownTarget { value, .. } => value,
         }
     }
@@ -258,6 +298,7 @@ impl Error {
             Error::OutOfRange { .. } => "out_of_range",
             Error::Unsupported { .. } => "unsupported",
             Error::Internal { .. } => "internal",
+            Error::Contradiction { .. } => "contradiction",
             Error::UnknownTarget { .. } => "unknown_target",
         }
     }

@@ -32,6 +32,7 @@ mod plan;
 pub mod quote;
 mod rendering;
 mod schema;
+mod source;
 mod target;
 mod templates;
 mod validate;
@@ -44,6 +45,9 @@ pub use plan::{
 };
 pub use rendering::{to_json, Command, File, Guard, Rendering, MODE_PRIVATE, MODE_PUBLIC};
 pub use schema::{Field as SchemaField, Kind as SchemaKind};
+pub use source::api::{plans_from_api, ApiContext};
+pub use source::metadata::plans_from_metadata;
+pub use source::{NicNames, FIRST_ENI_TABLE};
 pub use target::{Resolved, Target, TargetInfo};
 pub use validate::{AVAILABLE_ENI_LIMIT, DOCUMENTED_AVAILABLE_LIMIT, MAX_ADDRESSES, MAX_DNS};
 
@@ -96,6 +100,37 @@ pub fn render_change_plans(
         (Some(target), Some(before), Some(after)) if errors.is_empty() => {
             render_change(&before, &after, target)
         }
+        _ => Err(Errors::new(errors)),
+    }
+}
+
+/// Renders every ENI of one instance for one target as one rendering, the primary ENI first
+/// (the README's "An instance"): each interface's files, every shared file once, each command
+/// once. Route tables must all differ.
+pub fn render_instance(plans: &[Plan], target: Target) -> Result<Rendering, Errors> {
+    families::render_instance(plans, target)
+}
+
+/// The instance path every surface takes: validates each plan (a problem is reported as
+/// `plans[i]: field`) and the target, then [`render_instance`].
+pub fn render_instance_plans(plans: &[EniPlan], target: &str) -> Result<Rendering, Errors> {
+    let mut errors: Vec<Error> = Vec::new();
+    let target = Target::parse(target)
+        .map_err(|error| errors.push(error))
+        .ok();
+    let mut valid = Vec::with_capacity(plans.len());
+    for (index, plan) in plans.iter().enumerate() {
+        match plan.validate() {
+            Ok(plan) => valid.push(plan),
+            Err(problems) => errors.extend(
+                problems
+                    .into_iter()
+                    .map(|error| error.within(&format!("plans[{index}]"))),
+            ),
+        }
+    }
+    match target {
+        Some(target) if errors.is_empty() => render_instance(&valid, target),
         _ => Err(Errors::new(errors)),
     }
 }

@@ -55,6 +55,55 @@ enum Cmd {
         /// ever written outside ROOT, and no command is run.
         #[arg(long, value_name = "ROOT")]
         write_to: Option<PathBuf>,
+        /// Render every ENI that this instance metadata document describes, for one target,
+        /// as one instance rendering (JSON: one object), instead of a plan file. See
+        /// `eniplan plan --help` for the document.
+        #[arg(long, value_name = "FILE", conflicts_with = "plan")]
+        from_metadata: Option<PathBuf>,
+        /// With --from-metadata: the OS name of the NIC with this MAC (repeatable). Without
+        /// it, this host's /sys/class/net/*/address.
+        #[arg(long = "nic", value_name = "MAC=NAME", requires = "from_metadata")]
+        nic: Vec<String>,
+    },
+    /// Print the plans of every ENI of an instance, read from its instance metadata or from
+    /// the ECS API's output: a YAML list (JSON with --format json), the primary ENI first; the
+    /// other ENIs get route tables 1001, 1002, … in the order of their interface names.
+    /// Partial or contradictory input exits 2 and names every key path at fault.
+    Plan {
+        /// The instance metadata as one JSON document: the tree under
+        /// http://100.100.100.200/latest/meta-data/ gathered by path (`mac`, `region-id`,
+        /// `dns-conf/nameservers`, `network/interfaces/macs/<mac>/…`).
+        #[arg(long, value_name = "FILE", required_unless_present = "from_api")]
+        from_metadata: Option<PathBuf>,
+        /// The JSON that `aliyun ecs DescribeNetworkInterfaces` prints.
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with = "from_metadata",
+            requires = "vswitches"
+        )]
+        from_api: Option<PathBuf>,
+        /// With --from-api: the JSON that `aliyun vpc DescribeVSwitches` prints (each vSwitch's
+        /// CIDR blocks).
+        #[arg(long, value_name = "FILE", requires = "from_api")]
+        vswitches: Option<PathBuf>,
+        /// The OS name of the NIC with this MAC (repeatable). Without any, --from-metadata
+        /// reads this host's /sys/class/net/*/address; --from-api needs one per ENI.
+        #[arg(long = "nic", value_name = "MAC=NAME")]
+        nic: Vec<String>,
+        /// With --from-api: a vSwitch's gateway, `VSWITCH=ADDRESS`, or one ADDRESS for every
+        /// vSwitch (the API does not give it).
+        #[arg(long, value_name = "[VSWITCH=]ADDRESS", requires = "from_api")]
+        gateway: Vec<String>,
+        /// With --from-api: the region the API was called in (`cloud.region`).
+        #[arg(long, requires = "from_api")]
+        region: Option<String>,
+        /// With --from-api: the instance whose ENIs to plan, when the output holds several.
+        #[arg(long, requires = "from_api")]
+        instance: Option<String>,
+        /// `yaml` or `json`.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Yaml)]
+        format: PlanFormat,
     },
     /// Render the change from one plan to another for one target: the new files, the stale
     /// files to delete, and first the commands that remove the dropped addresses now.
@@ -113,6 +162,12 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlanFormat {
+    Yaml,
+    Json,
+}
+
 /// What went wrong, and the exit status it maps to.
 enum Failure {
     /// The plan or the request is invalid: status 2, every problem listed.
@@ -135,6 +190,8 @@ fn main() -> ExitCode {
         os_release: None,
         format: Format::Text,
         write_to: None,
+        from_metadata: None,
+        nic: Vec::new(),
     });
     match run(command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -157,8 +214,24 @@ fn run(command: Cmd) -> Result<(), Failure> {
             os_release,
             format,
             write_to,
+            from_metadata,
+            nic,
         } => {
             let os = resolve_auto(&os, os_release.as_deref())?;
+            if let Some(metadata) = from_metadata {
+                let plans =
+                    eniplan::plans_from_metadata(&read_text(&metadata)?, &nic_names(&nic)?)?;
+                let rendering = eniplan::render_instance_plans(&plans, &os)?;
+                print(&render_output(
+                    std::slice::from_ref(&rendering),
+                    format,
+                    false,
+                ))?;
+                if let Some(root) = write_to {
+                    write_all(&root, &[rendering], false)?;
+                }
+                return Ok(());
+            }
             let renderings = match &plan {
                 Some(path) => eniplan::render_plan(&read_plan(path)?, &os)?,
                 None => eniplan::render_example(&os)?,
@@ -168,6 +241,41 @@ fn run(command: Cmd) -> Result<(), Failure> {
             if let Some(root) = write_to {
                 write_all(&root, &renderings, many)?;
             }
+            Ok(())
+        }
+        Cmd::Plan {
+            from_metadata,
+            from_api,
+            vswitches,
+            nic,
+            gateway,
+            region,
+            instance,
+            format,
+        } => {
+            let plans = match (from_metadata, from_api, vswitches) {
+                (Some(metadata), _, _) => {
+                    eniplan::plans_from_metadata(&read_text(&metadata)?, &nic_names(&nic)?)?
+                }
+                (None, Some(api), Some(vswitches)) => {
+                    let mut context = eniplan::ApiContext {
+                        names: eniplan::NicNames::from_pairs(&nic)?,
+                        region,
+                        instance,
+                        ..Default::default()
+                    };
+                    for value in &gateway {
+                        context.add_gateway(value);
+                    }
+                    eniplan::plans_from_api(&read_text(&api)?, &read_text(&vswitches)?, &context)?
+                }
+                _ => unreachable!("clap requires --from-metadata, or --from-api with --vswitches"),
+            };
+            print(&match format {
+                PlanFormat::Json => eniplan::to_json(&plans),
+                PlanFormat::Yaml => yaml_serde::to_string(&plans)
+                    .map_err(|error| Failure::Io(format!("cannot write the plans: {error}")))?,
+            })?;
             Ok(())
         }
         Cmd::Change {
@@ -236,7 +344,7 @@ fn resolve_auto(selection: &str, os_release: Option<&Path>) -> Result<String, Fa
         .join(","))
 }
 
-fn read_plan(path: &Path) -> Result<EniPlan, Failure> {
+fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
     let mut bytes = Vec::new();
     let read = if path == Path::new("-") {
         io::stdin().read_to_end(&mut bytes).map(|_| ())
@@ -244,7 +352,37 @@ fn read_plan(path: &Path) -> Result<EniPlan, Failure> {
         fs::File::open(path).and_then(|mut file| file.read_to_end(&mut bytes).map(|_| ()))
     };
     read.map_err(|error| Failure::Io(format!("cannot read {}: {error}", path.display())))?;
-    Ok(EniPlan::from_bytes(&bytes)?)
+    Ok(bytes)
+}
+
+fn read_plan(path: &Path) -> Result<EniPlan, Failure> {
+    Ok(EniPlan::from_bytes(&read_bytes(path)?)?)
+}
+
+fn read_text(path: &Path) -> Result<String, Failure> {
+    String::from_utf8(read_bytes(path)?)
+        .map_err(|_| Failure::Io(format!("{} is not UTF-8 text", path.display())))
+}
+
+/// The `--nic` pairs, or without any this host's NICs from /sys/class/net/*/address.
+fn nic_names(pairs: &[String]) -> Result<eniplan::NicNames, Failure> {
+    if !pairs.is_empty() {
+        return Ok(eniplan::NicNames::from_pairs(pairs)?);
+    }
+    let mut names = eniplan::NicNames::new();
+    let entries = fs::read_dir("/sys/class/net").map_err(|error| {
+        Failure::Io(format!(
+            "cannot list /sys/class/net: {error}; give --nic MAC=NAME"
+        ))
+    })?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Ok(mac) = fs::read_to_string(entry.path().join("address")) {
+            // Loopback and tunnels have no unicast MAC; they are no ENI.
+            let _ = names.insert(mac.trim(), &name);
+        }
+    }
+    Ok(names)
 }
 
 fn print(text: &str) -> Result<(), Failure> {

@@ -214,6 +214,14 @@ impl Plan {
         plan.text = Text::of(&plan);
         plan
     }
+
+    /// The same plan routed through the main table, for a family without policy routing.
+    pub(crate) fn without_route_table(&self) -> Plan {
+        let mut plan = self.clone();
+        plan.route_table = None;
+        plan
+    }
+
     /// The primary followed by the secondaries.
     pub fn ipv4_addresses(&self) -> impl Iterator<Item = Ipv4Addr> + '_ {
         std::iter::once(self.primary).chain(self.secondaries.iter().copied())
@@ -277,7 +285,7 @@ impl Cloud {
 
 /// A unicast Ethernet MAC address. Displays as lowercase, colon-separated hex (`00:16:3e:…`),
 /// the form every target's configuration accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MacAddr(pub(crate) [u8; 6]);
 
 impl MacAddr {

@@ -620,7 +620,7 @@ fn parse_netmask(field: &str, value: &str) -> Result<u8, Error> {
 }
 
 /// Parses `00:16:3e:16:43:aa` or `00-16-3E-16-43-AA`.
-fn parse_mac(field: &str, value: &str) -> Result<MacAddr, Error> {
+pub(crate) fn parse_mac(field: &str, value: &str) -> Result<MacAddr, Error> {
     let invalid = |reason: &str| Error::InvalidMac {
         field: field.into(),
         value: shown(value),

@@ -17,6 +17,8 @@ mod suse;
 mod windows;
 mod windows_common;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::error::{Error, Errors};
@@ -214,6 +216,149 @@ fn render_intent(intent: &Intent<'_>, target: Target) -> Result<Rendering, Error
         ));
     }
     Ok(out)
+}
+
+/// A file several interfaces of one instance write, each adding its own lines (SUSE's routes).
+const SHARED_LINE_FILES: &[&str] = &["/etc/sysconfig/network/routes"];
+
+/// Renders every ENI of one instance for `target` as one rendering: each interface's files,
+/// a file that every interface writes alike (the cloud-init disable file, ifupdown's main
+/// file) once, a shared routes file with every interface's lines, and each command, restart
+/// and verify step once. The first plan is the primary ENI; the others carry their own route
+/// tables, which must all differ. Where the family has no policy routing (SUSE, Windows), the
+/// other ENIs are rendered without their table and a warning says so; on SUSE they add no
+/// default route either, since two in the main table clash.
+pub(crate) fn render_instance(plans: &[Plan], target: Target) -> Result<Rendering, Errors> {
+    if plans.is_empty() {
+        return Err(Error::Missing {
+            field: "plans".into(),
+            hint: "an instance has at least one ENI".into(),
+        }
+        .into());
+    }
+    let mut errors: Vec<Error> = Vec::new();
+    let mut tables = BTreeMap::new();
+    let mut names = BTreeMap::new();
+    for plan in plans {
+        if let Some(other) = names.insert(plan.interface(), plan.primary()) {
+            errors.push(Error::Duplicate {
+                field: "interface".into(),
+                value: plan.interface().into(),
+                first: format!("the ENI whose primary is {other}"),
+            });
+        }
+        if let Some(table) = plan.route_table() {
+            if let Some(other) = tables.insert(table, plan.interface()) {
+                errors.push(Error::Duplicate {
+                    field: "route_table".into(),
+                    value: table.to_string(),
+                    first: format!("interface {other}"),
+                });
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Errors::new(errors));
+    }
+    let module = family(target.family());
+    let mut merged: Option<Rendering> = None;
+    for plan in plans {
+        let stripped;
+        let (plan, warning) = match (module.refuses_route_table(), plan.route_table()) {
+            (Some(reason), Some(table)) => {
+                stripped = plan.without_route_table();
+                let warning = format!(
+                    "{}: its route table {table} is not rendered for {} ({reason}); its \
+                     replies leave by the main table",
+                    plan.interface(),
+                    target.name()
+                );
+                (&stripped, Some(warning))
+            }
+            _ => (plan, None),
+        };
+        let mut intent = Intent::of(plan);
+        if warning.is_some() && target.family() == OsFamily::Suse {
+            intent.drop_default_route4();
+        }
+        let mut rendering = match render_intent(&intent, target) {
+            Ok(rendering) => rendering,
+            Err(problems) => {
+                errors.extend(
+                    problems
+                        .into_iter()
+                        .map(|error| error.within(plan.interface())),
+                );
+                continue;
+            }
+        };
+        rendering.warnings.extend(warning);
+        match merged.as_mut() {
+            None => merged = Some(rendering),
+            Some(into) => {
+                if let Err(error) = merge(into, rendering, plan.interface()) {
+                    errors.push(error);
+                }
+            }
+        }
+    }
+    match merged {
+        Some(rendering) if errors.is_empty() => Ok(rendering),
+        _ => Err(Errors::new(errors)),
+    }
+}
+
+/// Adds one more interface's rendering to an instance's.
+fn merge(into: &mut Rendering, other: Rendering, interface: &str) -> Result<(), Error> {
+    for file in other.files {
+        match into
+            .files
+            .iter_mut()
+            .find(|written| written.path == file.path)
+        {
+            None => into.files.push(file),
+            Some(written) if written.contents == file.contents => {}
+            Some(written) if SHARED_LINE_FILES.contains(&file.path.as_str()) => {
+                for line in file.contents.lines() {
+                    if !written.contents.lines().any(|kept| kept == line) {
+                        written.contents.push_str(line);
+                        written.contents.push('\n');
+                    }
+                }
+            }
+            Some(written) => {
+                return Err(Error::Internal {
+                    field: interface.into(),
+                    value: written.path.clone(),
+                    message: "two interfaces of one instance write different contents to one \
+                              file"
+                        .into(),
+                })
+            }
+        }
+    }
+    for path in other.delete {
+        if !into.delete.contains(&path) {
+            into.delete.push(path);
+        }
+    }
+    for (list, more) in [
+        (&mut into.commands, other.commands),
+        (&mut into.restart, other.restart),
+        (&mut into.verify, other.verify),
+    ] {
+        for command in more {
+            if !list.contains(&command) {
+                list.push(command);
+            }
+        }
+    }
+    for warning in other.warnings {
+        if !into.warnings.contains(&warning) {
+            into.warnings.push(warning);
+        }
+    }
+    Ok(())
 }
 
 /// Renders the change from `before` to `after` for `target`: `after`'s full rendering, the

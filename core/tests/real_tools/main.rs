@@ -11,6 +11,7 @@ mod common;
 mod hostile;
 mod ifcfg;
 mod ifupdown;
+mod instance;
 mod keyfile;
 mod lifecycle;
 mod netplan;

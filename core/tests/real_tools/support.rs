@@ -348,6 +348,11 @@ pub struct Namespace {
 
 impl Namespace {
     pub fn with_interface(interface: &str) -> Result<Namespace, String> {
+        Namespace::with_interfaces(&[interface])
+    }
+
+    /// A namespace with one veth interface per name (their peers, down, in it too).
+    pub fn with_interfaces(interfaces: &[&str]) -> Result<Namespace, String> {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let name = format!(
             "eniplan-{}-{}",
@@ -359,35 +364,45 @@ impl Namespace {
             &run(Command::new("ip").args(["netns", "add", &name])),
         )?;
         let namespace = Namespace { name };
-        // The peer gets a name no plan uses (plans' names start with a letter and are checked
-        // against it below).
-        let peer = if interface == "zzpeer0" {
-            "zzpeer1"
-        } else {
-            "zzpeer0"
-        };
-        succeeded(
-            "ip link add veth",
-            &run(Command::new("ip").args([
-                "-n",
-                &namespace.name,
-                "link",
-                "add",
-                interface,
-                "type",
-                "veth",
-                "peer",
-                "name",
-                peer,
-            ])),
-        )?;
-        // Duplicate address detection cannot finish on a link without carrier; turn it off in
-        // this namespace so IPv6 addresses become usable at once.
-        for scope in ["default", "all", interface] {
+        for scope in ["default", "all"] {
             namespace.exec(&[
                 "sh",
                 "-c",
                 &format!("echo 0 > /proc/sys/net/ipv6/conf/{scope}/accept_dad"),
+            ])?;
+        }
+        for (index, interface) in interfaces.iter().enumerate() {
+            // The peer gets a name no plan uses (plans' names start with a letter; the test
+            // plans never use the zzpeer prefix).
+            let peer = format!(
+                "zzpeer{index}{}",
+                if interface.starts_with("zzpeer") {
+                    "x"
+                } else {
+                    ""
+                }
+            );
+            succeeded(
+                "ip link add veth",
+                &run(Command::new("ip").args([
+                    "-n",
+                    &namespace.name,
+                    "link",
+                    "add",
+                    interface,
+                    "type",
+                    "veth",
+                    "peer",
+                    "name",
+                    &peer,
+                ])),
+            )?;
+            // Duplicate address detection cannot finish on a link without carrier; turn it
+            // off so IPv6 addresses become usable at once.
+            namespace.exec(&[
+                "sh",
+                "-c",
+                &format!("echo 0 > /proc/sys/net/ipv6/conf/{interface}/accept_dad"),
             ])?;
         }
         Ok(namespace)
@@ -467,6 +482,7 @@ impl Drop for Namespace {
 /// Applies addresses the way initscripts and wicked do at run time (`ip addr add … label …`,
 /// `ip route add default via …`) inside a fresh namespace, and checks that the kernel ends up
 /// with exactly the planned addresses, labels and default routes.
+#[derive(Clone)]
 pub struct RuntimeConfig {
     pub interface: String,
     /// `address/prefix` and the label it gets (`eth0` or `eth0:N`).
@@ -479,8 +495,55 @@ pub struct RuntimeConfig {
     pub ip: Vec<Vec<String>>,
 }
 
+thread_local! {
+    /// While `collecting_runtimes` runs: the configurations `apply_runtime` was handed.
+    static COLLECTED: std::cell::RefCell<Option<Vec<(RuntimeConfig, Plan)>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs a family's check, keeping the runtime configuration it would apply instead of applying
+/// it alone: an instance's interfaces are then applied together, in one namespace.
+pub fn collecting_runtimes(
+    check: impl FnOnce() -> Result<(), String>,
+) -> Result<Vec<(RuntimeConfig, Plan)>, String> {
+    COLLECTED.with(|collected| *collected.borrow_mut() = Some(Vec::new()));
+    let outcome = check();
+    let configs = COLLECTED.with(|collected| collected.borrow_mut().take().unwrap_or_default());
+    outcome.map(|()| configs)
+}
+
+/// Applies several interfaces' configurations in one namespace holding every one of them;
+/// each interface must then hold exactly its plan's addresses, routes and rules.
+pub fn apply_runtimes(configs: &[(RuntimeConfig, Plan)]) -> Result<(), String> {
+    let names: Vec<&str> = configs.iter().map(|(c, _)| c.interface.as_str()).collect();
+    let namespace = Namespace::with_interfaces(&names)?;
+    for (config, _) in configs {
+        apply_config(&namespace, config)?;
+    }
+    for (config, plan) in configs {
+        check_kernel_state(&namespace, plan, false, &config.interface)
+            .map_err(|error| format!("{}: {error}", config.interface))?;
+    }
+    Ok(())
+}
+
 pub fn apply_runtime(config: &RuntimeConfig, plan: &Plan, windows: bool) -> Result<(), String> {
+    let collected = COLLECTED.with(|collected| {
+        collected
+            .borrow_mut()
+            .as_mut()
+            .map(|list| list.push((config.clone(), plan.clone())))
+            .is_some()
+    });
+    if collected {
+        return Ok(());
+    }
     let namespace = Namespace::with_interface(&config.interface)?;
+    apply_config(&namespace, config)?;
+    check_kernel_state(&namespace, plan, windows, &config.interface)
+}
+
+fn apply_config(namespace: &Namespace, config: &RuntimeConfig) -> Result<(), String> {
     let dev = config.interface.as_str();
     // The scripts bring the link up; its peer stays down, so there is still no carrier.
     namespace.exec(&["ip", "link", "set", "dev", dev, "up"])?;
@@ -507,7 +570,7 @@ pub fn apply_runtime(config: &RuntimeConfig, plan: &Plan, windows: bool) -> Resu
         argv.extend(args.iter().map(String::as_str));
         namespace.exec(&argv)?;
     }
-    check_kernel_state(&namespace, plan, windows, dev)
+    Ok(())
 }
 
 /// The kernel holds exactly the planned addresses, secondaries under their alias labels when
@@ -560,9 +623,12 @@ fn check_policy(
     table: u32,
 ) -> Result<(), String> {
     let main = namespace.default_route("-4")?;
-    if !main.trim().is_empty() {
+    if main
+        .lines()
+        .any(|route| route.contains(&format!(" dev {dev}")))
+    {
         return Err(format!(
-            "main table has a default route {main:?}; planned none"
+            "main table has a default route {main:?} through {dev}; planned none"
         ));
     }
     let table = table.to_string();

@@ -1,0 +1,368 @@
+//! Plans from the ECS API, for rendering a fleet from one machine: the JSON that
+//! `aliyun ecs DescribeNetworkInterfaces` prints, with `aliyun vpc DescribeVSwitches` for each
+//! vSwitch's CIDR blocks.
+//!
+//! Fields read (DescribeNetworkInterfaces: `NetworkInterfaceSets.NetworkInterfaceSet[]`):
+//! `NetworkInterfaceId` → `cloud.eni_id`; `MacAddress` → `mac`; `InstanceId` groups the ENIs of
+//! an instance; `Type` (`Primary` or `Secondary`) says which ENI carries the main table;
+//! `PrivateIpSets.PrivateIpSet[]` with `PrivateIpAddress` and `Primary` → `primary` and
+//! `secondaries`; `Ipv6Sets.Ipv6Set[].Ipv6Address` → `ipv6.addresses`; `VSwitchId` finds the
+//! vSwitch. DescribeVSwitches (`VSwitches.VSwitch[]`): `VSwitchId`, `CidrBlock` → `prefix`,
+//! `Ipv6CidrBlock` → `ipv6.prefix`.
+//!
+//! What the API does not say, the caller supplies: the OS interface name of each MAC (the OS
+//! decides it: `--nic MAC=NAME`), each vSwitch's gateway (`--gateway VSWITCH=ADDRESS`, or one
+//! address for all), the region (`--region`; the output does not repeat the request's
+//! `RegionId`) and the DNS servers (none is planned; the host keeps what DHCP gave it).
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use ipnet::{Ipv4Net, Ipv6Net};
+use serde_json::Value;
+
+use super::{eni_plan, finish, json_type, parse_json, Eni, NicNames};
+use crate::error::{Error, Errors};
+use crate::plan::{EniPlan, Ipv6Plan};
+use crate::validate::parse_mac;
+
+/// What the caller adds to the API's output.
+#[derive(Debug, Clone, Default)]
+pub struct ApiContext {
+    /// The OS name of each MAC.
+    pub names: NicNames,
+    /// The gateway of each vSwitch, by id; `None` as the key is the gateway of every vSwitch
+    /// not named.
+    pub gateways: BTreeMap<Option<String>, String>,
+    /// The region the API was called in.
+    pub region: Option<String>,
+    /// The instance whose ENIs to plan, when the output holds several.
+    pub instance: Option<String>,
+}
+
+impl ApiContext {
+    /// Reads `--gateway` values: `VSWITCH=ADDRESS`, or a bare `ADDRESS` for every vSwitch.
+    pub fn add_gateway(&mut self, value: &str) {
+        match value.split_once('=') {
+            Some((vswitch, address)) => self
+                .gateways
+                .insert(Some(vswitch.to_string()), address.to_string()),
+            None => self.gateways.insert(None, value.to_string()),
+        };
+    }
+}
+
+/// One plan per ENI of the instance in `interfaces` (DescribeNetworkInterfaces' output), the
+/// primary ENI first, with prefixes from `vswitches` (DescribeVSwitches' output).
+pub fn plans_from_api(
+    interfaces: &str,
+    vswitches: &str,
+    context: &ApiContext,
+) -> Result<Vec<EniPlan>, Errors> {
+    let interfaces = parse_json("interfaces", interfaces)?;
+    let vswitches = parse_json("vswitches", vswitches)?;
+    let mut errors = Vec::new();
+    let sets = items(
+        &interfaces,
+        &["NetworkInterfaceSets", "NetworkInterfaceSet"],
+        &mut errors,
+    );
+    let switches = items(&vswitches, &["VSwitches", "VSwitch"], &mut errors);
+    let mut by_id: BTreeMap<&str, &Value> = BTreeMap::new();
+    for switch in &switches {
+        if let Some(id) = switch.get("VSwitchId").and_then(Value::as_str) {
+            by_id.insert(id, switch);
+        }
+    }
+    let instances: Vec<&str> = {
+        let mut ids: Vec<&str> = sets
+            .iter()
+            .filter_map(|eni| eni.get("InstanceId").and_then(Value::as_str))
+            .filter(|id| !id.is_empty())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let instance = match (&context.instance, instances.as_slice()) {
+        (Some(wanted), _) if instances.contains(&wanted.as_str()) => Some(wanted.as_str()),
+        (Some(wanted), _) => {
+            errors.push(Error::Missing {
+                field: "instance".into(),
+                hint: format!(
+                    "no ENI of instance {wanted} is in the output; it lists {}",
+                    list_or_none(&instances)
+                ),
+            });
+            None
+        }
+        (None, [one]) => Some(*one),
+        (None, []) => {
+            errors.push(Error::Missing {
+                field: "NetworkInterfaceSets.NetworkInterfaceSet".into(),
+                hint: "the output lists no ENI attached to an instance".into(),
+            });
+            None
+        }
+        (None, several) => {
+            errors.push(Error::Missing {
+                field: "instance".into(),
+                hint: format!(
+                    "the output holds the ENIs of several instances ({}); name one with \
+                     --instance",
+                    several.join(", ")
+                ),
+            });
+            None
+        }
+    };
+    let mut enis = Vec::new();
+    let mut seen = Vec::new();
+    let mut primary = None;
+    for (index, eni) in sets.iter().enumerate() {
+        if instance.is_none() || eni.get("InstanceId").and_then(Value::as_str) != instance {
+            continue;
+        }
+        let path = format!("NetworkInterfaceSets.NetworkInterfaceSet[{index}]");
+        let before = errors.len();
+        if let Some(Ok(mac)) = eni
+            .get("MacAddress")
+            .and_then(Value::as_str)
+            .map(|mac| parse_mac(&path, mac))
+        {
+            seen.push(mac);
+            if eni.get("Type").and_then(Value::as_str) == Some("Primary") {
+                primary = Some(mac);
+            }
+        }
+        if let Some(eni) = read_eni(&path, eni, &by_id, context, &mut errors) {
+            if errors.len() == before {
+                enis.push(eni);
+            }
+        }
+    }
+    if instance.is_some() && primary.is_none() && errors.is_empty() {
+        errors.push(Error::Missing {
+            field: "NetworkInterfaceSets.NetworkInterfaceSet[].Type".into(),
+            hint: "no ENI of the instance has Type Primary".into(),
+        });
+    }
+    finish(enis, &seen, primary, errors)
+}
+
+fn list_or_none(ids: &[&str]) -> String {
+    if ids.is_empty() {
+        "none".into()
+    } else {
+        ids.join(", ")
+    }
+}
+
+/// The list at `keys` (`{"A": {"B": [...]}}`), or an error naming the path.
+fn items<'v>(root: &'v Value, keys: &[&str], errors: &mut Vec<Error>) -> Vec<&'v Value> {
+    let path = keys.join(".");
+    let mut node = root;
+    for key in keys {
+        match node.get(*key) {
+            Some(child) => node = child,
+            None => {
+                errors.push(Error::Missing {
+                    field: path,
+                    hint: "not the output this option takes (see `eniplan plan --help`)".into(),
+                });
+                return Vec::new();
+            }
+        }
+    }
+    match node {
+        Value::Array(list) => list.iter().collect(),
+        other => {
+            errors.push(Error::Syntax {
+                field: path,
+                message: format!("expected a list, found {}", json_type(other)),
+            });
+            Vec::new()
+        }
+    }
+}
+
+fn text<'v>(node: &'v Value, path: &str, key: &str, errors: &mut Vec<Error>) -> Option<&'v str> {
+    match node.get(key) {
+        Some(Value::String(text)) if !text.is_empty() => Some(text),
+        None | Some(Value::Null) => None,
+        Some(Value::String(_)) => None,
+        Some(other) => {
+            errors.push(Error::Syntax {
+                field: format!("{path}.{key}"),
+                message: format!("expected a string, found {}", json_type(other)),
+            });
+            None
+        }
+    }
+}
+
+fn read_eni(
+    path: &str,
+    eni: &Value,
+    vswitches: &BTreeMap<&str, &Value>,
+    context: &ApiContext,
+    errors: &mut Vec<Error>,
+) -> Option<Eni> {
+    let missing = |field: &str, hint: &str| Error::Missing {
+        field: format!("{path}.{field}"),
+        hint: hint.into(),
+    };
+    let Some(mac_text) = text(eni, path, "MacAddress", errors) else {
+        errors.push(missing(
+            "MacAddress",
+            "every ENI has one; the output is incomplete",
+        ));
+        return None;
+    };
+    let mac = parse_mac(&format!("{path}.MacAddress"), mac_text)
+        .map_err(|error| errors.push(error))
+        .ok()?;
+    let eni_id = text(eni, path, "NetworkInterfaceId", errors).map(str::to_string);
+    let sets = eni
+        .get("PrivateIpSets")
+        .and_then(|sets| sets.get("PrivateIpSet"))
+        .and_then(Value::as_array);
+    let Some(sets) = sets.filter(|sets| !sets.is_empty()) else {
+        errors.push(missing(
+            "PrivateIpSets.PrivateIpSet",
+            "the ENI lists no private IPv4 address; planning from it would remove every address \
+             it has",
+        ));
+        return None;
+    };
+    let mut primary = None;
+    let mut secondaries = Vec::new();
+    for (index, set) in sets.iter().enumerate() {
+        let here = format!("{path}.PrivateIpSets.PrivateIpSet[{index}]");
+        let Some(address) = text(set, &here, "PrivateIpAddress", errors) else {
+            errors.push(Error::Missing {
+                field: format!("{here}.PrivateIpAddress"),
+                hint: "every entry has its address".into(),
+            });
+            continue;
+        };
+        if set.get("Primary").and_then(Value::as_bool) == Some(true) {
+            if let Some(first) = primary.replace(address.to_string()) {
+                errors.push(Error::Contradiction {
+                    field: format!("{here}.Primary"),
+                    value: address.into(),
+                    other: format!("another primary, {first}"),
+                });
+            }
+        } else {
+            secondaries.push(address.to_string());
+        }
+    }
+    let Some(primary) = primary else {
+        errors.push(missing(
+            "PrivateIpSets.PrivateIpSet[].Primary",
+            "no address is marked Primary; without the ENI's primary address no plan is safe",
+        ));
+        return None;
+    };
+    if let Some(listed) = text(eni, path, "PrivateIpAddress", errors) {
+        if listed != primary {
+            errors.push(Error::Contradiction {
+                field: format!("{path}.PrivateIpAddress"),
+                value: listed.into(),
+                other: format!("the address marked Primary, {primary}"),
+            });
+        }
+    }
+    let vswitch_id = text(eni, path, "VSwitchId", errors);
+    let vswitch = vswitch_id.and_then(|id| vswitches.get(id).copied());
+    let Some(vswitch) = vswitch else {
+        errors.push(missing(
+            "VSwitchId",
+            &format!(
+                "vSwitch {} is not in the DescribeVSwitches output, so the prefix is unknown",
+                vswitch_id.unwrap_or("(none)")
+            ),
+        ));
+        return None;
+    };
+    let cidr = vswitch
+        .get("CidrBlock")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let Ok(subnet) = cidr.parse::<Ipv4Net>() else {
+        errors.push(Error::InvalidAddress {
+            field: format!("VSwitches.VSwitch[{}].CidrBlock", vswitch_id.unwrap_or("")),
+            value: cidr.into(),
+            kind: "IPv4 CIDR",
+            reason: "expected address/prefix, e.g. 192.168.1.0/24".into(),
+        });
+        return None;
+    };
+    let gateway = vswitch_id
+        .and_then(|id| context.gateways.get(&Some(id.to_string())))
+        .or_else(|| context.gateways.get(&None));
+    let Some(gateway) = gateway else {
+        errors.push(Error::Missing {
+            field: format!("gateway ({})", vswitch_id.unwrap_or("")),
+            hint: format!(
+                "the API does not give a vSwitch's gateway; pass --gateway {}=ADDRESS (the \
+                 address `ip route` shows as the default on the host), or one --gateway ADDRESS \
+                 for every vSwitch",
+                vswitch_id.unwrap_or("VSWITCH")
+            ),
+        });
+        return None;
+    };
+    if let Ok(address) = gateway.parse::<Ipv4Addr>() {
+        if !subnet.contains(&address) {
+            errors.push(Error::Contradiction {
+                field: format!("gateway ({})", vswitch_id.unwrap_or("")),
+                value: gateway.clone(),
+                other: format!("the vSwitch's CidrBlock {cidr}, which does not hold it"),
+            });
+        }
+    }
+    let ipv6: Vec<String> = eni
+        .get("Ipv6Sets")
+        .and_then(|sets| sets.get("Ipv6Set"))
+        .and_then(Value::as_array)
+        .map(|sets| {
+            sets.iter()
+                .filter_map(|set| set.get("Ipv6Address").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let ipv6 = (!ipv6.is_empty()).then(|| Ipv6Plan {
+        addresses: ipv6,
+        prefix: vswitch
+            .get("Ipv6CidrBlock")
+            .and_then(Value::as_str)
+            .and_then(|cidr| cidr.parse::<Ipv6Net>().ok())
+            .map(|net| net.prefix_len()),
+        gateway: None,
+    });
+    let Some(interface) = context.names.get(mac) else {
+        errors.push(Error::Missing {
+            field: format!("{path}.MacAddress (interface name)"),
+            hint: format!("the API does not know the OS's interface names; pass --nic {mac}=NAME"),
+        });
+        return None;
+    };
+    let plan = EniPlan {
+        interface: Some(interface.to_string()),
+        mac: Some(mac.to_string()),
+        primary: Some(primary),
+        secondaries,
+        prefix: Some(subnet.prefix_len()),
+        gateway: Some(gateway.clone()),
+        ipv6,
+        ..eni_plan(context.region.as_deref(), eni_id)
+    };
+    Some(Eni {
+        path: path.to_string(),
+        mac,
+        plan,
+    })
+}

@@ -1,0 +1,407 @@
+//! Plans from the ECS instance metadata service (`http://100.100.100.200/latest/meta-data/`).
+//!
+//! Input: the metadata as one JSON document — the per-key tree gathered into objects by path
+//! (`{"mac": …, "region-id": …, "network": {"interfaces": {"macs": {"<mac>": {…}}}}, …}`), with
+//! or without the leading `latest/meta-data` levels. Items read, per Alibaba Cloud's
+//! "Instance metadata" reference:
+//!
+//! | item | becomes |
+//! |---|---|
+//! | `mac` (the instance's own: its primary ENI) | which ENI has the main table |
+//! | `region-id` | `cloud.region` |
+//! | `dns-conf/nameservers` | `dns` |
+//! | `network/interfaces/macs/<mac>/network-interface-id` | `cloud.eni_id` |
+//! | `…/primary-ip-address` | `primary` |
+//! | `…/private-ipv4s` without the primary, in order | `secondaries` |
+//! | `…/netmask`, `…/vswitch-cidr-block` (they must agree) | `prefix` |
+//! | `…/gateway` (inside the vSwitch CIDR) | `gateway` |
+//! | `…/ipv6s`, `…/ipv6-gateway`, `…/vswitch-ipv6-cidr-block` | `ipv6` |
+//!
+//! A list comes either as a JSON list or as the endpoint's text: a JSON list inside a string
+//! (`["192.168.1.201","192.168.1.202"]`, what `private-ipv4s` returns; `ipv6s` leaves the
+//! items unquoted) or one value per line (what `dns-conf/nameservers` returns). Anything else is an error naming the key path.
+
+use std::net::Ipv4Addr;
+
+use ipnet::{Ipv4Net, Ipv6Net};
+use serde_json::{Map, Value};
+
+use super::{eni_plan, finish, json_type, parse_json, Eni, NicNames};
+use crate::error::{Error, Errors};
+use crate::plan::{EniPlan, Ipv6Plan};
+use crate::validate::parse_mac;
+
+/// One plan per ENI described by `document`, the primary ENI first; `names` gives each MAC's
+/// interface name on the host.
+pub fn plans_from_metadata(document: &str, names: &NicNames) -> Result<Vec<EniPlan>, Errors> {
+    let root = parse_json("metadata", document)?;
+    let mut reader = Reader::default();
+    let root = unwrap_levels(&root);
+    let Some(root) = reader.object("", root) else {
+        return Err(Errors::new(reader.errors));
+    };
+    let region = reader.text(root, "", "region-id");
+    let primary_mac = reader
+        .text(root, "", "mac")
+        .and_then(|mac| reader.keep(parse_mac("mac", &mac)));
+    let dns = root
+        .get("dns-conf")
+        .and_then(|conf| reader.object("dns-conf", conf))
+        .and_then(|conf| reader.list(conf, "dns-conf", "nameservers"))
+        .unwrap_or_default();
+    let macs = ["network", "interfaces", "macs"].iter().try_fold(
+        (root, String::new()),
+        |(node, path), key| {
+            let path = join(&path, key);
+            let child = node.get(*key).or_else(|| {
+                reader.errors.push(Error::Missing {
+                    field: path.clone(),
+                    hint: "the metadata lists no network interface, so there is nothing to plan"
+                        .into(),
+                });
+                None
+            })?;
+            Some((reader.object(&path, child)?, path))
+        },
+    );
+    let mut enis = Vec::new();
+    let mut seen = Vec::new();
+    if let Some((macs, path)) = macs {
+        if macs.is_empty() {
+            reader.errors.push(Error::Missing {
+                field: path.clone(),
+                hint: "the metadata lists no network interface, so there is nothing to plan".into(),
+            });
+        }
+        for (key, eni) in macs {
+            let mac_text = key.trim_end_matches('/');
+            let path = join(&path, mac_text);
+            seen.extend(parse_mac(&path, mac_text).ok());
+            if let Some(eni) = reader.eni(&path, mac_text, eni, region.as_deref(), &dns, names) {
+                enis.push(eni);
+            }
+        }
+    }
+    finish(enis, &seen, primary_mac, reader.errors)
+}
+
+/// The tree under `latest/meta-data`, when the document starts above it.
+fn unwrap_levels(root: &Value) -> &Value {
+    let mut node = root;
+    for key in ["latest", "meta-data"] {
+        if let Some(child) = node.get(key) {
+            node = child;
+        }
+    }
+    node
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}/{key}")
+    }
+}
+
+/// Reads values out of the tree, collecting every problem with its key path.
+#[derive(Default)]
+struct Reader {
+    errors: Vec<Error>,
+}
+
+impl Reader {
+    fn keep<T>(&mut self, result: Result<T, Error>) -> Option<T> {
+        result.map_err(|error| self.errors.push(error)).ok()
+    }
+
+    fn shape(&mut self, path: &str, want: &str, got: &Value) {
+        self.errors.push(Error::Syntax {
+            field: path.to_string(),
+            message: format!("expected {want}, found {}", json_type(got)),
+        });
+    }
+
+    fn object<'v>(&mut self, path: &str, value: &'v Value) -> Option<&'v Map<String, Value>> {
+        match value {
+            Value::Object(map) => Some(map),
+            other => {
+                self.shape(
+                    if path.is_empty() { "metadata" } else { path },
+                    "an object",
+                    other,
+                );
+                None
+            }
+        }
+    }
+
+    /// A single value: a string (trimmed; the endpoints end their text with a newline).
+    fn text(&mut self, node: &Map<String, Value>, path: &str, key: &str) -> Option<String> {
+        match node.get(key)? {
+            Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_string()),
+            Value::String(_) => None,
+            other => {
+                self.shape(&join(path, key), "a string", other);
+                None
+            }
+        }
+    }
+
+    /// A list: a JSON list of strings, a JSON list inside a string, or one value per line.
+    fn list(&mut self, node: &Map<String, Value>, path: &str, key: &str) -> Option<Vec<String>> {
+        let field = join(path, key);
+        match node.get(key)? {
+            Value::Array(items) => {
+                let mut values = Vec::new();
+                for item in items {
+                    match item {
+                        Value::String(text) => values.push(text.trim().to_string()),
+                        other => {
+                            self.shape(&field, "a list of strings", other);
+                            return None;
+                        }
+                    }
+                }
+                Some(values)
+            }
+            Value::String(text) if text.trim_start().starts_with('[') => {
+                let text = text.trim();
+                if let Ok(values) = serde_json::from_str::<Vec<String>>(text) {
+                    return Some(values.into_iter().map(|v| v.trim().to_string()).collect());
+                }
+                // `ipv6s` prints its list unquoted: `[2408:…::a,2408:…::b]`.
+                match text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+                    Some(inner) if !inner.contains(['[', ']', '{', '}']) => Some(
+                        inner
+                            .split(',')
+                            .map(|item| item.trim().trim_matches('"').trim().to_string())
+                            .filter(|item| !item.is_empty())
+                            .collect(),
+                    ),
+                    _ => {
+                        self.errors.push(Error::Syntax {
+                            field,
+                            message: format!("`{text}` is not a list"),
+                        });
+                        None
+                    }
+                }
+            }
+            Value::String(text) => Some(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|line| !line.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            other => {
+                self.shape(&field, "a list or its text", other);
+                None
+            }
+        }
+    }
+
+    fn require(
+        &mut self,
+        value: Option<String>,
+        path: &str,
+        key: &str,
+        why: &str,
+    ) -> Option<String> {
+        if value.is_none() && !self.errors.iter().any(|e| e.field() == join(path, key)) {
+            self.errors.push(Error::Missing {
+                field: join(path, key),
+                hint: why.into(),
+            });
+        }
+        value
+    }
+
+    fn eni(
+        &mut self,
+        path: &str,
+        mac_text: &str,
+        value: &Value,
+        region: Option<&str>,
+        dns: &[String],
+        names: &NicNames,
+    ) -> Option<Eni> {
+        let node = self.object(path, value)?;
+        let mac = self.keep(parse_mac(path, mac_text))?;
+        let errors_before = self.errors.len();
+        let eni_id = self.text(node, path, "network-interface-id");
+        let primary = self.text(node, path, "primary-ip-address");
+        let primary = self.require(
+            primary,
+            path,
+            "primary-ip-address",
+            "without the ENI's primary address no plan is safe (it would drop the address the \
+             instance is reached at)",
+        );
+        let addresses = match self.list(node, path, "private-ipv4s") {
+            Some(list) if !list.is_empty() => Some(list),
+            listed => {
+                let hint = if listed.is_some() {
+                    "the ENI lists no private IPv4 address; planning from it would remove every \
+                     address it has"
+                } else {
+                    "without the ENI's address list, the plan would drop its secondaries"
+                };
+                self.require(None, path, "private-ipv4s", hint);
+                None
+            }
+        };
+        if let (Some(primary), Some(addresses)) = (&primary, &addresses) {
+            if !addresses.contains(primary) {
+                self.errors.push(Error::Contradiction {
+                    field: join(path, "primary-ip-address"),
+                    value: primary.clone(),
+                    other: format!("{}/private-ipv4s {addresses:?}, which lacks it", path),
+                });
+            }
+        }
+        let prefix = self.prefix(node, path);
+        let gateway = self.text(node, path, "gateway");
+        let gateway = self.require(
+            gateway,
+            path,
+            "gateway",
+            "a static configuration needs the ENI's gateway",
+        );
+        let cidr = self.text(node, path, "vswitch-cidr-block");
+        if let (Some(gateway), Some(cidr)) = (&gateway, cidr.as_deref()) {
+            if let (Ok(address), Ok(net)) = (gateway.parse::<Ipv4Addr>(), cidr.parse::<Ipv4Net>()) {
+                if !net.contains(&address) {
+                    self.errors.push(Error::Contradiction {
+                        field: join(path, "gateway"),
+                        value: gateway.clone(),
+                        other: format!("{path}/vswitch-cidr-block {cidr}, which does not hold it"),
+                    });
+                }
+            }
+        }
+        let ipv6 = self.ipv6(node, path);
+        let interface = match names.get(mac) {
+            Some(name) => Some(name.to_string()),
+            None => {
+                self.errors.push(Error::Missing {
+                    field: format!("{path} (interface name)"),
+                    hint: format!(
+                        "no NIC on this host has MAC {mac}; the OS names interfaces, so give \
+                         `--nic {mac}=NAME` (or check that the ENI is attached)"
+                    ),
+                });
+                None
+            }
+        };
+        if self.errors.len() > errors_before {
+            return None;
+        }
+        let primary = primary?;
+        let secondaries = addresses?
+            .into_iter()
+            .filter(|address| *address != primary)
+            .collect();
+        let plan = EniPlan {
+            interface,
+            mac: Some(mac.to_string()),
+            primary: Some(primary),
+            secondaries,
+            prefix,
+            gateway,
+            dns: dns.to_vec(),
+            ipv6,
+            ..eni_plan(region, eni_id)
+        };
+        Some(Eni {
+            path: path.to_string(),
+            mac,
+            plan,
+        })
+    }
+
+    /// The prefix from `netmask` and `vswitch-cidr-block`, which must agree.
+    fn prefix(&mut self, node: &Map<String, Value>, path: &str) -> Option<u8> {
+        let netmask = self.text(node, path, "netmask");
+        let cidr = self.text(node, path, "vswitch-cidr-block");
+        let from_mask = netmask.as_deref().and_then(|mask| {
+            let parsed = mask.parse::<Ipv4Addr>().ok().map(u32::from);
+            match parsed {
+                Some(bits) if bits.leading_ones() + bits.trailing_zeros() == 32 => {
+                    Some(bits.leading_ones() as u8)
+                }
+                _ => {
+                    self.errors.push(Error::NonContiguousMask {
+                        field: join(path, "netmask"),
+                        value: mask.to_string(),
+                    });
+                    None
+                }
+            }
+        });
+        let from_cidr = cidr
+            .as_deref()
+            .and_then(|cidr| match cidr.parse::<Ipv4Net>() {
+                Ok(net) => Some(net.prefix_len()),
+                Err(_) => {
+                    self.errors.push(Error::InvalidAddress {
+                        field: join(path, "vswitch-cidr-block"),
+                        value: cidr.to_string(),
+                        kind: "IPv4 CIDR",
+                        reason: "expected address/prefix, e.g. 192.168.1.0/24".into(),
+                    });
+                    None
+                }
+            });
+        match (from_mask, from_cidr) {
+            (Some(mask), Some(cidr_prefix)) if mask != cidr_prefix => {
+                self.errors.push(Error::Contradiction {
+                    field: join(path, "netmask"),
+                    value: netmask.unwrap_or_default(),
+                    other: format!("{path}/vswitch-cidr-block {}", cidr.unwrap_or_default()),
+                });
+                None
+            }
+            (Some(prefix), _) | (None, Some(prefix)) => Some(prefix),
+            (None, None) => {
+                if netmask.is_none() && cidr.is_none() {
+                    self.errors.push(Error::Missing {
+                        field: join(path, "netmask"),
+                        hint: "neither netmask nor vswitch-cidr-block is given, so the prefix is \
+                               unknown"
+                            .into(),
+                    });
+                }
+                None
+            }
+        }
+    }
+
+    fn ipv6(&mut self, node: &Map<String, Value>, path: &str) -> Option<Ipv6Plan> {
+        let addresses = self.list(node, path, "ipv6s").unwrap_or_default();
+        if addresses.is_empty() {
+            return None;
+        }
+        let gateway = self.text(node, path, "ipv6-gateway");
+        let prefix = self
+            .text(node, path, "vswitch-ipv6-cidr-block")
+            .and_then(|cidr| match cidr.parse::<Ipv6Net>() {
+                Ok(net) => Some(net.prefix_len()),
+                Err(_) => {
+                    self.errors.push(Error::InvalidAddress {
+                        field: join(path, "vswitch-ipv6-cidr-block"),
+                        value: cidr,
+                        kind: "IPv6 CIDR",
+                        reason: "expected address/prefix, e.g. 2408:4005:300::/64".into(),
+                    });
+                    None
+                }
+            });
+        Some(Ipv6Plan {
+            addresses,
+            prefix,
+            gateway,
+        })
+    }
+}

@@ -1,0 +1,231 @@
+//! Plans from instance metadata and from the ECS API, driven by files: every document in
+//! `tests/sources/metadata/valid/` (written from Alibaba Cloud's instance-metadata reference,
+//! with its NIC names beside it in `<name>.nics`) becomes plans, pinned in
+//! `snapshots/sources/`, and an instance rendering for every family; every document in
+//! `invalid/` must be refused, each problem naming its key path. Adding a case is adding a
+//! file.
+
+use std::fs;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use eniplan::{ApiContext, EniPlan, NicNames, Target};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("core/ has a parent")
+        .to_path_buf()
+}
+
+fn settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(workspace().join("snapshots/sources"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings
+}
+
+fn names_beside(document: &Path) -> NicNames {
+    let path = document.with_extension("nics");
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let pairs: Vec<&str> = text.lines().filter(|line| !line.is_empty()).collect();
+    NicNames::from_pairs(&pairs).expect("a valid .nics file")
+}
+
+fn documents(kind: &str) -> Vec<(String, PathBuf)> {
+    let dir = workspace().join("tests/sources/metadata").join(kind);
+    let mut documents: Vec<(String, PathBuf)> = fs::read_dir(&dir)
+        .expect("documents")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .map(|path| {
+            let stem = path
+                .file_stem()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            (stem, path)
+        })
+        .collect();
+    documents.sort();
+    documents
+}
+
+/// Every private IPv4 address the document lists for `mac`, in its order.
+fn listed_ipv4(document: &serde_json::Value, mac: &str) -> Vec<IpAddr> {
+    let macs = &document
+        .pointer("/network/interfaces/macs")
+        .or_else(|| document.pointer("/latest/meta-data/network/interfaces/macs"))
+        .expect("macs");
+    let eni = macs
+        .get(mac)
+        .or_else(|| macs.get(format!("{mac}/")))
+        .expect("the ENI");
+    let text = match &eni["private-ipv4s"] {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter_map(|part| part.parse().ok())
+        .collect()
+}
+
+#[test]
+fn metadata_documents_become_the_plans_they_describe() {
+    let documents = documents("valid");
+    assert!(documents.len() >= 6, "at least six shapes");
+    let mut two_eni_documents = 0;
+    for (name, path) in documents {
+        let text = fs::read_to_string(&path).expect("document");
+        let plans = eniplan::plans_from_metadata(&text, &names_beside(&path))
+            .unwrap_or_else(|errors| panic!("{name}: {errors}"));
+        let document: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        // Every listed address is planned exactly once, the primary never as a secondary.
+        for plan in &plans {
+            let mac = plan.mac.as_deref().expect("a mac");
+            let mut planned: Vec<IpAddr> = std::iter::once(plan.primary.clone())
+                .flatten()
+                .chain(plan.secondaries.iter().cloned())
+                .map(|a| a.parse().expect("address"))
+                .collect();
+            let mut listed = listed_ipv4(&document, mac);
+            assert!(!plan
+                .secondaries
+                .contains(plan.primary.as_ref().expect("primary")));
+            planned.sort();
+            listed.sort();
+            assert_eq!(planned, listed, "{name}: {mac}");
+        }
+        // The primary ENI first, without a table; every other ENI with its own, all distinct.
+        assert_eq!(plans[0].route_table, None, "{name}");
+        let mut tables: Vec<u32> = plans[1..].iter().filter_map(|p| p.route_table).collect();
+        assert_eq!(
+            tables.len(),
+            plans.len() - 1,
+            "{name}: every other ENI has a table"
+        );
+        tables.dedup();
+        assert_eq!(tables.len(), plans.len() - 1, "{name}: tables distinct");
+        if plans.len() > 1 {
+            two_eni_documents += 1;
+        }
+        // The instance renders for every family.
+        let validated: Vec<_> = plans
+            .iter()
+            .map(|plan| plan.validate().expect("valid"))
+            .collect();
+        for target in Target::families() {
+            let rendering = eniplan::render_instance(&validated, target)
+                .unwrap_or_else(|errors| panic!("{name} for {target}: {errors}"));
+            let mut paths: Vec<&str> = rendering.files.iter().map(|f| f.path.as_str()).collect();
+            let count = paths.len();
+            paths.sort_unstable();
+            paths.dedup();
+            assert_eq!(
+                paths.len(),
+                count,
+                "{name} for {target}: a file written twice"
+            );
+        }
+        let yaml = yaml_serde::to_string(&plans).expect("YAML");
+        settings().bind(|| {
+            insta::assert_snapshot!(
+                format!("metadata-{name}"),
+                format!("{text}\n=== plans\n{yaml}")
+            )
+        });
+    }
+    assert!(two_eni_documents >= 2);
+}
+
+#[test]
+fn partial_or_contradictory_metadata_is_refused_naming_the_key_path() {
+    let documents = documents("invalid");
+    assert!(documents.len() >= 8);
+    for (name, path) in documents {
+        let text = fs::read_to_string(&path).expect("document");
+        let errors = match eniplan::plans_from_metadata(&text, &names_beside(&path)) {
+            Ok(plans) => panic!("{name}: planned {plans:?} from partial metadata"),
+            Err(errors) => errors,
+        };
+        for error in &errors {
+            let field = error.field();
+            assert!(
+                field == "mac" || field.starts_with("network"),
+                "{name}: `{field}` is not a key path"
+            );
+        }
+        settings().bind(|| {
+            insta::assert_snapshot!(format!("metadata-invalid-{name}"), errors.to_string())
+        });
+    }
+}
+
+#[test]
+fn api_output_becomes_the_same_plans_as_the_metadata() {
+    let dir = workspace().join("tests/sources/api");
+    let interfaces = fs::read_to_string(dir.join("two-enis.interfaces.json")).expect("file");
+    let vswitches = fs::read_to_string(dir.join("vswitches.json")).expect("file");
+    let mut context = ApiContext {
+        names: NicNames::from_pairs(&["00:16:3e:16:43:aa=eth0", "00:16:3e:16:43:bb=eth1"])
+            .expect("names"),
+        region: Some("cn-hangzhou".into()),
+        instance: Some("i-bp1example0001".into()),
+        ..ApiContext::default()
+    };
+    context.add_gateway("vsw-bp1first01=192.168.1.253");
+    context.add_gateway("vsw-bp1second02=192.168.2.253");
+    let plans = eniplan::plans_from_api(&interfaces, &vswitches, &context).expect("plans");
+    let summary =
+        |plans: &[EniPlan]| -> Vec<(Option<String>, Option<String>, Vec<String>, Option<u32>)> {
+            plans
+                .iter()
+                .map(|p| {
+                    (
+                        p.interface.clone(),
+                        p.primary.clone(),
+                        p.secondaries.clone(),
+                        p.route_table,
+                    )
+                })
+                .collect()
+        };
+    let metadata = workspace().join("tests/sources/metadata/valid/two-enis-ipv6-on-one.json");
+    let from_metadata = eniplan::plans_from_metadata(
+        &fs::read_to_string(&metadata).expect("file"),
+        &names_beside(&metadata),
+    )
+    .expect("plans");
+    // The metadata document describes the same instance with one more secondary on eth1.
+    let mut expected = summary(&from_metadata);
+    expected[1].2.retain(|address| address != "192.168.2.12");
+    assert_eq!(summary(&plans), expected);
+    settings().bind(|| {
+        insta::assert_snapshot!("api-two-enis", yaml_serde::to_string(&plans).expect("YAML"))
+    });
+
+    // Without the gateway, the instance or a NIC name, every gap is named.
+    let bare = ApiContext::default();
+    let errors = eniplan::plans_from_api(&interfaces, &vswitches, &bare).expect_err("refused");
+    assert_eq!(errors.as_slice()[0].field(), "instance");
+    let only_instance = ApiContext {
+        instance: Some("i-bp1example0001".into()),
+        ..ApiContext::default()
+    };
+    let errors =
+        eniplan::plans_from_api(&interfaces, &vswitches, &only_instance).expect_err("refused");
+    let fields: Vec<&str> = errors.as_slice().iter().map(|e| e.field()).collect();
+    assert!(
+        fields
+            .iter()
+            .any(|f| f.starts_with("gateway (vsw-bp1second02)")),
+        "{fields:?}"
+    );
+    assert!(
+        fields
+            .iter()
+            .any(|f| f.starts_with("gateway (vsw-bp1first01)")),
+        "{fields:?}"
+    );
+}
