@@ -162,6 +162,9 @@ fn partial_or_contradictory_metadata_is_refused_naming_the_key_path() {
     }
 }
 
+/// Interface, primary, secondaries and route table of a plan.
+type Summary = (Option<String>, Option<String>, Vec<String>, Option<u32>);
+
 #[test]
 fn api_output_becomes_the_same_plans_as_the_metadata() {
     let dir = workspace().join("tests/sources/api");
@@ -177,20 +180,19 @@ fn api_output_becomes_the_same_plans_as_the_metadata() {
     context.add_gateway("vsw-bp1first01=192.168.1.253");
     context.add_gateway("vsw-bp1second02=192.168.2.253");
     let plans = eniplan::plans_from_api(&interfaces, &vswitches, &context).expect("plans");
-    let summary =
-        |plans: &[EniPlan]| -> Vec<(Option<String>, Option<String>, Vec<String>, Option<u32>)> {
-            plans
-                .iter()
-                .map(|p| {
-                    (
-                        p.interface.clone(),
-                        p.primary.clone(),
-                        p.secondaries.clone(),
-                        p.route_table,
-                    )
-                })
-                .collect()
-        };
+    let summary = |plans: &[EniPlan]| -> Vec<Summary> {
+        plans
+            .iter()
+            .map(|p| {
+                (
+                    p.interface.clone(),
+                    p.primary.clone(),
+                    p.secondaries.clone(),
+                    p.route_table,
+                )
+            })
+            .collect()
+    };
     let metadata = workspace().join("tests/sources/metadata/valid/two-enis-ipv6-on-one.json");
     let from_metadata = eniplan::plans_from_metadata(
         &fs::read_to_string(&metadata).expect("file"),
