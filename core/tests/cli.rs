@@ -314,3 +314,126 @@ fn no_user_facing_text_says_seed() {
         assert!(!text.to_lowercase().contains("seed"), "{text}");
     }
 }
+
+fn source(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/sources")
+        .join(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+const TWO_NICS: [&str; 4] = [
+    "--nic",
+    "00:16:3e:16:43:aa=eth0",
+    "--nic",
+    "00:16:3e:16:43:bb=eth1",
+];
+
+#[test]
+fn plan_from_metadata_prints_every_enis_plan_as_yaml_or_json() {
+    let document = source("metadata/valid/two-enis-ipv6-on-one.json");
+    let mut args = vec!["plan", "--from-metadata", document.as_str()];
+    args.extend(TWO_NICS);
+    let yaml = eniplan(&args);
+    assert!(
+        yaml.status.success(),
+        "{}",
+        String::from_utf8_lossy(&yaml.stderr)
+    );
+    let plans: Vec<eniplan::EniPlan> =
+        yaml_serde::from_slice(&yaml.stdout).expect("a YAML list of plans");
+    assert_eq!(plans.len(), 2);
+    assert_eq!(plans[1].route_table, Some(1001));
+    args.extend(["--format", "json"]);
+    let json = eniplan(&args);
+    let from_json: Vec<eniplan::EniPlan> = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(from_json, plans);
+}
+
+#[test]
+fn partial_metadata_exits_2_naming_every_key_path() {
+    let document = source("metadata/invalid/missing-primary.json");
+    let mut args = vec!["plan", "--from-metadata", document.as_str()];
+    args.extend(TWO_NICS);
+    let output = eniplan(&args);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("network/interfaces/macs/00:16:3e:16:43:bb/primary-ip-address"),
+        "{stderr}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "nothing is planned from partial metadata"
+    );
+}
+
+#[test]
+fn plan_from_api_needs_what_the_api_does_not_say() {
+    let (interfaces, vswitches) = (
+        source("api/two-enis.interfaces.json"),
+        source("api/vswitches.json"),
+    );
+    let mut args = vec![
+        "plan",
+        "--from-api",
+        interfaces.as_str(),
+        "--vswitches",
+        vswitches.as_str(),
+        "--instance",
+        "i-bp1example0001",
+    ];
+    let output = eniplan(&args);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--gateway vsw-bp1first01=ADDRESS"));
+    args.extend(TWO_NICS);
+    args.extend([
+        "--gateway",
+        "vsw-bp1first01=192.168.1.253",
+        "--gateway",
+        "vsw-bp1second02=192.168.2.253",
+        "--region",
+        "cn-hangzhou",
+    ]);
+    let output = eniplan(&args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plans: Vec<eniplan::EniPlan> = yaml_serde::from_slice(&output.stdout).expect("plans");
+    assert_eq!(plans[0].interface.as_deref(), Some("eth0"));
+    assert_eq!(plans[1].gateway.as_deref(), Some("192.168.2.253"));
+}
+
+#[test]
+fn render_from_metadata_is_one_instance_rendering() {
+    let document = source("metadata/valid/two-enis-ipv6-on-one.json");
+    let mut args = vec![
+        "render",
+        "--from-metadata",
+        document.as_str(),
+        "--os",
+        "ubuntu-22.04",
+        "--format",
+        "json",
+    ];
+    args.extend(TWO_NICS);
+    let output = eniplan(&args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rendering: eniplan::Rendering = serde_json::from_slice(&output.stdout).expect("one object");
+    let paths: Vec<&str> = rendering.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/etc/cloud/cloud.cfg.d/99-disable-network-config.cfg",
+            "/etc/netplan/60-eniplan-eth0.yaml",
+            "/etc/netplan/60-eniplan-eth1.yaml"
+        ]
+    );
+}
