@@ -86,7 +86,8 @@ step "Python: the package, built from ./py by pip (maturin fetched as the build 
 venv="$root/.cache/venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check \
-  maturin==1.16.0 pytest==9.2.0 mypy==2.4.1 ansible-core==2.19.14 salt==3008.4
+  maturin==1.16.0 pytest==9.2.0 mypy==2.4.1 ansible-core==2.19.14 salt==3008.4 \
+  ansible==12.3.0  # the community package: ansible.windows, for the Windows example's syntax check
 dist="$root/target/python-dist"
 rm -rf "$dist" && mkdir -p "$dist"
 # `pip wheel ./py` is `pip install ./py` up to the install: pip builds ./py with maturin.

@@ -201,6 +201,96 @@ fn plan_schema(py: Python<'_>) -> PyResult<Py<PyAny>> {
     to_python(py, &eniplan::plan_schema())
 }
 
+/// A JSON document given as its text or as the dict/list it encodes.
+fn json_text(py: Python<'_>, document: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(text) = document.cast::<PyString>() {
+        return Ok(text.to_cow()?.into_owned());
+    }
+    py.import("json")?
+        .call_method1("dumps", (document,))?
+        .extract::<String>()
+}
+
+/// `{mac: name}` as the core's NIC-name map.
+fn nic_names(
+    py: Python<'_>,
+    nics: &std::collections::BTreeMap<String, String>,
+) -> PyResult<eniplan::NicNames> {
+    let pairs: Vec<String> = nics
+        .iter()
+        .map(|(mac, name)| format!("{mac}={name}"))
+        .collect();
+    eniplan::NicNames::from_pairs(&pairs).map_err(|errors| plan_error(py, &errors))
+}
+
+/// One plan per ENI of the instance the metadata describes (its text, or the dict of the
+/// tree under `latest/meta-data`), the primary ENI first; `nics` maps each MAC to its OS
+/// interface name. Partial or contradictory metadata raises `PlanError` naming the key paths.
+#[pyfunction]
+fn plans_from_metadata(
+    py: Python<'_>,
+    document: &Bound<'_, PyAny>,
+    nics: std::collections::BTreeMap<String, String>,
+) -> PyResult<Py<PyAny>> {
+    let text = json_text(py, document)?;
+    let plans = eniplan::plans_from_metadata(&text, &nic_names(py, &nics)?)
+        .map_err(|errors| plan_error(py, &errors))?;
+    to_python(py, &plans)
+}
+
+/// The same plans from the ECS API's output: `DescribeNetworkInterfaces` and
+/// `DescribeVSwitches` (text or dicts), with what the API does not say: `nics` (MAC → name),
+/// `gateways` (vSwitch id → address; the key `*` for every vSwitch), `region` and, when the
+/// output holds several instances, `instance`.
+#[pyfunction]
+#[pyo3(signature = (interfaces, vswitches, nics, gateways, region = None, instance = None))]
+fn plans_from_api(
+    py: Python<'_>,
+    interfaces: &Bound<'_, PyAny>,
+    vswitches: &Bound<'_, PyAny>,
+    nics: std::collections::BTreeMap<String, String>,
+    gateways: std::collections::BTreeMap<String, String>,
+    region: Option<String>,
+    instance: Option<String>,
+) -> PyResult<Py<PyAny>> {
+    let mut context = eniplan::ApiContext {
+        names: nic_names(py, &nics)?,
+        region,
+        instance,
+        ..Default::default()
+    };
+    for (vswitch, address) in &gateways {
+        match vswitch.as_str() {
+            "*" => context.add_gateway(address),
+            id => context.add_gateway(&format!("{id}={address}")),
+        }
+    }
+    let plans = eniplan::plans_from_api(
+        &json_text(py, interfaces)?,
+        &json_text(py, vswitches)?,
+        &context,
+    )
+    .map_err(|errors| plan_error(py, &errors))?;
+    to_python(py, &plans)
+}
+
+/// Renders every ENI of one instance (a list of plans, the primary ENI first) for one target
+/// as one rendering.
+#[pyfunction]
+fn render_instance(
+    py: Python<'_>,
+    plans: Vec<Bound<'_, PyAny>>,
+    target: &str,
+) -> PyResult<Py<PyAny>> {
+    let plans = plans
+        .iter()
+        .map(|plan| read_plan(py, plan))
+        .collect::<PyResult<Vec<EniPlan>>>()?;
+    let rendering =
+        eniplan::render_instance_plans(&plans, target).map_err(|errors| plan_error(py, &errors))?;
+    to_python(py, &rendering)
+}
+
 /// A rendering given as the dict the render functions return.
 fn read_rendering(rendering: &Bound<'_, PyAny>) -> PyResult<eniplan::Rendering> {
     depythonize::<eniplan::Rendering>(rendering)
@@ -266,6 +356,9 @@ fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(apply_changes, module)?)?;
     module.add_function(wrap_pyfunction!(plan_schema, module)?)?;
     module.add_function(wrap_pyfunction!(apply, module)?)?;
+    module.add_function(wrap_pyfunction!(plans_from_metadata, module)?)?;
+    module.add_function(wrap_pyfunction!(plans_from_api, module)?)?;
+    module.add_function(wrap_pyfunction!(render_instance, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

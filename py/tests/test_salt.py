@@ -23,7 +23,8 @@ def salt(tmp_path: pathlib.Path):
     srv = tmp_path / "srv"
     shutil.copytree(SALT / "_modules", srv / "_modules")
     shutil.copytree(SALT / "_states", srv / "_states")
-    shutil.copy(STATE, srv / "eni.sls")
+    for example in (SALT / "examples").glob("*.sls"):
+        shutil.copy(example, srv / example.name)
     config = tmp_path / "config"
     config.mkdir()
     (config / "minion").write_text(json.dumps({

@@ -24,13 +24,28 @@ def _target(target):
     return target
 
 
-def render(plan, target="auto", state="present", previous=None):
+def render(plan=None, target="auto", state="present", previous=None, source="plan",
+           metadata_url=None, nics=None):
     """The rendering of ``plan`` for ``target`` (``auto``: from the os/osrelease grains).
     ``state=absent`` renders the removal of the secondaries; ``previous`` (the plan in force
-    now) renders the change from it: stale files deleted, dropped addresses removed."""
+    now) renders the change from it: stale files deleted, dropped addresses removed.
+    ``source=metadata`` renders every ENI of this instance from its instance metadata instead
+    (``metadata_url`` to read another tree; ``nics``, ``{mac: name}``, instead of the host's
+    own names); partial metadata raises before anything is written."""
     import eniplan
 
     target = _target(target)
+    if source == "metadata":
+        import eniplan.metadata
+
+        if plan or previous or state != "present":
+            raise eniplan.PlanError(
+                "source=metadata takes no plan, previous or state=absent: the metadata is the plan",
+                [],
+            )
+        document = eniplan.metadata.fetch(metadata_url or eniplan.metadata.DEFAULT_URL)
+        plans = eniplan.plans_from_metadata(document, nics or eniplan.metadata.host_nics())
+        return eniplan.render_instance(plans, target)
     if state == "absent":
         return eniplan.render_absent(plan, target)
     if previous:

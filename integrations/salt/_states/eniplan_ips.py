@@ -42,20 +42,31 @@ def _diff(change):
 
 
 def managed(name, plan=None, target="auto", state="present", root="/", backup=False,
-            apply=False, previous=None, **fields):
+            apply=False, previous=None, source="plan", metadata_url=None, nics=None, **fields):
     """Ensure the plan's addresses are configured (``state=present``) or its secondaries are
     removed (``state=absent``). Plan keys may also be given one by one beside ``plan``.
     ``previous`` is the plan in force now: the change from it deletes the files it wrote that
-    the new plan does not, and (with ``apply``) removes the dropped addresses at once."""
+    the new plan does not, and (with ``apply``) removes the dropped addresses at once.
+    ``source=metadata`` configures every ENI of the instance from its instance metadata
+    (``metadata_url``, ``nics`` as for the ``eniplan.render`` execution function)."""
     import eniplan
     import eniplan.apply
 
     ret = {"name": name, "changes": {}, "result": True, "comment": ""}
+    # Salt hands every state function its own module's name as `state` when the SLS gives
+    # none (the low chunk's `state` key), so that value means the default.
+    if state == __virtualname__:
+        state = "present"
+    if state not in ("present", "absent"):
+        ret["result"] = False
+        ret["comment"] = f"state must be present or absent, not {state!r}"
+        return ret
     merged = dict(plan or {})
     merged.update({key: value for key, value in fields.items() if not key.startswith("__")})
     try:
-        rendering = __salt__["eniplan.render"](merged, target, state, previous)
-    except eniplan.PlanError as error:
+        rendering = __salt__["eniplan.render"](merged, target, state, previous, source,
+                                               metadata_url, nics)
+    except eniplan.Error as error:
         ret["result"] = False
         ret["comment"] = str(error)
         return ret

@@ -1,8 +1,9 @@
 """eniplan: one plan for a cloud ENI in, the exact files and commands for an OS out.
 
 Every function here is the Rust core's, reached through the native module ``_eniplan``; the
-package adds only the exception classes, type declarations and :mod:`eniplan.apply`, which
-writes a rendering to disk for Ansible and Salt.
+package adds only the exception classes, type declarations, :mod:`eniplan.apply`, which
+writes a rendering to disk for Ansible and Salt, and :mod:`eniplan.metadata`, which reads the
+instance metadata service and the host's NIC names.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from ._eniplan import (
     Problem,
     __version__,
     plan_schema,
+    plans_from_api,
+    plans_from_metadata,
     render,
     render_absent,
     render_change,
     render_many,
     render_example,
+    render_instance,
     render_seed_example,
     target_for,
     targets,
@@ -35,11 +39,14 @@ __all__ = [
     "TargetInfo",
     "__version__",
     "plan_schema",
+    "plans_from_api",
+    "plans_from_metadata",
     "render",
     "render_absent",
     "render_change",
     "render_many",
     "render_example",
+    "render_instance",
     "render_seed_example",
     "target_for",
     "targets",

@@ -1,6 +1,6 @@
 """Type declarations of the native module (hand-written; checked by mypy in the tests)."""
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional, Union
 
 from ._types import Plan, Rendering, TargetInfo
 
@@ -53,3 +53,21 @@ def apply(rendering: Rendering, root: str, backup: bool = False) -> Dict[str, An
 
 def plan_schema() -> List[Dict[str, Any]]:
     """The plan's keys and what each holds (``{"name", "type", …}``), from the core's struct."""
+
+def plans_from_metadata(
+    document: Union[str, Mapping[str, Any]], nics: Mapping[str, str]
+) -> List[Plan]:
+    """One plan per ENI the instance metadata describes, the primary ENI first."""
+
+def plans_from_api(
+    interfaces: Union[str, Mapping[str, Any]],
+    vswitches: Union[str, Mapping[str, Any]],
+    nics: Mapping[str, str],
+    gateways: Mapping[str, str],
+    region: Optional[str] = None,
+    instance: Optional[str] = None,
+) -> List[Plan]:
+    """The same plans from DescribeNetworkInterfaces and DescribeVSwitches output."""
+
+def render_instance(plans: List[Plan], target: str) -> Rendering:
+    """Every ENI of one instance rendered for one target as one rendering."""

@@ -19,6 +19,25 @@ description:
 requirements:
   - the C(eniplan) Python package on the managed host
 options:
+  source:
+    description:
+      - C(plan) renders the plan given in O(plan) and the options below.
+      - C(metadata) reads the instance metadata service on the host instead (with its token,
+        when the instance requires hardened mode) and configures every ENI it lists, each
+        NIC named as the host names it; the other ENIs get their own route tables. Partial or
+        contradictory metadata fails before any file is touched.
+    type: str
+    choices: [plan, metadata]
+    default: plan
+  metadata_url:
+    description: The metadata tree the module reads with O(source=metadata).
+    type: str
+    default: http://100.100.100.200/latest/meta-data/
+  nics:
+    description:
+      - With O(source=metadata), the interface name of each MAC (C({mac: name})). By default
+        the host's own, from C(/sys/class/net/*/address).
+    type: dict
   plan:
     description:
       - The whole plan as a dict with eniplan's keys. Use this or the individual options
@@ -128,6 +147,11 @@ EXAMPLES = r"""
     plan: "{{ eni_plan }}"
     apply: true
 
+- name: Configure every ENI of this instance from its instance metadata
+  eniplan.network.secondary_ips:
+    source: metadata
+    apply: true
+
 - name: Remove the secondaries again
   eniplan.network.secondary_ips:
     plan: "{{ eni_plan }}"
@@ -198,6 +222,9 @@ PLAN_KEYS = tuple(PLAN_OPTIONS)
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            source=dict(type="str", choices=["plan", "metadata"], default="plan"),
+            metadata_url=dict(type="str", default="http://100.100.100.200/latest/meta-data/"),
+            nics=dict(type="dict"),
             plan=dict(type="dict"),
             **PLAN_OPTIONS,
             previous=dict(type="dict"),
@@ -224,7 +251,19 @@ def main():
         target = params["target"]
         if target == "auto":
             target = eniplan.target_for(get_distribution() or "", get_distribution_version() or "")
-        if params["state"] == "present" and params["previous"]:
+        if params["source"] == "metadata":
+            if params["state"] != "present" or params["previous"] or plan:
+                module.fail_json(msg="source=metadata takes no plan, previous or state=absent: "
+                                     "the metadata is the plan")
+            import eniplan.metadata
+            try:
+                document = eniplan.metadata.fetch(params["metadata_url"])
+            except eniplan.metadata.MetadataError as error:
+                module.fail_json(msg=f"cannot read the instance metadata: {error}")
+            nics = params["nics"] or eniplan.metadata.host_nics()
+            plans = eniplan.plans_from_metadata(document, nics)
+            rendering = eniplan.render_instance(plans, target)
+        elif params["state"] == "present" and params["previous"]:
             rendering = eniplan.render_change(params["previous"], plan, target)
         elif params["state"] == "present":
             rendering = eniplan.render(plan, target)

@@ -1,0 +1,65 @@
+# Copyright: eniplan developers. MIT OR Apache-2.0.
+"""Controller-side filters: render on the machine that runs ansible-playbook, for hosts where
+the module cannot run (Windows) and for a fleet planned from the ECS API's output."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: render
+short_description: Render an eniplan plan (or every plan of an instance) for one target
+description:
+  - C(plan | eniplan.network.render(target)) is eniplan's rendering of the plan for the target,
+    as the JSON contract describes it (files, commands, restart, verify, warnings).
+  - Given a list of plans (every ENI of one instance, the primary first), it is the instance
+    rendering.
+  - Runs on the controller, which needs the C(eniplan) Python package.
+options:
+  _input:
+    description: A plan dict, or a list of them.
+    type: raw
+    required: true
+  target:
+    description: An eniplan target, e.g. C(windows-2022), C(powershell), C(centos-7).
+    type: str
+    required: true
+"""
+
+from ansible.errors import AnsibleFilterError
+
+
+def _eniplan():
+    try:
+        import eniplan
+    except ImportError as error:
+        raise AnsibleFilterError(
+            "the eniplan Python package is not installed on the controller (pip install eniplan)"
+        ) from error
+    return eniplan
+
+
+def render(plan, target):
+    """The rendering of a plan, or of every plan of an instance, for ``target``."""
+    eniplan = _eniplan()
+    try:
+        if isinstance(plan, list):
+            return eniplan.render_instance([dict(p) for p in plan], target)
+        return eniplan.render(dict(plan), target)
+    except eniplan.PlanError as error:
+        raise AnsibleFilterError(str(error)) from error
+
+
+def plans_from_api(interfaces, vswitches, nics, gateways, region=None, instance=None):
+    """The plans of one instance from DescribeNetworkInterfaces and DescribeVSwitches output."""
+    eniplan = _eniplan()
+    try:
+        return eniplan.plans_from_api(interfaces, vswitches, dict(nics), dict(gateways),
+                                      region, instance)
+    except eniplan.PlanError as error:
+        raise AnsibleFilterError(str(error)) from error
+
+
+class FilterModule:
+    """eniplan's filters."""
+
+    def filters(self):
+        return {"render": render, "plans_from_api": plans_from_api}

@@ -1,0 +1,171 @@
+"""Plans from instance metadata and from the ECS API: the Python API, the metadata reader
+against a local stand-in for the metadata service (normal and hardened mode), an
+ansible-playbook run and a Salt state with ``source: metadata``, and the controller-side
+filter with the Windows example playbook."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+
+import eniplan
+import eniplan.metadata
+from conftest import REPO
+from metadata_server import MetadataServer
+from test_ansible import COLLECTIONS, files_under, playbook, recap
+from test_salt import salt  # noqa: F401  (the fixture)
+
+SOURCES = REPO / "tests" / "sources"
+TWO_ENIS = SOURCES / "metadata" / "valid" / "two-enis-ipv6-on-one.json"
+PARTIAL = SOURCES / "metadata" / "invalid" / "missing-primary.json"
+NICS = {"00:16:3e:16:43:aa": "eth0", "00:16:3e:16:43:bb": "eth1"}
+EXAMPLE = COLLECTIONS / "examples" / "metadata.yml"
+
+
+def test_plans_from_metadata_take_text_or_a_dict_alike():
+    text = TWO_ENIS.read_text()
+    plans = eniplan.plans_from_metadata(text, NICS)
+    assert plans == eniplan.plans_from_metadata(json.loads(text), NICS)
+    assert [p["interface"] for p in plans] == ["eth0", "eth1"]
+    assert plans[1]["route_table"] == 1001 and "route_table" not in plans[0]
+    assert plans[0]["secondaries"] == ["192.168.1.202", "192.168.1.203"]
+
+
+def test_partial_metadata_raises_naming_the_key_path():
+    with pytest.raises(eniplan.PlanError) as raised:
+        eniplan.plans_from_metadata(PARTIAL.read_text(), NICS)
+    assert [p.field for p in raised.value.problems] == [
+        "network/interfaces/macs/00:16:3e:16:43:bb/primary-ip-address"
+    ]
+
+
+def test_render_instance_matches_the_cli(cli):
+    import subprocess
+
+    plans = eniplan.plans_from_metadata(TWO_ENIS.read_text(), NICS)
+    args = [str(cli), "render", "--from-metadata", str(TWO_ENIS), "--os", "centos-7",
+            "--format", "json"]
+    for mac, name in NICS.items():
+        args += ["--nic", f"{mac}={name}"]
+    from_cli = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+    assert eniplan.render_instance(plans, "centos-7") == from_cli
+
+
+def test_plans_from_api_need_the_gateway_the_api_lacks():
+    interfaces = (SOURCES / "api" / "two-enis.interfaces.json").read_text()
+    vswitches = (SOURCES / "api" / "vswitches.json").read_text()
+    with pytest.raises(eniplan.PlanError) as raised:
+        eniplan.plans_from_api(interfaces, vswitches, NICS, {}, instance="i-bp1example0001")
+    assert any(p.field.startswith("gateway (") for p in raised.value.problems)
+    plans = eniplan.plans_from_api(
+        interfaces, vswitches, NICS,
+        {"vsw-bp1first01": "192.168.1.253", "vsw-bp1second02": "192.168.2.253"},
+        region="cn-hangzhou", instance="i-bp1example0001",
+    )
+    assert [p["primary"] for p in plans] == ["192.168.1.201", "192.168.2.10"]
+
+
+@pytest.mark.parametrize("token", [None, "secret-token-1"])
+def test_fetch_reads_the_service_in_normal_and_hardened_mode(token):
+    with MetadataServer(TWO_ENIS, token=token) as server:
+        document = eniplan.metadata.fetch(server.url)
+    assert eniplan.plans_from_metadata(document, NICS) == eniplan.plans_from_metadata(
+        TWO_ENIS.read_text(), NICS
+    )
+    gets = [{k.lower(): v for k, v in headers.items()}
+            for method, _, headers in server.requests if method == "GET"]
+    if token:
+        assert gets and all(h.get("x-aliyun-ecs-metadata-token") == token for h in gets)
+    assert ("PUT", "/latest/api/token") in [(m, p) for m, p, _ in server.requests]
+
+
+def metadata_run(root: pathlib.Path, url: str, *extra: str):
+    variables = {"eni_metadata_url": url, "eni_nics": NICS, "eni_target": "ubuntu-22.04",
+                 "eni_root": str(root)}
+    return playbook(EXAMPLE, "-e", json.dumps(variables), *extra)
+
+
+@pytest.mark.parametrize("token", [None, "hardened-1"])
+def test_ansible_source_metadata_writes_every_eni_and_a_second_run_changes_nothing(tmp_path, token):
+    root = tmp_path / "root"
+    with MetadataServer(TWO_ENIS, token=token) as server:
+        first = metadata_run(root, server.url)
+        assert recap(first)["changed"] == 1, first.stdout + first.stderr
+        written = files_under(root)
+        assert sorted(written) == [
+            "etc/cloud/cloud.cfg.d/99-disable-network-config.cfg",
+            "etc/netplan/60-eniplan-eth0.yaml",
+            "etc/netplan/60-eniplan-eth1.yaml",
+        ]
+        assert "192.168.2.11/24" in written["etc/netplan/60-eniplan-eth1.yaml"]
+        assert "table: 1001" in written["etc/netplan/60-eniplan-eth1.yaml"]
+        second = metadata_run(root, server.url)
+        assert recap(second)["changed"] == 0, second.stdout
+        assert recap(second)["failed"] == 0
+        check = metadata_run(root, server.url, "--check", "--diff")
+        assert recap(check)["changed"] == 0, check.stdout
+
+
+def test_ansible_partial_metadata_fails_without_touching_a_file(tmp_path):
+    root = tmp_path / "root"
+    with MetadataServer(PARTIAL) as server:
+        result = metadata_run(root, server.url)
+    assert recap(result)["failed"] == 1, result.stdout
+    assert "primary-ip-address" in result.stdout
+    assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))
+
+
+def salt_metadata(salt, url: str, root: pathlib.Path) -> dict:  # noqa: F811
+    pillar = json.dumps({"eni_metadata_url": url, "eni_nics": NICS, "eni_target": "debian-11",
+                         "eni_root": str(root)})
+    (only,) = salt("state.apply", "eni-metadata", f"pillar={pillar}").values()
+    return only
+
+
+def test_salt_source_metadata_configures_every_eni(salt, tmp_path):  # noqa: F811
+    root = tmp_path / "root"
+    with MetadataServer(TWO_ENIS, token="salt-token") as server:
+        first = salt_metadata(salt, server.url, root)
+        assert first["result"] is True, first
+        assert sorted(files_under(root)) == [
+            "etc/cloud/cloud.cfg.d/99-disable-network-config.cfg",
+            "etc/network/interfaces",
+            "etc/network/interfaces.d/60-eniplan-eth0",
+            "etc/network/interfaces.d/60-eniplan-eth1",
+        ]
+        again = salt_metadata(salt, server.url, root)
+        assert again["result"] is True and again["changes"] == {}, again
+    with MetadataServer(PARTIAL) as server:
+        failed = salt_metadata(salt, server.url, tmp_path / "other")
+    assert failed["result"] is False and "primary-ip-address" in failed["comment"], failed
+    assert not (tmp_path / "other").exists()
+
+
+FILTER_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - ansible.builtin.copy:
+        content: "{{ plans | eniplan.network.render('powershell') | to_json }}"
+        dest: "{{ out }}"
+"""
+
+
+def test_the_filter_renders_on_the_controller_exactly_as_the_package(tmp_path):
+    plans = eniplan.plans_from_metadata(TWO_ENIS.read_text(), NICS)
+    book = tmp_path / "filter.yml"
+    book.write_text(FILTER_PLAYBOOK)
+    out = tmp_path / "rendering.json"
+    result = playbook(book, "-e", json.dumps({"plans": plans, "out": str(out)}))
+    assert recap(result)["failed"] == 0, result.stdout + result.stderr
+    assert json.loads(out.read_text()) == eniplan.render_instance(plans, "powershell")
+
+
+def test_the_windows_example_playbook_passes_syntax_check_with_ansible_windows():
+    result = playbook(COLLECTIONS / "examples" / "windows.yml", "--syntax-check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    import importlib.util
+
+    assert importlib.util.find_spec("ansible_collections.ansible.windows"), "ansible.windows"
