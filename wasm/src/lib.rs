@@ -158,6 +158,109 @@ pub fn render_change(
     Ok(to_js(&rendering))
 }
 
+/// A JSON document given as its text or as a plain object.
+fn json_text(document: &JsValue, field: &str) -> Result<String, JsValue> {
+    document
+        .as_string()
+        .or_else(|| {
+            js_sys::JSON::stringify(document)
+                .ok()
+                .and_then(|text| text.as_string())
+        })
+        .ok_or_else(|| {
+            plan_error(&Errors::from(eniplan::Error::Syntax {
+                field: field.into(),
+                message: "expected JSON text or a plain object".into(),
+            }))
+        })
+}
+
+/// `{mac: name}` (a plain object) as the core's NIC-name map.
+fn nic_names(nics: &JsValue) -> Result<eniplan::NicNames, JsValue> {
+    let map: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&json_text(nics, "nics")?).map_err(|error| {
+            plan_error(&Errors::from(eniplan::Error::Syntax {
+                field: "nics".into(),
+                message: format!("expected {{mac: name}}: {error}"),
+            }))
+        })?;
+    let pairs: Vec<String> = map
+        .iter()
+        .map(|(mac, name)| format!("{mac}={name}"))
+        .collect();
+    eniplan::NicNames::from_pairs(&pairs).map_err(|errors| plan_error(&errors))
+}
+
+/// One plan per ENI of the instance the metadata describes (its JSON text or the object of
+/// the tree under `latest/meta-data`), the primary ENI first; `nics` maps each MAC to its
+/// interface name.
+#[wasm_bindgen(js_name = plansFromMetadata, unchecked_return_type = "Plan[]")]
+pub fn plans_from_metadata(
+    #[wasm_bindgen(unchecked_param_type = "object | string")] document: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] nics: JsValue,
+) -> Result<JsValue, JsValue> {
+    let text = json_text(&document, "metadata")?;
+    let plans = eniplan::plans_from_metadata(&text, &nic_names(&nics)?)
+        .map_err(|errors| plan_error(&errors))?;
+    Ok(to_js(&plans))
+}
+
+/// The same plans from DescribeNetworkInterfaces and DescribeVSwitches output, with the NIC
+/// names, each vSwitch's gateway (`{vswitch: address}`; `*` for every vSwitch), the region and
+/// the instance.
+#[wasm_bindgen(js_name = plansFromApi, unchecked_return_type = "Plan[]")]
+pub fn plans_from_api(
+    #[wasm_bindgen(unchecked_param_type = "object | string")] interfaces: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "object | string")] vswitches: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] nics: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] gateways: JsValue,
+    region: Option<String>,
+    instance: Option<String>,
+) -> Result<JsValue, JsValue> {
+    let gateways: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&json_text(&gateways, "gateways")?).map_err(|error| {
+            plan_error(&Errors::from(eniplan::Error::Syntax {
+                field: "gateways".into(),
+                message: format!("expected {{vswitch: address}}: {error}"),
+            }))
+        })?;
+    let mut context = eniplan::ApiContext {
+        names: nic_names(&nics)?,
+        region,
+        instance,
+        ..Default::default()
+    };
+    for (vswitch, address) in &gateways {
+        match vswitch.as_str() {
+            "*" => context.add_gateway(address),
+            id => context.add_gateway(&format!("{id}={address}")),
+        }
+    }
+    let plans = eniplan::plans_from_api(
+        &json_text(&interfaces, "interfaces")?,
+        &json_text(&vswitches, "vswitches")?,
+        &context,
+    )
+    .map_err(|errors| plan_error(&errors))?;
+    Ok(to_js(&plans))
+}
+
+/// Renders every ENI of one instance (the plans, the primary ENI first) for one target as one
+/// rendering.
+#[wasm_bindgen(js_name = renderInstance, unchecked_return_type = "Rendering")]
+pub fn render_instance(
+    #[wasm_bindgen(unchecked_param_type = "Plan[]")] plans: Vec<JsValue>,
+    target: &str,
+) -> Result<JsValue, JsValue> {
+    let plans = plans
+        .into_iter()
+        .map(read_plan)
+        .collect::<Result<Vec<EniPlan>, JsValue>>()?;
+    let rendering =
+        eniplan::render_instance_plans(&plans, target).map_err(|errors| plan_error(&errors))?;
+    Ok(to_js(&rendering))
+}
+
 /// Renders the removal of every secondary address of `plan` (the primary stays).
 #[wasm_bindgen(js_name = renderAbsent, unchecked_return_type = "Rendering")]
 pub fn render_absent(

@@ -174,3 +174,24 @@ test("every file has a copy and a download button, reachable by keyboard", async
   await page.keyboard.press("Enter");
   assert.equal((await download).suggestedFilename(), "ifcfg-eth0");
 });
+
+test("pasted instance metadata fills in every ENI's plan", async () => {
+  const document = readFileSync(new URL("../../tests/sources/metadata/valid/two-enis-ipv6-on-one.json", import.meta.url), "utf8");
+  await page.click("#metadata-box summary");
+  await page.fill("#metadata-nics", "");
+  await page.fill("#metadata-text", document);
+  // The names are suggested from the document, the instance's own MAC first.
+  assert.equal(await page.inputValue("#metadata-nics"), "00:16:3e:16:43:aa=eth0\n00:16:3e:16:43:bb=eth1");
+  await page.click("#metadata-use");
+  assert.equal(await page.inputValue("#f-interface"), "eth0");
+  assert.equal(await page.inputValue("#f-primary"), "192.168.1.201");
+  assert.equal(await page.isVisible("#eni-choice"), true);
+  await page.selectOption("#eni", "1");
+  assert.equal(await page.inputValue("#f-interface"), "eth1");
+  assert.match(await page.inputValue("#plan-text"), /route_table: 1001/);
+  const partial = readFileSync(new URL("../../tests/sources/metadata/invalid/missing-primary.json", import.meta.url), "utf8");
+  await page.fill("#metadata-text", partial);
+  await page.click("#metadata-use");
+  await page.locator("#e-metadata").waitFor({ state: "visible" });
+  assert.match(await page.textContent("#e-metadata"), /macs\/00:16:3e:16:43:bb\/primary-ip-address/);
+});

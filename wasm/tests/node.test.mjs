@@ -116,3 +116,35 @@ test("planSchema is the core's plan struct, and every previewer field names a ke
   assert.ok(names.length >= 10, `form inputs found: ${names}`);
   for (const name of names) assert.ok(paths.has(name), `the form field ${name} is not a plan key`);
 });
+
+test("plans from metadata and the instance rendering match the CLI byte for byte", () => {
+  const file = path.join(repo, "tests/sources/metadata/valid/two-enis-ipv6-on-one.json");
+  const nics = { "00:16:3e:16:43:aa": "eth0", "00:16:3e:16:43:bb": "eth1" };
+  const nicArgs = Object.entries(nics).flatMap(([mac, name]) => ["--nic", `${mac}=${name}`]);
+  const plans = eniplan.plansFromMetadata(readFileSync(file, "utf8"), nics);
+  const cliPlans = execFileSync(cli, ["plan", "--from-metadata", file, "--format", "json", ...nicArgs], { encoding: "utf8" });
+  assert.equal(JSON.stringify(plans, null, 2) + "\n", cliPlans);
+  assert.deepEqual(eniplan.plansFromMetadata(JSON.parse(readFileSync(file, "utf8")), nics), plans);
+  for (const target of ["centos-7", "ubuntu-22.04", "debian-11", "sles-15", "powershell"]) {
+    const expected = execFileSync(cli, ["render", "--from-metadata", file, "--os", target, "--format", "json", ...nicArgs], { encoding: "utf8" });
+    assert.equal(JSON.stringify(eniplan.renderInstance(plans, target), null, 2) + "\n", expected);
+  }
+});
+
+test("partial metadata is a PlanError naming the key path", () => {
+  const file = path.join(repo, "tests/sources/metadata/invalid/missing-primary.json");
+  assert.throws(() => eniplan.plansFromMetadata(readFileSync(file, "utf8"), { "00:16:3e:16:43:aa": "eth0", "00:16:3e:16:43:bb": "eth1" }), (error) => {
+    assert.equal(error.name, "PlanError");
+    assert.deepEqual(error.problems.map((p) => p.field), ["network/interfaces/macs/00:16:3e:16:43:bb/primary-ip-address"]);
+    return true;
+  });
+});
+
+test("plans from the API output", () => {
+  const dir = path.join(repo, "tests/sources/api");
+  const plans = eniplan.plansFromApi(readFileSync(path.join(dir, "two-enis.interfaces.json"), "utf8"),
+    readFileSync(path.join(dir, "vswitches.json"), "utf8"),
+    { "00:16:3e:16:43:aa": "eth0", "00:16:3e:16:43:bb": "eth1" },
+    { "vsw-bp1first01": "192.168.1.253", "vsw-bp1second02": "192.168.2.253" }, "cn-hangzhou", "i-bp1example0001");
+  assert.deepEqual(plans.map((p) => p.primary), ["192.168.1.201", "192.168.2.10"]);
+});

@@ -225,6 +225,53 @@ function fromText() {
   update(plan);
 }
 
+const metadataText = document.getElementById("metadata-text");
+const metadataNics = document.getElementById("metadata-nics");
+const eniChoice = document.getElementById("eni-choice");
+const eniSelect = document.getElementById("eni");
+let metadataPlans = [];
+
+/** `MAC=NAME` lines as {mac: name}. */
+const nicsFrom = (text) => Object.fromEntries(lines(text).map((line) => {
+  const at = line.indexOf("=");
+  return at < 0 ? [line, ""] : [line.slice(0, at).trim(), line.slice(at + 1).trim()];
+}));
+
+/** The metadata's MACs, the instance's own first, as suggested `MAC=ethN` lines: the names are
+ *  only a start for the user to correct, since the host decides them. */
+function suggestNames(text) {
+  let tree;
+  try { tree = JSON.parse(text); } catch { return; }
+  tree = tree?.latest?.["meta-data"] ?? tree;
+  const macs = Object.keys(tree?.network?.interfaces?.macs ?? {}).map((m) => m.replace(/\/$/, ""));
+  const own = typeof tree?.mac === "string" ? tree.mac.trim() : "";
+  macs.sort((a, b) => (b === own) - (a === own));
+  if (!metadataNics.value.trim()) metadataNics.value = macs.map((mac, i) => `${mac}=eth${i}`).join("\n");
+}
+
+function useMetadata() {
+  clearErrors();
+  try {
+    metadataPlans = eniplan.plansFromMetadata(metadataText.value, nicsFrom(metadataNics.value));
+  } catch (error) {
+    if (!Array.isArray(error.problems)) throw error;
+    const box = document.getElementById("e-metadata");
+    box.replaceChildren(...error.problems.map((p) => {
+      const item = document.createElement("span");
+      item.textContent = `${p.field}: ${p.message}`;
+      return item;
+    }));
+    box.hidden = false;
+    status.textContent = "The metadata cannot be planned from; each problem names its key path.";
+    return;
+  }
+  eniSelect.replaceChildren(...metadataPlans.map((plan, i) =>
+    new Option(`${plan.interface} — ${plan.primary}${i === 0 ? " (primary ENI)" : ""}`, String(i))));
+  eniChoice.hidden = metadataPlans.length < 2;
+  planToForm(metadataPlans[0]);
+  fromForm();
+}
+
 async function main() {
   await init();
   FORM_KEYS = formKeys(eniplan.planSchema());
@@ -244,6 +291,12 @@ async function main() {
   form.addEventListener("input", fromForm);
   planText.addEventListener("input", fromText);
   targetSelect.addEventListener("change", fromForm);
+  metadataText.addEventListener("input", () => suggestNames(metadataText.value));
+  document.getElementById("metadata-use").addEventListener("click", useMetadata);
+  eniSelect.addEventListener("change", () => {
+    planToForm(metadataPlans[Number(eniSelect.value)]);
+    fromForm();
+  });
   fromForm();
 }
 
