@@ -45,7 +45,7 @@ if ! cargo fuzz --version 2>/dev/null | grep -q "0.13.1"; then
   cargo install -q cargo-fuzz --version 0.13.1
 fi
 fuzz_seconds=${ENIPLAN_FUZZ_SECONDS:-60}
-for fuzz_target in render_text plan_bytes yaml_fast_path; do
+for fuzz_target in render_text plan_bytes yaml_fast_path metadata; do
   work="$root/fuzz/target/corpus-$fuzz_target"
   rm -rf "$work" && mkdir -p "$work" && cp fuzz/corpus/"$fuzz_target"/* "$work"/
   log="$root/fuzz/target/$fuzz_target.log"
