@@ -61,7 +61,8 @@ class _Client:
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                self.headers[TOKEN_HEADER] = response.read().decode().strip()
+                token: bytes = response.read()
+                self.headers[TOKEN_HEADER] = token.decode().strip()
         except urllib.error.HTTPError:
             pass  # No token service: normal mode, read without one.
         except (urllib.error.URLError, OSError) as error:
@@ -72,7 +73,8 @@ class _Client:
         request = urllib.request.Request(url, headers=self.headers)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.read().decode()
+                body: bytes = response.read()
+                return body.decode()
         except urllib.error.HTTPError as error:
             if error.code == 404:
                 return None  # The item does not exist for this instance (no IPv6, ...).

@@ -35,8 +35,8 @@ options:
     default: http://100.100.100.200/latest/meta-data/
   nics:
     description:
-      - With O(source=metadata), the interface name of each MAC (C({mac: name})). By default
-        the host's own, from C(/sys/class/net/*/address).
+      - "With O(source=metadata), the interface name of each MAC, as C(mac: name) pairs. By
+        default the host's own, from C(/sys/class/net/*/address)."
     type: dict
   plan:
     description:
