@@ -318,6 +318,19 @@ impl Errors {
         Errors(errors)
     }
 
+    /// Wraps a list of problems (an empty one becomes an internal error, never a silent pass).
+    pub fn from_vec(errors: Vec<Error>) -> Self {
+        if errors.is_empty() {
+            Errors(vec![Error::Internal {
+                field: "errors".into(),
+                value: String::new(),
+                message: "an empty list of problems".into(),
+            }])
+        } else {
+            Errors(errors)
+        }
+    }
+
     /// The problems, in the order the plan's fields were checked.
     pub fn as_slice(&self) -> &[Error] {
         &self.0

@@ -30,6 +30,7 @@ mod names;
 mod os_family;
 mod plan;
 pub mod quote;
+mod read;
 mod rendering;
 mod schema;
 mod source;
@@ -42,6 +43,10 @@ pub use model::{Cloud, Ipv6Config, MacAddr, Plan};
 pub use os_family::{IfcfgReader, IfcfgStyle, OsFamily, Platform};
 pub use plan::{
     plan_schema, schema_field, CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, MAX_PLAN_BYTES,
+};
+pub use read::{
+    convert, directories as read_directories, drift, not_carried, read, Drift, HostFiles, Reading,
+    Unread,
 };
 pub use rendering::{to_json, Command, File, Guard, Rendering, MODE_PRIVATE, MODE_PUBLIC};
 pub use schema::{Field as SchemaField, Kind as SchemaKind};

@@ -105,6 +105,61 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = PlanFormat::Yaml)]
         format: PlanFormat,
     },
+    /// Print the plan a host's configuration files hold (YAML; JSON with the plan, what was not
+    /// understood and the warnings). What was not understood is also printed to stderr.
+    /// Exit 2 when there is no configuration for the interface.
+    Read {
+        /// The family to read as: a target name (`eniplan targets`), e.g. centos-7 or rhel-9.
+        #[arg(long = "os")]
+        os: String,
+        /// Read the files under this directory as if it were `/`.
+        #[arg(long, value_name = "DIR", default_value = "/")]
+        root: PathBuf,
+        /// The interface to read, when the files configure several.
+        #[arg(long)]
+        interface: Option<String>,
+        /// `yaml` or `json`.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Yaml)]
+        format: PlanFormat,
+    },
+    /// Compare a plan with what a host's files hold, field by field: exit 0 when they match,
+    /// 1 listing every difference (field, planned, found), 2 on an invalid plan or an
+    /// unreadable configuration.
+    Drift {
+        /// The plan (YAML or JSON); `-` reads standard input.
+        plan: PathBuf,
+        /// The family the host's files are read as (a target name).
+        #[arg(long = "os")]
+        os: String,
+        /// Read the files under this directory as if it were `/`.
+        #[arg(long, value_name = "DIR", default_value = "/")]
+        root: PathBuf,
+        /// `text` or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Migrate: read one family's configuration under a root and render it for another, with
+    /// the old family's files in `delete`.
+    Convert {
+        /// The family the files are now (a target name, e.g. centos-7).
+        #[arg(long)]
+        from: String,
+        /// The target to render for (e.g. rhel-9).
+        #[arg(long)]
+        to: String,
+        /// Read the files under this directory as if it were `/`.
+        #[arg(long, value_name = "DIR", default_value = "/")]
+        root: PathBuf,
+        /// The interface to convert, when the files configure several.
+        #[arg(long)]
+        interface: Option<String>,
+        /// `text` or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Also write the new files under this directory (and delete the old ones there).
+        #[arg(long, value_name = "ROOT")]
+        write_to: Option<PathBuf>,
+    },
     /// Render the change from one plan to another for one target: the new files, the stale
     /// files to delete, and first the commands that remove the dropped addresses now.
     Change {
@@ -174,6 +229,8 @@ enum Failure {
     Invalid(Errors),
     /// Reading or writing failed: status 1.
     Io(String),
+    /// `drift` found differences (already printed): status 1.
+    Drifted,
 }
 
 impl From<Errors> for Failure {
@@ -203,6 +260,7 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
+        Err(Failure::Drifted) => ExitCode::from(1),
     }
 }
 
@@ -276,6 +334,78 @@ fn run(command: Cmd) -> Result<(), Failure> {
                 PlanFormat::Yaml => yaml_serde::to_string(&plans)
                     .map_err(|error| Failure::Io(format!("cannot write the plans: {error}")))?,
             })?;
+            Ok(())
+        }
+        Cmd::Read {
+            os,
+            root,
+            interface,
+            format,
+        } => {
+            let target = Target::parse(&os).map_err(Errors::from)?;
+            let files = host_files(&root, target)?;
+            let reading = eniplan::read(&files, target, interface.as_deref())?;
+            report_unread(&reading);
+            print(&match format {
+                PlanFormat::Json => eniplan::to_json(&reading),
+                PlanFormat::Yaml => yaml_serde::to_string(&reading.plan)
+                    .map_err(|error| Failure::Io(format!("cannot write the plan: {error}")))?,
+            })?;
+            Ok(())
+        }
+        Cmd::Drift {
+            plan,
+            os,
+            root,
+            format,
+        } => {
+            let planned = read_plan(&plan)?;
+            planned.validate()?;
+            let target = Target::parse(&os).map_err(Errors::from)?;
+            let files = host_files(&root, target)?;
+            let reading = eniplan::read(&files, target, planned.interface.as_deref())?;
+            report_unread(&reading);
+            let drift = eniplan::drift(&planned, &reading.plan, target.family());
+            print(&match format {
+                Format::Json => eniplan::to_json(&drift),
+                Format::Text if drift.is_empty() => "the host matches the plan\n".to_string(),
+                Format::Text => drift
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "{}: planned {:?}, found {:?}\n",
+                            d.field, d.planned, d.found
+                        )
+                    })
+                    .collect(),
+            })?;
+            if drift.is_empty() {
+                Ok(())
+            } else {
+                Err(Failure::Drifted)
+            }
+        }
+        Cmd::Convert {
+            from,
+            to,
+            root,
+            interface,
+            format,
+            write_to,
+        } => {
+            let from = Target::parse(&from).map_err(Errors::from)?;
+            let to = Target::parse(&to).map_err(Errors::from)?;
+            let files = host_files(&root, from)?;
+            let (reading, rendering) = eniplan::convert(&files, from, to, interface.as_deref())?;
+            report_unread(&reading);
+            print(&render_output(
+                std::slice::from_ref(&rendering),
+                format,
+                false,
+            ))?;
+            if let Some(root) = write_to {
+                write_all(&root, &[rendering], false)?;
+            }
             Ok(())
         }
         Cmd::Change {
@@ -362,6 +492,71 @@ fn read_plan(path: &Path) -> Result<EniPlan, Failure> {
 fn read_text(path: &Path) -> Result<String, Failure> {
     String::from_utf8(read_bytes(path)?)
         .map_err(|_| Failure::Io(format!("{} is not UTF-8 text", path.display())))
+}
+
+/// Larger than any configuration file: a file this big is not one.
+const MAX_CONFIG_FILE: u64 = 1 << 20;
+
+/// The files `target`'s reader takes, read under `root` as if it were `/`. A file that is not
+/// text or is too large to be a configuration file is an error naming it (status 2).
+fn host_files(root: &Path, target: Target) -> Result<eniplan::HostFiles, Failure> {
+    let mut files = eniplan::HostFiles::new();
+    let mut errors = Vec::new();
+    for dir in eniplan::read_directories(target.family()) {
+        let on_disk = root.join(dir.trim_start_matches('/'));
+        let Ok(entries) = fs::read_dir(&on_disk) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = fs::metadata(&path) else {
+                continue;
+            };
+            if !meta.is_file() {
+                continue;
+            }
+            let name = format!("{dir}/{}", entry.file_name().to_string_lossy());
+            if meta.len() > MAX_CONFIG_FILE {
+                errors.push(eniplan::Error::Syntax {
+                    field: name,
+                    message: format!("{} bytes is no configuration file; not read", meta.len()),
+                });
+                continue;
+            }
+            let bytes = fs::read(&path)
+                .map_err(|error| Failure::Io(format!("cannot read {}: {error}", path.display())))?;
+            match String::from_utf8(bytes) {
+                Ok(text) if !text.contains('\0') => {
+                    files.insert(name, text);
+                }
+                _ => errors.push(eniplan::Error::Syntax {
+                    field: name,
+                    message: "not a text file (binary or not UTF-8); not read".into(),
+                }),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(Failure::Invalid(Errors::from_vec(errors)))
+    }
+}
+
+/// What a reader did not understand, as warnings on stderr.
+fn report_unread(reading: &eniplan::Reading) {
+    for unread in &reading.unread {
+        eprintln!(
+            "warning: {}:{}: {} ({})",
+            unread.file,
+            unread.line,
+            unread.text.trim(),
+            unread.reason
+        );
+    }
+    for warning in &reading.warnings {
+        eprintln!("warning: {warning}");
+    }
 }
 
 /// The `--nic` pairs, or without any this host's NICs from /sys/class/net/*/address.

@@ -1,0 +1,185 @@
+//! Reading back: a host's configuration files → the plan they hold, with everything the reader
+//! did not understand reported (file, line, text, why), never dropped.
+//!
+//! The input is the files' contents by absolute path, as a host holds them (what eniplan
+//! writes, and what cloud-init, the ECS console's instructions or a hand edit wrote before).
+//! Each family has one reader; `read` picks it from the target and the interface from the
+//! files (or the caller). The CLI gathers the files under a root; the core does no I/O.
+
+mod drift;
+mod ifcfg;
+mod keyfile;
+
+pub use drift::{drift, not_carried, Drift};
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Errors};
+use crate::os_family::OsFamily;
+use crate::plan::EniPlan;
+use crate::target::Target;
+
+/// One line or key a reader did not turn into the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unread {
+    /// The file's absolute path.
+    pub file: String,
+    /// The line number, from 1.
+    pub line: usize,
+    /// The line as the file has it.
+    pub text: String,
+    /// Why it is not in the plan.
+    pub reason: String,
+}
+
+/// What a reader found: the plan, what it did not understand, and what the user should know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reading {
+    /// The plan the files hold.
+    pub plan: EniPlan,
+    /// Every line or key not turned into the plan.
+    pub unread: Vec<Unread>,
+    /// Things the user should know about how the files were read.
+    pub warnings: Vec<String>,
+    /// The files the plan was read from (what a migration deletes).
+    pub files: Vec<String>,
+}
+
+/// A host's files by absolute path.
+pub type HostFiles = BTreeMap<String, String>;
+
+/// The directories whose files a family's reader takes (the CLI reads every regular file in
+/// them, under its root).
+pub fn directories(family: OsFamily) -> &'static [&'static str] {
+    match family {
+        OsFamily::Rhel => &[ifcfg::DIR],
+        OsFamily::Keyfile => &[keyfile::DIR],
+        _ => &[],
+    }
+}
+
+/// Reads the plan for `interface` (or the only interface the files configure) from a host's
+/// files, the way `target`'s family reads them.
+pub fn read(files: &HostFiles, target: Target, interface: Option<&str>) -> Result<Reading, Errors> {
+    let family = target.family();
+    let interfaces = match family {
+        OsFamily::Rhel => ifcfg::interfaces(files),
+        OsFamily::Keyfile => keyfile::interfaces(files),
+        other => {
+            return Err(Error::Unsupported {
+                field: "os".into(),
+                value: target.name().into(),
+                target: target.name().into(),
+                reason: format!(
+                    "reading the {} family's configuration back is not built yet; the rhel \
+                     and keyfile families can be read",
+                    other.name()
+                ),
+            }
+            .into())
+        }
+    };
+    let interface = pick(&interfaces, interface, target)?;
+    let mut reading = match family {
+        OsFamily::Rhel => ifcfg::read(files, &interface, target),
+        OsFamily::Keyfile => keyfile::read(files, &interface),
+        _ => unreachable!("refused above"),
+    }?;
+    reading.plan.interface = Some(interface);
+    Ok(reading)
+}
+
+/// Migration: reads `from`'s configuration of the interface and renders it for `to`, with
+/// `from`'s files that `to` does not write again in `delete` (a `change` across families).
+pub fn convert(
+    files: &HostFiles,
+    from: Target,
+    to: Target,
+    interface: Option<&str>,
+) -> Result<(Reading, crate::rendering::Rendering), Errors> {
+    let reading = read(files, from, interface)?;
+    let plan = reading.plan.validate()?;
+    let mut rendering = crate::render(&plan, to)?;
+    for path in &reading.files {
+        if !rendering.files.iter().any(|file| &file.path == path)
+            && !rendering.delete.contains(path)
+        {
+            rendering.delete.push(path.clone());
+        }
+    }
+    if !reading.unread.is_empty() {
+        rendering.warnings.push(format!(
+            "{} line(s) of the {} configuration were not carried over (see `eniplan read`)",
+            reading.unread.len(),
+            from.name()
+        ));
+    }
+    Ok((reading, rendering))
+}
+
+fn pick(found: &[String], wanted: Option<&str>, target: Target) -> Result<String, Errors> {
+    match (wanted, found) {
+        (Some(name), _) if found.iter().any(|f| f == name) => Ok(name.to_string()),
+        (Some(name), _) => Err(Error::Missing {
+            field: "interface".into(),
+            hint: format!(
+                "no {} configuration for `{name}` here; found: {}",
+                target.family().name(),
+                list(found)
+            ),
+        }
+        .into()),
+        (None, [one]) => Ok(one.clone()),
+        (None, []) => Err(Error::Missing {
+            field: "interface".into(),
+            hint: format!("no {} configuration here", target.family().name()),
+        }
+        .into()),
+        (None, many) => Err(Error::Missing {
+            field: "interface".into(),
+            hint: format!(
+                "several interfaces are configured ({}); name one",
+                many.join(", ")
+            ),
+        }
+        .into()),
+    }
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// A file's lines with their numbers, without comments and blank lines.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line))
+        .filter(|(_, line)| {
+            let trimmed = line.trim();
+            !trimmed.is_empty() && !trimmed.starts_with('#') && !trimmed.starts_with(';')
+        })
+}
+
+/// Collects unread lines for one file.
+pub(crate) struct Notes<'a> {
+    pub file: &'a str,
+    pub unread: &'a mut Vec<Unread>,
+}
+
+impl Notes<'_> {
+    pub(crate) fn skip(&mut self, line: usize, text: &str, reason: impl Into<String>) {
+        self.unread.push(Unread {
+            file: self.file.to_string(),
+            line,
+            text: text.to_string(),
+            reason: reason.into(),
+        });
+    }
+}
