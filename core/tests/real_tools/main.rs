@@ -8,6 +8,7 @@
 mod cloud;
 #[path = "../common/mod.rs"]
 mod common;
+mod convert;
 mod hostile;
 mod ifcfg;
 mod ifupdown;
