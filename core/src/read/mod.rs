@@ -9,6 +9,8 @@
 mod drift;
 mod ifcfg;
 mod keyfile;
+mod netplan;
+mod networkd;
 
 pub use drift::{drift, not_carried, Drift};
 
@@ -56,6 +58,8 @@ pub fn directories(family: OsFamily) -> &'static [&'static str] {
     match family {
         OsFamily::Rhel => &[ifcfg::DIR],
         OsFamily::Keyfile => &[keyfile::DIR],
+        OsFamily::Netplan => &[netplan::DIR],
+        OsFamily::Networkd => &[networkd::DIR],
         _ => &[],
     }
 }
@@ -67,14 +71,16 @@ pub fn read(files: &HostFiles, target: Target, interface: Option<&str>) -> Resul
     let interfaces = match family {
         OsFamily::Rhel => ifcfg::interfaces(files),
         OsFamily::Keyfile => keyfile::interfaces(files),
+        OsFamily::Netplan => netplan::interfaces(files),
+        OsFamily::Networkd => networkd::interfaces(files),
         other => {
             return Err(Error::Unsupported {
                 field: "os".into(),
                 value: target.name().into(),
                 target: target.name().into(),
                 reason: format!(
-                    "reading the {} family's configuration back is not built yet; the rhel \
-                     and keyfile families can be read",
+                    "reading the {} family's configuration back is not built yet; the rhel, \
+                     keyfile, netplan and networkd families can be read",
                     other.name()
                 ),
             }
@@ -85,6 +91,8 @@ pub fn read(files: &HostFiles, target: Target, interface: Option<&str>) -> Resul
     let mut reading = match family {
         OsFamily::Rhel => ifcfg::read(files, &interface, target),
         OsFamily::Keyfile => keyfile::read(files, &interface),
+        OsFamily::Netplan => netplan::read(files, &interface),
+        OsFamily::Networkd => networkd::read(files, &interface),
         _ => unreachable!("refused above"),
     }?;
     reading.plan.interface = Some(interface);
