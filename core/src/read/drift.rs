@@ -45,9 +45,10 @@ pub fn not_carried(family: OsFamily) -> &'static [&'static str] {
     match family {
         OsFamily::Rhel => &["connection"],
         OsFamily::Keyfile => &[],
-        OsFamily::Netplan | OsFamily::Networkd | OsFamily::Ifupdown | OsFamily::Suse => {
-            &["connection"]
-        }
+        // SUSE's DNS servers live in /etc/sysconfig/network/config, which eniplan edits with a
+        // command rather than writing.
+        OsFamily::Suse => &["connection", "dns"],
+        OsFamily::Netplan | OsFamily::Networkd | OsFamily::Ifupdown => &["connection"],
         _ => &["connection"],
     }
 }

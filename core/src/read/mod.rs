@@ -11,6 +11,7 @@ mod ifcfg;
 mod keyfile;
 mod netplan;
 mod networkd;
+mod suse;
 
 pub use drift::{drift, not_carried, Drift};
 
@@ -60,6 +61,7 @@ pub fn directories(family: OsFamily) -> &'static [&'static str] {
         OsFamily::Keyfile => &[keyfile::DIR],
         OsFamily::Netplan => &[netplan::DIR],
         OsFamily::Networkd => &[networkd::DIR],
+        OsFamily::Suse => &[suse::DIR],
         _ => &[],
     }
 }
@@ -73,6 +75,7 @@ pub fn read(files: &HostFiles, target: Target, interface: Option<&str>) -> Resul
         OsFamily::Keyfile => keyfile::interfaces(files),
         OsFamily::Netplan => netplan::interfaces(files),
         OsFamily::Networkd => networkd::interfaces(files),
+        OsFamily::Suse => suse::interfaces(files),
         other => {
             return Err(Error::Unsupported {
                 field: "os".into(),
@@ -80,7 +83,7 @@ pub fn read(files: &HostFiles, target: Target, interface: Option<&str>) -> Resul
                 target: target.name().into(),
                 reason: format!(
                     "reading the {} family's configuration back is not built yet; the rhel, \
-                     keyfile, netplan and networkd families can be read",
+                     keyfile, netplan, networkd and suse families can be read",
                     other.name()
                 ),
             }
@@ -93,6 +96,7 @@ pub fn read(files: &HostFiles, target: Target, interface: Option<&str>) -> Resul
         OsFamily::Keyfile => keyfile::read(files, &interface),
         OsFamily::Netplan => netplan::read(files, &interface),
         OsFamily::Networkd => networkd::read(files, &interface),
+        OsFamily::Suse => suse::read(files, &interface),
         _ => unreachable!("refused above"),
     }?;
     reading.plan.interface = Some(interface);

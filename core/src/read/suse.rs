@@ -1,0 +1,151 @@
+//! SUSE (wicked) ifcfg files read back (ifcfg(5), routes(5)): `/etc/sysconfig/network/ifcfg-<if>`
+//! with `IPADDR`/`IPADDR_x`, `NETMASK_x`/`PREFIXLEN_x` or an `/len` suffix and `LABEL_x`, the
+//! default routes in `routes` and `ifroute-<if>`, and the DNS servers of
+//! `NETCONFIG_DNS_STATIC_SERVERS` in `config` when that file is given.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use super::ifcfg::assignment;
+use super::{lines, HostFiles, Notes, Reading, Unread};
+use crate::error::{Error, Errors};
+use crate::plan::{EniPlan, Ipv6Plan, Mode};
+
+pub(super) const DIR: &str = "/etc/sysconfig/network";
+
+pub(super) fn interfaces(files: &HostFiles) -> Vec<String> {
+    files
+        .keys()
+        .filter_map(|path| path.strip_prefix(DIR)?.strip_prefix("/ifcfg-"))
+        .filter(|name| *name != "lo" && !name.contains('/'))
+        .map(str::to_string)
+        .collect()
+}
+
+pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors> {
+    let path = format!("{DIR}/ifcfg-{interface}");
+    let text = files.get(&path).ok_or_else(|| {
+        Errors::from(Error::Missing {
+            field: "interface".into(),
+            hint: format!("no {path}"),
+        })
+    })?;
+    let mut unread = Vec::new();
+    let mut warnings = Vec::new();
+    let mut vars: BTreeMap<String, (usize, String, String)> = BTreeMap::new();
+    {
+        let mut notes = Notes { file: &path, unread: &mut unread };
+        for (number, line) in lines(text) {
+            match assignment(line) {
+                Some((key, value)) => {
+                    vars.insert(key.to_string(), (number, value, line.to_string()));
+                }
+                None => notes.skip(number, line, "not a plain KEY=value assignment"),
+            }
+        }
+    }
+    let mut plan = EniPlan::default();
+    let bootproto = vars.remove("BOOTPROTO").map(|(_, v, _)| v).unwrap_or_else(|| "static".into());
+    plan.mode = Some(if bootproto.starts_with("dhcp") { Mode::Dhcp } else { Mode::Static });
+    plan.mac = vars.remove("LLADDR").map(|(_, v, _)| v.to_lowercase()).filter(|m| !m.is_empty());
+    // Addresses in suffix order, the unsuffixed IPADDR first.
+    let mut suffixes: Vec<String> = vars
+        .keys()
+        .filter_map(|k| k.strip_prefix("IPADDR"))
+        .map(str::to_string)
+        .collect();
+    suffixes.sort_by_key(|s| (!s.is_empty(), s.trim_start_matches('_').parse::<u64>().unwrap_or(u64::MAX), s.clone()));
+    let mut v4: Vec<(String, Option<u8>)> = Vec::new();
+    let mut v6: Vec<(String, Option<u8>)> = Vec::new();
+    for suffix in suffixes {
+        let Some((_, value, _)) = vars.remove(&format!("IPADDR{suffix}")) else { continue };
+        let netmask = vars.remove(&format!("NETMASK{suffix}")).map(|(_, v, _)| v);
+        let length = vars.remove(&format!("PREFIXLEN{suffix}")).map(|(_, v, _)| v);
+        vars.remove(&format!("LABEL{suffix}"));
+        if value.is_empty() {
+            continue;
+        }
+        let (address, mut prefix) = match value.split_once('/') {
+            Some((a, p)) => (a.to_string(), p.parse::<u8>().ok()),
+            None => (value.clone(), None),
+        };
+        prefix = prefix
+            .or_else(|| length.and_then(|l| l.parse().ok()))
+            .or_else(|| netmask.and_then(|m| m.parse::<Ipv4Addr>().ok()).map(|m| u32::from(m).leading_ones() as u8));
+        if address.contains(':') {
+            v6.push((address, prefix));
+        } else {
+            v4.push((address, prefix));
+        }
+    }
+    if plan.mode == Some(Mode::Static) && !v4.is_empty() {
+        let (primary, prefix) = v4.remove(0);
+        plan.primary = Some(primary);
+        plan.prefix = prefix;
+    }
+    for (address, prefix) in v4 {
+        plan.prefix = plan.prefix.or(prefix);
+        plan.secondaries.push(address);
+    }
+    for (key, (line, value, text)) in vars {
+        let implied = match key.as_str() {
+            "STARTMODE" => value == "auto",
+            "USERCONTROL" | "NAME" | "ETHTOOL_OPTIONS" | "DHCLIENT_SET_DEFAULT_ROUTE" => true,
+            _ => false,
+        };
+        if !implied {
+            unread.push(Unread {
+                file: path.clone(),
+                line,
+                text,
+                reason: format!("{key} is not part of a plan"),
+            });
+        }
+    }
+    // Default routes: `routes` lines for this interface or for any (`-`), then `ifroute-<if>`.
+    let mut gateway6 = None;
+    let mut own = vec![path.clone()];
+    for file in [format!("{DIR}/routes"), format!("{DIR}/ifroute-{interface}")] {
+        let Some(text) = files.get(&file) else { continue };
+        let per_interface = file.ends_with(&format!("ifroute-{interface}"));
+        if per_interface {
+            own.push(file.clone());
+        }
+        let mut notes = Notes { file: &file, unread: &mut unread };
+        for (number, line) in lines(text) {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let device = words.get(3).copied().unwrap_or("-");
+            if !per_interface && device != "-" && device != interface {
+                continue; // another interface's route
+            }
+            match words.as_slice() {
+                ["default", gateway, ..] if gateway.contains(':') => gateway6 = Some(gateway.to_string()),
+                ["default", gateway, ..] => plan.gateway = Some(gateway.to_string()),
+                _ if per_interface => notes.skip(number, line, "a route that is not part of a plan"),
+                _ => {}
+            }
+        }
+    }
+    if let Some(config) = files.get(&format!("{DIR}/config")) {
+        for (_, line) in lines(config) {
+            if let Some(("NETCONFIG_DNS_STATIC_SERVERS", servers)) = assignment(line) {
+                plan.dns = servers.split_whitespace().map(str::to_string).collect();
+            }
+        }
+    } else {
+        warnings.push(format!("{DIR}/config was not given: the DNS servers are not read"));
+    }
+    if !v6.is_empty() {
+        plan.ipv6 = Some(Ipv6Plan {
+            prefix: v6[0].1,
+            addresses: v6.into_iter().map(|(a, _)| a).collect(),
+            gateway: gateway6,
+        });
+    }
+    Ok(Reading {
+        plan,
+        unread,
+        warnings,
+        files: own,
+    })
+}
