@@ -13,7 +13,16 @@ use eniplan::{EniPlan, HostFiles, Mode, Target};
 use proptest::prelude::*;
 
 /// The targets whose renderings are read back, one per reader and ifcfg dialect.
-const TARGETS: &[&str] = &["centos-7", "rocky-8", "rhel-9", "ubuntu-22.04", "networkd", "sles-15"];
+const TARGETS: &[&str] = &[
+    "centos-7",
+    "rocky-8",
+    "rhel-9",
+    "ubuntu-22.04",
+    "networkd",
+    "sles-15",
+    "debian-11",
+    "ubuntu-14.04",
+];
 
 fn files_of(rendering: &eniplan::Rendering) -> HostFiles {
     rendering

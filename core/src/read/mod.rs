@@ -8,6 +8,7 @@
 
 mod drift;
 mod ifcfg;
+mod ifupdown;
 mod keyfile;
 mod netplan;
 mod networkd;
@@ -62,6 +63,7 @@ pub fn directories(family: OsFamily) -> &'static [&'static str] {
         OsFamily::Netplan => &[netplan::DIR],
         OsFamily::Networkd => &[networkd::DIR],
         OsFamily::Suse => &[suse::DIR],
+        OsFamily::Ifupdown => &[ifupdown::DIR, ifupdown::SOURCED],
         _ => &[],
     }
 }
@@ -76,6 +78,7 @@ pub fn read(files: &HostFiles, target: Target, interface: Option<&str>) -> Resul
         OsFamily::Netplan => netplan::interfaces(files),
         OsFamily::Networkd => networkd::interfaces(files),
         OsFamily::Suse => suse::interfaces(files),
+        OsFamily::Ifupdown => ifupdown::interfaces(files),
         other => {
             return Err(Error::Unsupported {
                 field: "os".into(),
@@ -83,7 +86,7 @@ pub fn read(files: &HostFiles, target: Target, interface: Option<&str>) -> Resul
                 target: target.name().into(),
                 reason: format!(
                     "reading the {} family's configuration back is not built yet; the rhel, \
-                     keyfile, netplan, networkd and suse families can be read",
+                     keyfile, netplan, networkd, suse and ifupdown families can be read",
                     other.name()
                 ),
             }
@@ -97,6 +100,7 @@ pub fn read(files: &HostFiles, target: Target, interface: Option<&str>) -> Resul
         OsFamily::Netplan => netplan::read(files, &interface),
         OsFamily::Networkd => networkd::read(files, &interface),
         OsFamily::Suse => suse::read(files, &interface),
+        OsFamily::Ifupdown => ifupdown::read(files, &interface),
         _ => unreachable!("refused above"),
     }?;
     reading.plan.interface = Some(interface);

@@ -34,7 +34,10 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
     let mut warnings = Vec::new();
     let mut vars: BTreeMap<String, (usize, String, String)> = BTreeMap::new();
     {
-        let mut notes = Notes { file: &path, unread: &mut unread };
+        let mut notes = Notes {
+            file: &path,
+            unread: &mut unread,
+        };
         for (number, line) in lines(text) {
             match assignment(line) {
                 Some((key, value)) => {
@@ -45,22 +48,42 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         }
     }
     let mut plan = EniPlan::default();
-    let bootproto = vars.remove("BOOTPROTO").map(|(_, v, _)| v).unwrap_or_else(|| "static".into());
-    plan.mode = Some(if bootproto.starts_with("dhcp") { Mode::Dhcp } else { Mode::Static });
-    plan.mac = vars.remove("LLADDR").map(|(_, v, _)| v.to_lowercase()).filter(|m| !m.is_empty());
+    let bootproto = vars
+        .remove("BOOTPROTO")
+        .map(|(_, v, _)| v)
+        .unwrap_or_else(|| "static".into());
+    plan.mode = Some(if bootproto.starts_with("dhcp") {
+        Mode::Dhcp
+    } else {
+        Mode::Static
+    });
+    plan.mac = vars
+        .remove("LLADDR")
+        .map(|(_, v, _)| v.to_lowercase())
+        .filter(|m| !m.is_empty());
     // Addresses in suffix order, the unsuffixed IPADDR first.
     let mut suffixes: Vec<String> = vars
         .keys()
         .filter_map(|k| k.strip_prefix("IPADDR"))
         .map(str::to_string)
         .collect();
-    suffixes.sort_by_key(|s| (!s.is_empty(), s.trim_start_matches('_').parse::<u64>().unwrap_or(u64::MAX), s.clone()));
+    suffixes.sort_by_key(|s| {
+        (
+            !s.is_empty(),
+            s.trim_start_matches('_').parse::<u64>().unwrap_or(u64::MAX),
+            s.clone(),
+        )
+    });
     let mut v4: Vec<(String, Option<u8>)> = Vec::new();
     let mut v6: Vec<(String, Option<u8>)> = Vec::new();
     for suffix in suffixes {
-        let Some((_, value, _)) = vars.remove(&format!("IPADDR{suffix}")) else { continue };
+        let Some((_, value, _)) = vars.remove(&format!("IPADDR{suffix}")) else {
+            continue;
+        };
         let netmask = vars.remove(&format!("NETMASK{suffix}")).map(|(_, v, _)| v);
-        let length = vars.remove(&format!("PREFIXLEN{suffix}")).map(|(_, v, _)| v);
+        let length = vars
+            .remove(&format!("PREFIXLEN{suffix}"))
+            .map(|(_, v, _)| v);
         vars.remove(&format!("LABEL{suffix}"));
         if value.is_empty() {
             continue;
@@ -71,7 +94,11 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         };
         prefix = prefix
             .or_else(|| length.and_then(|l| l.parse().ok()))
-            .or_else(|| netmask.and_then(|m| m.parse::<Ipv4Addr>().ok()).map(|m| u32::from(m).leading_ones() as u8));
+            .or_else(|| {
+                netmask
+                    .and_then(|m| m.parse::<Ipv4Addr>().ok())
+                    .map(|m| u32::from(m).leading_ones() as u8)
+            });
         if address.contains(':') {
             v6.push((address, prefix));
         } else {
@@ -105,13 +132,21 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
     // Default routes: `routes` lines for this interface or for any (`-`), then `ifroute-<if>`.
     let mut gateway6 = None;
     let mut own = vec![path.clone()];
-    for file in [format!("{DIR}/routes"), format!("{DIR}/ifroute-{interface}")] {
-        let Some(text) = files.get(&file) else { continue };
+    for file in [
+        format!("{DIR}/routes"),
+        format!("{DIR}/ifroute-{interface}"),
+    ] {
+        let Some(text) = files.get(&file) else {
+            continue;
+        };
         let per_interface = file.ends_with(&format!("ifroute-{interface}"));
         if per_interface {
             own.push(file.clone());
         }
-        let mut notes = Notes { file: &file, unread: &mut unread };
+        let mut notes = Notes {
+            file: &file,
+            unread: &mut unread,
+        };
         for (number, line) in lines(text) {
             let words: Vec<&str> = line.split_whitespace().collect();
             let device = words.get(3).copied().unwrap_or("-");
@@ -119,9 +154,13 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
                 continue; // another interface's route
             }
             match words.as_slice() {
-                ["default", gateway, ..] if gateway.contains(':') => gateway6 = Some(gateway.to_string()),
+                ["default", gateway, ..] if gateway.contains(':') => {
+                    gateway6 = Some(gateway.to_string())
+                }
                 ["default", gateway, ..] => plan.gateway = Some(gateway.to_string()),
-                _ if per_interface => notes.skip(number, line, "a route that is not part of a plan"),
+                _ if per_interface => {
+                    notes.skip(number, line, "a route that is not part of a plan")
+                }
                 _ => {}
             }
         }
@@ -133,7 +172,9 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             }
         }
     } else {
-        warnings.push(format!("{DIR}/config was not given: the DNS servers are not read"));
+        warnings.push(format!(
+            "{DIR}/config was not given: the DNS servers are not read"
+        ));
     }
     if !v6.is_empty() {
         plan.ipv6 = Some(Ipv6Plan {
