@@ -45,8 +45,8 @@ pub use plan::{
     plan_schema, schema_field, CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, MAX_PLAN_BYTES,
 };
 pub use read::{
-    convert, directories as read_directories, drift, not_carried, read, Drift, HostFiles, Reading,
-    Unread,
+    convert, directories as read_directories, drift, drift_except, not_carried, read, read_ip_json,
+    read_windows_json, Drift, HostFiles, Reading, Unread, NOT_IN_RUNTIME,
 };
 pub use rendering::{to_json, Command, File, Guard, Rendering, MODE_PRIVATE, MODE_PUBLIC};
 pub use schema::{Field as SchemaField, Kind as SchemaKind};

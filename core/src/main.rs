@@ -110,8 +110,25 @@ enum Cmd {
     /// Exit 2 when there is no configuration for the interface.
     Read {
         /// The family to read as: a target name (`eniplan targets`), e.g. centos-7 or rhel-9.
-        #[arg(long = "os")]
-        os: String,
+        #[arg(long = "os", required_unless_present_any = ["from_ip_json", "from_windows_json"])]
+        os: Option<String>,
+        /// Read the runtime state instead: the output of `ip -j addr show` (needs --interface).
+        #[arg(
+            long,
+            value_name = "ADDR.json",
+            conflicts_with = "os",
+            requires = "interface"
+        )]
+        from_ip_json: Option<PathBuf>,
+        /// With --from-ip-json: the output of `ip -j route show` (and `ip -j -6 route show`).
+        #[arg(long, value_name = "ROUTE.json", requires = "from_ip_json")]
+        routes: Option<PathBuf>,
+        /// Read a Windows host's runtime state: `Get-NetIPAddress | ConvertTo-Json`.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["os", "from_ip_json"], requires = "interface")]
+        from_windows_json: Option<PathBuf>,
+        /// With --from-windows-json: `Get-NetIPConfiguration | ConvertTo-Json`.
+        #[arg(long, value_name = "FILE", requires = "from_windows_json")]
+        windows_config: Option<PathBuf>,
         /// Read the files under this directory as if it were `/`.
         #[arg(long, value_name = "DIR", default_value = "/")]
         root: PathBuf,
@@ -134,6 +151,12 @@ enum Cmd {
         /// Read the files under this directory as if it were `/`.
         #[arg(long, value_name = "DIR", default_value = "/")]
         root: PathBuf,
+        /// Also compare with the runtime state: the output of `ip -j addr show`.
+        #[arg(long, value_name = "FILE")]
+        ip_json: Option<PathBuf>,
+        /// With --ip-json: the output of `ip -j route show`.
+        #[arg(long, value_name = "FILE", requires = "ip_json")]
+        routes: Option<PathBuf>,
         /// `text` or `json`.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -338,13 +361,33 @@ fn run(command: Cmd) -> Result<(), Failure> {
         }
         Cmd::Read {
             os,
+            from_ip_json,
+            routes,
+            from_windows_json,
+            windows_config,
             root,
             interface,
             format,
         } => {
-            let target = Target::parse(&os).map_err(Errors::from)?;
-            let files = host_files(&root, target)?;
-            let reading = eniplan::read(&files, target, interface.as_deref())?;
+            let optional = |path: &Option<PathBuf>| path.as_deref().map(read_text).transpose();
+            let reading = match (os, from_ip_json, from_windows_json) {
+                (_, Some(addresses), _) => eniplan::read_ip_json(
+                    &read_text(&addresses)?,
+                    optional(&routes)?.as_deref(),
+                    interface.as_deref().unwrap_or_default(),
+                )?,
+                (_, _, Some(addresses)) => eniplan::read_windows_json(
+                    &read_text(&addresses)?,
+                    optional(&windows_config)?.as_deref(),
+                    interface.as_deref().unwrap_or_default(),
+                )?,
+                (Some(os), None, None) => {
+                    let target = Target::parse(&os).map_err(Errors::from)?;
+                    let files = host_files(&root, target)?;
+                    eniplan::read(&files, target, interface.as_deref())?
+                }
+                (None, None, None) => unreachable!("clap requires --os or a runtime file"),
+            };
             report_unread(&reading);
             print(&match format {
                 PlanFormat::Json => eniplan::to_json(&reading),
@@ -357,15 +400,28 @@ fn run(command: Cmd) -> Result<(), Failure> {
             plan,
             os,
             root,
+            ip_json,
+            routes,
             format,
         } => {
             let planned = read_plan(&plan)?;
-            planned.validate()?;
+            let interface = planned.validate()?.interface().to_string();
             let target = Target::parse(&os).map_err(Errors::from)?;
             let files = host_files(&root, target)?;
-            let reading = eniplan::read(&files, target, planned.interface.as_deref())?;
+            let reading = eniplan::read(&files, target, Some(&interface))?;
             report_unread(&reading);
-            let drift = eniplan::drift(&planned, &reading.plan, target.family());
+            let mut drift = eniplan::drift(&planned, &reading.plan, target.family());
+            if let Some(addresses) = ip_json {
+                let routes = routes.as_deref().map(read_text).transpose()?;
+                let runtime =
+                    eniplan::read_ip_json(&read_text(&addresses)?, routes.as_deref(), &interface)?;
+                for mut difference in
+                    eniplan::drift_except(&planned, &runtime.plan, eniplan::NOT_IN_RUNTIME)
+                {
+                    difference.field = format!("runtime {}", difference.field);
+                    drift.push(difference);
+                }
+            }
             print(&match format {
                 Format::Json => eniplan::to_json(&drift),
                 Format::Text if drift.is_empty() => "the host matches the plan\n".to_string(),

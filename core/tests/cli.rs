@@ -437,3 +437,96 @@ fn render_from_metadata_is_one_instance_rendering() {
         ]
     );
 }
+
+#[test]
+fn read_drift_and_convert_a_hosts_files() {
+    let root = scratch("read-root");
+    let root_text = root.to_string_lossy().into_owned();
+    let plan = case("valid/seed-static.yaml");
+    let written = eniplan(&[
+        "render",
+        &plan,
+        "--os",
+        "centos-7",
+        "--write-to",
+        &root_text,
+    ]);
+    assert!(written.status.success());
+    let ifcfg = root.join("etc/sysconfig/network-scripts/ifcfg-eth0");
+    let mut text = fs::read_to_string(&ifcfg).expect("ifcfg");
+    text.push_str("MTU=9000\n");
+    fs::write(&ifcfg, text).expect("write");
+
+    let read = eniplan(&[
+        "read", "--os", "centos-7", "--root", &root_text, "--format", "json",
+    ]);
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let reading: eniplan::Reading = serde_json::from_slice(&read.stdout).expect("JSON");
+    assert_eq!(reading.plan.primary.as_deref(), Some("192.168.1.201"));
+    assert_eq!(reading.unread.len(), 1);
+    assert_eq!(reading.unread[0].text, "MTU=9000");
+    assert!(String::from_utf8_lossy(&read.stderr).contains("MTU=9000"));
+
+    let same = eniplan(&["drift", &plan, "--os", "centos-7", "--root", &root_text]);
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&same.stdout)
+    );
+    let other = scratch("read-plan").join("other.yaml");
+    let changed = fs::read_to_string(&plan)
+        .expect("plan")
+        .replace("192.168.1.203", "192.168.1.204");
+    fs::write(&other, changed).expect("write");
+    let drifted = eniplan(&[
+        "drift",
+        &other.to_string_lossy(),
+        "--os",
+        "centos-7",
+        "--root",
+        &root_text,
+    ]);
+    assert_eq!(drifted.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&drifted.stdout).starts_with("secondaries: planned"));
+
+    let converted = eniplan(&[
+        "convert", "--from", "centos-7", "--to", "rhel-9", "--root", &root_text, "--format", "json",
+    ]);
+    assert!(
+        converted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&converted.stderr)
+    );
+    let rendering: eniplan::Rendering = serde_json::from_slice(&converted.stdout).expect("JSON");
+    assert!(rendering
+        .delete
+        .contains(&"/etc/sysconfig/network-scripts/ifcfg-eth0:1".to_string()));
+    assert!(rendering
+        .files
+        .iter()
+        .any(|f| f.path.ends_with("System eth0.nmconnection")));
+
+    let nothing = eniplan(&["read", "--os", "rhel-9", "--root", &root_text]);
+    assert_eq!(nothing.status.code(), Some(2));
+    fs::write(
+        root.join("etc/sysconfig/network-scripts/ifcfg-eth9"),
+        [0u8, 159, 146, 150],
+    )
+    .expect("write");
+    let binary = eniplan(&[
+        "read",
+        "--os",
+        "centos-7",
+        "--root",
+        &root_text,
+        "--interface",
+        "eth0",
+    ]);
+    assert_eq!(binary.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&binary.stderr).contains("ifcfg-eth9: not a text file"));
+}

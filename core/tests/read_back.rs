@@ -147,3 +147,89 @@ fn what_a_reader_does_not_understand_is_reported_with_its_line() {
         ]
     );
 }
+
+#[test]
+fn windows_runtime_json_reads_as_the_plan_it_holds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/sources/runtime");
+    let addresses = fs::read_to_string(dir.join("get-netipaddress.json")).expect("file");
+    let config = fs::read_to_string(dir.join("get-netipconfiguration.json")).expect("file");
+    let reading = eniplan::read_windows_json(&addresses, Some(&config), "Ethernet").expect("read");
+    let plan = reading.plan;
+    assert_eq!(plan.primary.as_deref(), Some("192.168.1.201"));
+    assert_eq!(plan.secondaries, ["192.168.1.203", "192.168.1.202"]);
+    assert_eq!(plan.prefix, Some(24));
+    assert_eq!(plan.gateway.as_deref(), Some("192.168.1.253"));
+    assert_eq!(plan.dns, ["100.100.2.136", "100.100.2.138"]);
+    assert!(plan.ipv6.is_none(), "the link-local address is no plan's");
+    plan.validate().expect("a valid plan");
+    assert!(eniplan::read_windows_json(&addresses, None, "Ethernet 2").is_err());
+}
+
+#[test]
+fn malformed_files_are_errors_or_unread_never_panics() {
+    let target = |name: &str| Target::parse(name).expect("target");
+    let ten_megabytes = "IPADDR1=192.168.1.5\n".repeat(10 * 1024 * 1024 / 20);
+    let cases: Vec<(&str, &str, String)> = vec![
+        (
+            "centos-7",
+            "/etc/sysconfig/network-scripts/ifcfg-eth0",
+            "DEVICE=eth0\nIPADDR=\"192.168.1".into(),
+        ),
+        (
+            "centos-7",
+            "/etc/sysconfig/network-scripts/ifcfg-eth0",
+            "\u{0}\u{1}\u{2}\u{fffd}".into(),
+        ),
+        (
+            "centos-7",
+            "/etc/sysconfig/network-scripts/ifcfg-eth0",
+            "IPADDR=1.2.3.4\nIPADDR=5.6.7.8\n".into(),
+        ),
+        (
+            "centos-7",
+            "/etc/sysconfig/network-scripts/ifcfg-eth0",
+            ten_megabytes,
+        ),
+        (
+            "rhel-9",
+            "/etc/NetworkManager/system-connections/a.nmconnection",
+            "[connection]\ninterface-name=eth0\n[ipv4\naddress1=".into(),
+        ),
+        (
+            "ubuntu-22.04",
+            "/etc/netplan/50.yaml",
+            "network:\n  ethernets:\n    eth0: {addresses: [".into(),
+        ),
+        (
+            "ubuntu-22.04",
+            "/etc/netplan/50.yaml",
+            "network: {ethernets: {eth0: 7}}".into(),
+        ),
+        (
+            "networkd",
+            "/etc/systemd/network/a.network",
+            "[Match]\nName=eth0\n[Address\nAddress=".into(),
+        ),
+        (
+            "sles-15",
+            "/etc/sysconfig/network/ifcfg-eth0",
+            "IPADDR_1='1.2.3.4\n".into(),
+        ),
+        (
+            "debian-11",
+            "/etc/network/interfaces",
+            "source /etc/network/interfaces\niface eth0 inet static\n  address".into(),
+        ),
+    ];
+    for (name, path, text) in cases {
+        let mut files = HostFiles::new();
+        files.insert(path.into(), text);
+        // Either a reading (with what it did not understand) or a typed error: never a panic.
+        match eniplan::read(&files, target(name), Some("eth0")) {
+            Ok(reading) => {
+                let _ = reading.plan.validate();
+            }
+            Err(errors) => assert!(!errors.as_slice().is_empty()),
+        }
+    }
+}

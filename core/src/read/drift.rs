@@ -53,10 +53,17 @@ pub fn not_carried(family: OsFamily) -> &'static [&'static str] {
     }
 }
 
-/// Every field in which `found` differs from `planned`.
+/// Every field in which `found` (a family's files) differs from `planned`.
 pub fn drift(planned: &EniPlan, found: &EniPlan, family: OsFamily) -> Vec<Drift> {
+    drift_except(planned, found, not_carried(family))
+}
+
+/// The fields the runtime state does not hold.
+pub const NOT_IN_RUNTIME: &[&str] = &["connection", "dns", "mode"];
+
+/// Every field in which `found` differs from `planned`, but those in `skip`.
+pub fn drift_except(planned: &EniPlan, found: &EniPlan, skip: &[&str]) -> Vec<Drift> {
     let mut out = Vec::new();
-    let skip = not_carried(family);
     let mut compare = |field: &str, planned: String, found: String| {
         if planned != found && !skip.contains(&field) {
             out.push(Drift {
@@ -122,21 +129,17 @@ pub fn drift(planned: &EniPlan, found: &EniPlan, family: OsFamily) -> Vec<Drift>
             .collect::<Vec<_>>()
             .join(", "),
     );
-    compare(
-        "mac",
-        planned
-            .mac
-            .clone()
-            .unwrap_or_default()
-            .to_lowercase()
-            .replace('-', ":"),
-        found
-            .mac
-            .clone()
-            .unwrap_or_default()
-            .to_lowercase()
-            .replace('-', ":"),
-    );
+    // A plan without a MAC leaves the NIC's own; only a planned one can drift.
+    if planned.mac.is_some() {
+        let mac = |plan: &EniPlan| {
+            plan.mac
+                .clone()
+                .unwrap_or_default()
+                .to_lowercase()
+                .replace('-', ":")
+        };
+        compare("mac", mac(planned), mac(found));
+    }
     compare(
         "route_table",
         planned

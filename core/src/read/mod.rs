@@ -12,9 +12,12 @@ mod ifupdown;
 mod keyfile;
 mod netplan;
 mod networkd;
+mod runtime;
 mod suse;
 
-pub use drift::{drift, not_carried, Drift};
+pub use runtime::{read_ip_json, read_windows_json};
+
+pub use drift::{drift, drift_except, not_carried, Drift, NOT_IN_RUNTIME};
 
 use std::collections::BTreeMap;
 

@@ -20,6 +20,7 @@ mod netsh;
 mod networkd;
 mod nmcli;
 mod powershell;
+mod runtime;
 mod support;
 mod two_nics;
 mod windows_host;
