@@ -356,3 +356,68 @@ mod tests {
         assert!(stamp.bytes().all(|b| b.is_ascii_digit()));
     }
 }
+
+/// Why a host's files could not be read.
+#[derive(Debug)]
+pub enum HostFilesError {
+    /// The file system failed (permissions, I/O).
+    Io(String),
+    /// A file is not a configuration file (binary, not UTF-8, too large), named in the error.
+    Invalid(crate::error::Errors),
+}
+
+/// Larger than any configuration file: a file this big is not one.
+const MAX_CONFIG_FILE: u64 = 1 << 20;
+
+/// The files a family's reader takes (every regular file of its directories), read under
+/// `root` as if it were `/`, by absolute path. A file that is not text or is too large to be a
+/// configuration file is an error naming it.
+pub fn host_files(
+    root: &Path,
+    family: crate::os_family::OsFamily,
+) -> Result<crate::read::HostFiles, HostFilesError> {
+    let mut files = crate::read::HostFiles::new();
+    let mut errors = Vec::new();
+    for dir in crate::read::directories(family) {
+        let on_disk = root.join(dir.trim_start_matches('/'));
+        let Ok(entries) = fs::read_dir(&on_disk) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = fs::metadata(&path) else {
+                continue;
+            };
+            if !meta.is_file() {
+                continue;
+            }
+            let name = format!("{dir}/{}", entry.file_name().to_string_lossy());
+            if meta.len() > MAX_CONFIG_FILE {
+                errors.push(crate::error::Error::Syntax {
+                    field: name,
+                    message: format!("{} bytes is no configuration file; not read", meta.len()),
+                });
+                continue;
+            }
+            let bytes = fs::read(&path).map_err(|error| {
+                HostFilesError::Io(format!("cannot read {}: {error}", path.display()))
+            })?;
+            match String::from_utf8(bytes) {
+                Ok(text) if !text.contains('\0') => {
+                    files.insert(name, text);
+                }
+                _ => errors.push(crate::error::Error::Syntax {
+                    field: name,
+                    message: "not a text file (binary or not UTF-8); not read".into(),
+                }),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(HostFilesError::Invalid(crate::error::Errors::from_vec(
+            errors,
+        )))
+    }
+}

@@ -550,53 +550,12 @@ fn read_text(path: &Path) -> Result<String, Failure> {
         .map_err(|_| Failure::Io(format!("{} is not UTF-8 text", path.display())))
 }
 
-/// Larger than any configuration file: a file this big is not one.
-const MAX_CONFIG_FILE: u64 = 1 << 20;
-
-/// The files `target`'s reader takes, read under `root` as if it were `/`. A file that is not
-/// text or is too large to be a configuration file is an error naming it (status 2).
+/// The files `target`'s reader takes, read under `root` (see [`apply::host_files`]).
 fn host_files(root: &Path, target: Target) -> Result<eniplan::HostFiles, Failure> {
-    let mut files = eniplan::HostFiles::new();
-    let mut errors = Vec::new();
-    for dir in eniplan::read_directories(target.family()) {
-        let on_disk = root.join(dir.trim_start_matches('/'));
-        let Ok(entries) = fs::read_dir(&on_disk) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(meta) = fs::metadata(&path) else {
-                continue;
-            };
-            if !meta.is_file() {
-                continue;
-            }
-            let name = format!("{dir}/{}", entry.file_name().to_string_lossy());
-            if meta.len() > MAX_CONFIG_FILE {
-                errors.push(eniplan::Error::Syntax {
-                    field: name,
-                    message: format!("{} bytes is no configuration file; not read", meta.len()),
-                });
-                continue;
-            }
-            let bytes = fs::read(&path)
-                .map_err(|error| Failure::Io(format!("cannot read {}: {error}", path.display())))?;
-            match String::from_utf8(bytes) {
-                Ok(text) if !text.contains('\0') => {
-                    files.insert(name, text);
-                }
-                _ => errors.push(eniplan::Error::Syntax {
-                    field: name,
-                    message: "not a text file (binary or not UTF-8); not read".into(),
-                }),
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(files)
-    } else {
-        Err(Failure::Invalid(Errors::from_vec(errors)))
-    }
+    apply::host_files(root, target.family()).map_err(|error| match error {
+        apply::HostFilesError::Io(message) => Failure::Io(message),
+        apply::HostFilesError::Invalid(errors) => Failure::Invalid(errors),
+    })
 }
 
 /// What a reader did not understand, as warnings on stderr.

@@ -291,6 +291,104 @@ fn render_instance(
     to_python(py, &rendering)
 }
 
+fn target_of(py: Python<'_>, name: &str) -> PyResult<Target> {
+    Target::parse(name).map_err(|error| plan_error(py, &error.into()))
+}
+
+/// The plan a host's files hold (`{path: text}`), read as `target`'s family reads them: a
+/// dict with `plan`, `unread` (each line not understood: file, line, text, reason),
+/// `warnings` and `files` (those read).
+#[pyfunction]
+#[pyo3(signature = (files, target, interface = None))]
+fn read(
+    py: Python<'_>,
+    files: std::collections::BTreeMap<String, String>,
+    target: &str,
+    interface: Option<&str>,
+) -> PyResult<Py<PyAny>> {
+    let reading = eniplan::read(&files, target_of(py, target)?, interface)
+        .map_err(|errors| plan_error(py, &errors))?;
+    to_python(py, &reading)
+}
+
+/// Like `read`, for the files under `root` (as if it were `/`).
+#[pyfunction]
+#[pyo3(signature = (root, target, interface = None))]
+fn read_host(
+    py: Python<'_>,
+    root: std::path::PathBuf,
+    target: &str,
+    interface: Option<&str>,
+) -> PyResult<Py<PyAny>> {
+    let target = target_of(py, target)?;
+    let files = match eniplan::apply::host_files(&root, target.family()) {
+        Ok(files) => files,
+        Err(eniplan::apply::HostFilesError::Invalid(errors)) => {
+            return Err(plan_error(py, &errors))
+        }
+        Err(eniplan::apply::HostFilesError::Io(message)) => {
+            return Err(pyo3::exceptions::PyOSError::new_err(message))
+        }
+    };
+    let reading =
+        eniplan::read(&files, target, interface).map_err(|errors| plan_error(py, &errors))?;
+    to_python(py, &reading)
+}
+
+/// The plan `ip -j addr show` (with `ip -j route show`) holds for `interface`.
+#[pyfunction]
+#[pyo3(signature = (addresses, interface, routes = None))]
+fn read_ip_json(
+    py: Python<'_>,
+    addresses: &Bound<'_, PyAny>,
+    interface: &str,
+    routes: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let routes = routes.map(|r| json_text(py, r)).transpose()?;
+    let reading = eniplan::read_ip_json(&json_text(py, addresses)?, routes.as_deref(), interface)
+        .map_err(|errors| plan_error(py, &errors))?;
+    to_python(py, &reading)
+}
+
+/// Every field in which `found` (a plan read back) differs from `plan`, for `target`'s
+/// family: a list of `{field, planned, found}`; empty when the host matches.
+#[pyfunction]
+fn drift(
+    py: Python<'_>,
+    plan: &Bound<'_, PyAny>,
+    found: &Bound<'_, PyAny>,
+    target: &str,
+) -> PyResult<Py<PyAny>> {
+    let planned = read_plan(py, plan)?;
+    planned
+        .validate()
+        .map_err(|errors| plan_error(py, &errors))?;
+    let found = read_plan(py, found)?;
+    let target = target_of(py, target)?;
+    to_python(py, &eniplan::drift(&planned, &found, target.family()))
+}
+
+/// Migration: the files (`{path: text}`) read as `source`'s family, rendered for
+/// `destination`, with the files read in `delete`.
+#[pyfunction]
+#[pyo3(signature = (files, source, destination, interface = None))]
+fn convert(
+    py: Python<'_>,
+    files: std::collections::BTreeMap<String, String>,
+    source: &str,
+    destination: &str,
+    interface: Option<&str>,
+) -> PyResult<Py<PyAny>> {
+    let (_, rendering) = eniplan::convert(
+        &files,
+        target_of(py, source)?,
+        target_of(py, destination)?,
+        interface,
+    )
+    .map_err(|errors| plan_error(py, &errors))?;
+    to_python(py, &rendering)
+}
+
 /// A rendering given as the dict the render functions return.
 fn read_rendering(rendering: &Bound<'_, PyAny>) -> PyResult<eniplan::Rendering> {
     depythonize::<eniplan::Rendering>(rendering)
@@ -359,6 +457,11 @@ fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(plans_from_metadata, module)?)?;
     module.add_function(wrap_pyfunction!(plans_from_api, module)?)?;
     module.add_function(wrap_pyfunction!(render_instance, module)?)?;
+    module.add_function(wrap_pyfunction!(read, module)?)?;
+    module.add_function(wrap_pyfunction!(read_host, module)?)?;
+    module.add_function(wrap_pyfunction!(read_ip_json, module)?)?;
+    module.add_function(wrap_pyfunction!(drift, module)?)?;
+    module.add_function(wrap_pyfunction!(convert, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

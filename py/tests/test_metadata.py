@@ -11,6 +11,7 @@ import pathlib
 import pytest
 
 import eniplan
+import eniplan.apply
 import eniplan.metadata
 from conftest import REPO
 from metadata_server import MetadataServer
@@ -169,3 +170,47 @@ def test_the_windows_example_playbook_passes_syntax_check_with_ansible_windows()
     import importlib.util
 
     assert importlib.util.find_spec("ansible_collections.ansible.windows"), "ansible.windows"
+
+
+def test_read_drift_and_convert_from_python(tmp_path):
+    plan = {"interface": "eth0", "primary": "192.168.1.201", "secondaries": ["192.168.1.202"],
+            "prefix": 24, "gateway": "192.168.1.253"}
+    rendering = eniplan.render(plan, "centos-7")
+    files = {f["path"]: f["contents"] for f in rendering["files"]}
+    reading = eniplan.read(files, "centos-7")
+    assert reading["unread"] == [] and reading["plan"]["secondaries"] == ["192.168.1.202"]
+    assert eniplan.drift(plan, reading["plan"], "centos-7") == []
+    moved = dict(plan, secondaries=["192.168.1.209"])
+    assert eniplan.drift(moved, reading["plan"], "centos-7") == [
+        {"field": "secondaries", "planned": "192.168.1.209", "found": "192.168.1.202"}]
+    converted = eniplan.convert(files, "centos-7", "rhel-9")
+    assert "/etc/sysconfig/network-scripts/ifcfg-eth0:0" in converted["delete"]
+    eniplan.apply.write(rendering, str(tmp_path))
+    assert eniplan.read_host(str(tmp_path), "centos-7")["plan"] == reading["plan"]
+
+
+def test_ansible_check_mode_reports_drift_per_field(tmp_path):
+    from test_ansible import PLAYBOOK
+
+    root = tmp_path / "root"
+    args = ("-e", f"eni_root={root}", "-e", "eni_target=centos-7")
+    assert recap(playbook(PLAYBOOK, *args))["changed"] == 1
+    ifcfg = root / "etc/sysconfig/network-scripts/ifcfg-eth0:1"
+    ifcfg.write_text(ifcfg.read_text().replace("192.168.1.203", "192.168.1.209"))
+    check = playbook(PLAYBOOK, *args, "--check", "-v")
+    assert recap(check)["changed"] == 1, check.stdout
+    assert '"field": "secondaries"' in check.stdout, check.stdout
+    assert "192.168.1.209" in check.stdout
+
+
+def test_salt_test_mode_reports_drift_per_field(salt, tmp_path):  # noqa: F811
+    root = tmp_path / "root"
+    pillar = json.dumps({"eni_root": str(root), "eni_target": "debian-10"})
+    (first,) = salt("state.apply", "eni", f"pillar={pillar}").values()
+    assert first["result"] is True
+    stanzas = root / "etc/network/interfaces.d/60-eniplan-eth0"
+    stanzas.write_text(stanzas.read_text().replace("192.168.1.203", "192.168.1.209"))
+    (test,) = salt("state.apply", "eni", f"pillar={pillar}", "test=True").values()
+    assert test["result"] is None
+    assert {"field": "secondaries", "planned": "192.168.1.202, 192.168.1.203",
+            "found": "192.168.1.202, 192.168.1.209"} in test["changes"]["drift"], test

@@ -86,6 +86,16 @@ def managed(name, plan=None, target="auto", state="present", root="/", backup=Fa
     for change in changes:
         if change.action != "unchanged":
             ret["changes"][change.path] = {"action": change.action, "diff": _diff(change)}
+    if __opts__["test"] and source == "plan" and state == "present":
+        try:
+            reading = eniplan.read_host(root, rendering["target"], merged.get("interface"))
+            drift = eniplan.drift(merged, reading["plan"], rendering["target"])
+        except eniplan.PlanError as error:
+            unsupported = any(p.kind == "unsupported" for p in error.problems)
+            drift = None if unsupported else [
+                {"field": "interface", "planned": merged.get("interface") or "", "found": ""}]
+        if drift:
+            ret["changes"]["drift"] = drift
     if __opts__["test"]:
         ret["result"] = None if changed else True
         ret["comment"] = (

@@ -71,3 +71,22 @@ def plans_from_api(
 
 def render_instance(plans: List[Plan], target: str) -> Rendering:
     """Every ENI of one instance rendered for one target as one rendering."""
+
+def read(files: Mapping[str, str], target: str, interface: Optional[str] = None) -> Dict[str, Any]:
+    """The plan a host's files hold: ``{plan, unread, warnings, files}``."""
+
+def read_host(root: str, target: str, interface: Optional[str] = None) -> Dict[str, Any]:
+    """Like :func:`read`, for the files under ``root``."""
+
+def read_ip_json(
+    addresses: Union[str, Any], interface: str, routes: Optional[Union[str, Any]] = None
+) -> Dict[str, Any]:
+    """The plan ``ip -j addr show`` (and ``ip -j route show``) hold for ``interface``."""
+
+def drift(plan: Plan, found: Plan, target: str) -> List[Dict[str, str]]:
+    """Every field where ``found`` differs from ``plan``: ``{field, planned, found}``."""
+
+def convert(
+    files: Mapping[str, str], source: str, destination: str, interface: Optional[str] = None
+) -> Rendering:
+    """``source``'s files rendered for ``destination``, the old files in ``delete``."""

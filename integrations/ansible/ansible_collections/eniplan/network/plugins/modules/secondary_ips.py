@@ -180,6 +180,14 @@ commands:
   returned: always
   type: list
   elements: str
+drift:
+  description:
+    - In check mode, every field in which the host's files differ from the plan
+      (C(field), C(planned), C(found)); empty when they match. Absent for families eniplan
+      cannot read back.
+  returned: in check mode
+  type: list
+  elements: dict
 warnings_from_eniplan:
   description: The rendering's warnings.
   returned: always
@@ -217,6 +225,18 @@ PLAN_OPTIONS = dict(
     route_table=dict(type="int"),
 )
 PLAN_KEYS = tuple(PLAN_OPTIONS)
+
+
+def host_drift(eniplan, plan, target, root):
+    """Every field in which the host's files differ from the plan (check mode), or None when
+    the family cannot be read back."""
+    try:
+        reading = eniplan.read_host(root, target, plan.get("interface"))
+    except eniplan.PlanError as error:
+        if any(p.kind == "unsupported" for p in error.problems):
+            return None
+        return [dict(field="interface", planned=plan.get("interface") or "", found="")]
+    return eniplan.drift(plan, reading["plan"], target)
 
 
 def main():
@@ -276,11 +296,13 @@ def main():
         )
 
     root = params["root"]
+    drift = None
     try:
         if module.check_mode:
             changes = eniplan.apply.changes(rendering, root)
             changed = any(change.action != "unchanged" for change in changes)
             backups = []
+            drift = host_drift(eniplan, plan, target, root) if params["source"] == "plan" else None
         else:
             outcome = eniplan.apply.write(rendering, root, backup=params["backup"])
             changes, changed, backups = outcome.files, outcome.changed, outcome.backups
@@ -306,6 +328,8 @@ def main():
         ran=ran,
         warnings_from_eniplan=rendering["warnings"],
     )
+    if module.check_mode and drift is not None:
+        result["drift"] = drift
     if module._diff:
         result["diff"] = [
             dict(before=c.before or "", after=c.after or "",
