@@ -41,6 +41,12 @@ export interface TargetInfo { name: string; family: string; description: string;
 export type SchemaField = { name: string } & (
   | { type: "string" } | { type: "integer"; max: number } | { type: "choice"; values: string[] }
   | { type: "list"; items: { type: string } } | { type: "section"; fields: SchemaField[] });
+/** A line a reader did not understand. */
+export interface Unread { file: string; line: number; text: string; reason: string }
+/** What a reader found in a host's files. */
+export interface Reading { plan: Plan; unread: Unread[]; warnings: string[]; files: string[] }
+/** One field where a host differs from its plan. */
+export interface Drift { field: string; planned: string; found: string }
 /** Thrown for every invalid plan or target. */
 export class PlanError extends Error { problems: Problem[] }
 "#;
@@ -258,6 +264,64 @@ pub fn render_instance(
         .collect::<Result<Vec<EniPlan>, JsValue>>()?;
     let rendering =
         eniplan::render_instance_plans(&plans, target).map_err(|errors| plan_error(&errors))?;
+    Ok(to_js(&rendering))
+}
+
+/// `{path: text}` (a plain object) as a host's files.
+fn host_files(files: &JsValue) -> Result<eniplan::HostFiles, JsValue> {
+    serde_json::from_str(&json_text(files, "files")?).map_err(|error| {
+        plan_error(&Errors::from(eniplan::Error::Syntax {
+            field: "files".into(),
+            message: format!("expected {{path: text}}: {error}"),
+        }))
+    })
+}
+
+fn target_of(name: &str) -> Result<Target, JsValue> {
+    Target::parse(name).map_err(|error| plan_error(&error.into()))
+}
+
+/// The plan a host's files (`{path: text}`) hold, read as `target`'s family reads them:
+/// `{plan, unread, warnings, files}`.
+#[wasm_bindgen(unchecked_return_type = "Reading")]
+pub fn read(
+    #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: JsValue,
+    target: &str,
+    interface: Option<String>,
+) -> Result<JsValue, JsValue> {
+    let reading = eniplan::read(&host_files(&files)?, target_of(target)?, interface.as_deref())
+        .map_err(|errors| plan_error(&errors))?;
+    Ok(to_js(&reading))
+}
+
+/// Every field in which `found` (a plan read back) differs from `plan` for `target`'s family.
+#[wasm_bindgen(unchecked_return_type = "Drift[]")]
+pub fn drift(
+    #[wasm_bindgen(unchecked_param_type = "Plan | string")] plan: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Plan | string")] found: JsValue,
+    target: &str,
+) -> Result<JsValue, JsValue> {
+    let planned = read_plan(plan)?;
+    planned.validate().map_err(|errors| plan_error(&errors))?;
+    let found = read_plan(found)?;
+    Ok(to_js(&eniplan::drift(&planned, &found, target_of(target)?.family())))
+}
+
+/// Migration: the files read as `from`'s family, rendered for `to`, the old files in `delete`.
+#[wasm_bindgen(unchecked_return_type = "Rendering")]
+pub fn convert(
+    #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: JsValue,
+    from: &str,
+    to: &str,
+    interface: Option<String>,
+) -> Result<JsValue, JsValue> {
+    let (_, rendering) = eniplan::convert(
+        &host_files(&files)?,
+        target_of(from)?,
+        target_of(to)?,
+        interface.as_deref(),
+    )
+    .map_err(|errors| plan_error(&errors))?;
     Ok(to_js(&rendering))
 }
 

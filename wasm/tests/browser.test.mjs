@@ -195,3 +195,15 @@ test("pasted instance metadata fills in every ENI's plan", async () => {
   await page.locator("#e-metadata").waitFor({ state: "visible" });
   assert.match(await page.textContent("#e-metadata"), /macs\/00:16:3e:16:43:bb\/primary-ip-address/);
 });
+
+test("a pasted ifcfg file fills in its plan and every family renders it", async () => {
+  await page.click("#file-box summary");
+  await page.selectOption("#read-as", "centos-7");
+  await page.fill("#read-text", "DEVICE=eth0\nBOOTPROTO=static\nIPADDR=10.0.5.10\nPREFIX=20\nGATEWAY=10.0.0.1\nIPADDR1=10.0.5.11\nPREFIX1=20\nMTU=9000\n");
+  await page.click("#read-use");
+  assert.equal(await page.inputValue("#f-primary"), "10.0.5.10");
+  assert.equal(await page.inputValue("#f-secondaries"), "10.0.5.11");
+  assert.equal(await page.inputValue("#target"), "all");
+  assert.ok(await page.locator("#renderings .rendering").count() > 5);
+  assert.match(await page.textContent("#read-unread"), /MTU=9000/);
+});

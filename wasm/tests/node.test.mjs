@@ -148,3 +148,16 @@ test("plans from the API output", () => {
     { "vsw-bp1first01": "192.168.1.253", "vsw-bp1second02": "192.168.2.253" }, "cn-hangzhou", "i-bp1example0001");
   assert.deepEqual(plans.map((p) => p.primary), ["192.168.1.201", "192.168.2.10"]);
 });
+
+test("read, drift and convert match the core (a centos-7 rendering read back)", () => {
+  const plan = { interface: "eth0", primary: "192.168.1.201", secondaries: ["192.168.1.202"], prefix: 24, gateway: "192.168.1.253" };
+  const rendering = eniplan.render(plan, "centos-7");
+  const files = Object.fromEntries(rendering.files.map((f) => [f.path, f.contents]));
+  const reading = eniplan.read(files, "centos-7");
+  assert.deepEqual(reading.unread, []);
+  assert.deepEqual(reading.plan.secondaries, ["192.168.1.202"]);
+  assert.deepEqual(eniplan.drift(plan, reading.plan, "centos-7"), []);
+  assert.deepEqual(eniplan.drift({ ...plan, secondaries: ["192.168.1.209"] }, reading.plan, "centos-7").map((d) => d.field), ["secondaries"]);
+  const converted = eniplan.convert(files, "centos-7", "rhel-9");
+  assert.ok(converted.delete.includes("/etc/sysconfig/network-scripts/ifcfg-eth0:0"));
+});

@@ -272,6 +272,44 @@ function useMetadata() {
   fromForm();
 }
 
+const readAs = document.getElementById("read-as");
+const readPath = document.getElementById("read-path");
+const readText = document.getElementById("read-text");
+const readUnread = document.getElementById("read-unread");
+
+/** Reads a pasted file as the chosen family; its plan fills the form and every family renders. */
+function readFile() {
+  clearErrors();
+  readUnread.hidden = true;
+  let reading;
+  try {
+    reading = eniplan.read({ [readPath.value.trim()]: readText.value }, readAs.value);
+  } catch (error) {
+    if (!Array.isArray(error.problems)) throw error;
+    const box = document.getElementById("e-read");
+    box.replaceChildren(...error.problems.map((p) => {
+      const item = document.createElement("span");
+      item.textContent = `${p.field}: ${p.message}`;
+      return item;
+    }));
+    box.hidden = false;
+    return;
+  }
+  readUnread.replaceChildren(...reading.unread.map((u) => {
+    const item = document.createElement("li");
+    item.textContent = `not read: ${u.file}:${u.line}: ${u.text.trim()} (${u.reason})`;
+    return item;
+  }), ...reading.warnings.map((w) => {
+    const item = document.createElement("li");
+    item.textContent = w;
+    return item;
+  }));
+  readUnread.hidden = readUnread.childElementCount === 0;
+  planToForm(reading.plan);
+  targetSelect.value = "all";
+  fromForm();
+}
+
 async function main() {
   await init();
   FORM_KEYS = formKeys(eniplan.planSchema());
@@ -293,6 +331,8 @@ async function main() {
   targetSelect.addEventListener("change", fromForm);
   metadataText.addEventListener("input", () => suggestNames(metadataText.value));
   document.getElementById("metadata-use").addEventListener("click", useMetadata);
+  readAs.addEventListener("change", () => { readPath.value = readAs.selectedOptions[0].dataset.path; });
+  document.getElementById("read-use").addEventListener("click", readFile);
   eniSelect.addEventListener("change", () => {
     planToForm(metadataPlans[Number(eniSelect.value)]);
     fromForm();
