@@ -289,8 +289,12 @@ pub fn read(
     target: &str,
     interface: Option<String>,
 ) -> Result<JsValue, JsValue> {
-    let reading = eniplan::read(&host_files(&files)?, target_of(target)?, interface.as_deref())
-        .map_err(|errors| plan_error(&errors))?;
+    let reading = eniplan::read(
+        &host_files(&files)?,
+        target_of(target)?,
+        interface.as_deref(),
+    )
+    .map_err(|errors| plan_error(&errors))?;
     Ok(to_js(&reading))
 }
 
@@ -304,7 +308,11 @@ pub fn drift(
     let planned = read_plan(plan)?;
     planned.validate().map_err(|errors| plan_error(&errors))?;
     let found = read_plan(found)?;
-    Ok(to_js(&eniplan::drift(&planned, &found, target_of(target)?.family())))
+    Ok(to_js(&eniplan::drift(
+        &planned,
+        &found,
+        target_of(target)?.family(),
+    )))
 }
 
 /// Migration: the files read as `from`'s family, rendered for `to`, the old files in `delete`.

@@ -115,6 +115,8 @@ fn implied(key: &str, value: &str) -> Option<bool> {
         | "IPV6_DEFROUTE"
         | "IPV6_ADDR_GEN_MODE"
         | "DHCPV6C" => true,
+        // cloud-init's sysconfig renderer writes it; RA stays off, as in eniplan's files.
+        "IPV6_FORCE_ACCEPT_RA" => value == "no",
         _ => return None,
     })
 }

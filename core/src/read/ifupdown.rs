@@ -122,13 +122,25 @@ fn collect(
 fn stanzas(files: &HostFiles) -> (Vec<Stanza>, Vec<Unread>) {
     let mut stanzas = Vec::new();
     let mut unread = Vec::new();
-    collect(
-        files,
-        &format!("{DIR}/interfaces"),
-        &mut Vec::new(),
-        &mut stanzas,
-        &mut unread,
-    );
+    let mut seen = Vec::new();
+    let main = format!("{DIR}/interfaces");
+    if files.contains_key(&main) {
+        collect(files, &main, &mut seen, &mut stanzas, &mut unread);
+    } else {
+        // Without the main file (only interfaces.d given), read what Debian's default one
+        // sources: every file of interfaces.d.
+        let sourced: Vec<String> = files
+            .keys()
+            .filter(|p| {
+                p.strip_prefix(&format!("{SOURCED}/"))
+                    .is_some_and(|f| !f.contains('/'))
+            })
+            .cloned()
+            .collect();
+        for path in sourced {
+            collect(files, &path, &mut seen, &mut stanzas, &mut unread);
+        }
+    }
     (stanzas, unread)
 }
 

@@ -6,6 +6,7 @@
 //! These tests need the tools installed and root (for namespaces); a missing tool fails them.
 
 mod cloud;
+mod cloud_init;
 #[path = "../common/mod.rs"]
 mod common;
 mod convert;
