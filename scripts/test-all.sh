@@ -64,6 +64,9 @@ for fuzz_target in render_text plan_bytes yaml_fast_path metadata \
   echo "$fuzz_target: $(grep -m1 -o 'stat::number_of_executed_units: [0-9]*' "$log" | sed 's/.*: //') executions in ${seconds}s, no crash"
 done
 
+step "cross-tool: nmstate's own keyfiles (gen_conf) read back by the keyfile reader"
+cargo test -q --locked --manifest-path bench/peers/Cargo.toml --test nmstate_keyfiles
+
 step "benches in quick mode: they compile and run; no timing is asserted"
 cargo bench -q --locked -p eniplan --bench render -- --test > /dev/null
 echo "cargo bench -p eniplan: every benchmark ran once"

@@ -153,7 +153,8 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
     }
     for (key, want) in [("type", "ethernet"), ("autoconnect", "true")] {
         if let Some((line, value, text)) = connection.remove(key) {
-            if value != want {
+            // `802-3-ethernet` is the setting's full name, which nmstate writes.
+            if value != want && !(key == "type" && value == "802-3-ethernet") {
                 unread.push(Unread {
                     file: path.clone(),
                     line,
