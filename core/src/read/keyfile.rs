@@ -208,7 +208,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         .remove("dns")
         .map(|(_, v, _)| list(&v))
         .unwrap_or_default();
-    for (n, route) in numbered(&mut ipv4, "route") {
+    for (n, route, line, text) in numbered_lines(&mut ipv4, "route") {
         let options = ipv4
             .remove(&format!("route{n}_options"))
             .map(|(_, v, _)| v)
@@ -226,21 +226,21 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             ([destination], Some(_)) if destination.contains('/') => {}
             _ => unread.push(Unread {
                 file: path.clone(),
-                line: 0,
-                text: format!("route{n}={route}"),
-                reason: "a route a plan does not hold".into(),
+                line,
+                text,
+                reason: format!("route{n} is a route a plan does not hold"),
             }),
         }
     }
-    for (n, rule) in numbered(&mut ipv4, "routing-rule") {
+    for (n, rule, line, text) in numbered_lines(&mut ipv4, "routing-rule") {
         let words: Vec<&str> = rule.split_whitespace().collect();
         let ours = matches!(words.as_slice(), ["priority", _, "from", _, "table", t] if t.parse::<u32>().ok() == plan.route_table);
         if !ours {
             unread.push(Unread {
                 file: path.clone(),
-                line: 0,
-                text: format!("routing-rule{n}={rule}"),
-                reason: "a rule other than the ENI's per-address rule".into(),
+                line,
+                text,
+                reason: format!("routing-rule{n} is a rule other than the ENI's per-address rule"),
             });
         }
     }
@@ -325,11 +325,11 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
     })
 }
 
-/// `keyN` entries of a section in the order of N, removed from it.
-fn numbered(
+/// `keyN` entries of a section in the order of N, removed from it, with their lines.
+fn numbered_lines(
     section: &mut BTreeMap<String, (usize, String, String)>,
     key: &str,
-) -> Vec<(u32, String)> {
+) -> Vec<(u32, String, usize, String)> {
     let keys: Vec<(u32, String)> = section
         .keys()
         .filter_map(|k| {
@@ -339,10 +339,21 @@ fn numbered(
         })
         .filter_map(|(n, k)| Some((n?, k)))
         .collect();
-    let mut found: Vec<(u32, String)> = keys
+    let mut found: Vec<(u32, String, usize, String)> = keys
         .into_iter()
-        .filter_map(|(n, k)| section.remove(&k).map(|(_, v, _)| (n, v)))
+        .filter_map(|(n, k)| section.remove(&k).map(|(line, v, text)| (n, v, line, text)))
         .collect();
-    found.sort_by_key(|(n, _)| *n);
+    found.sort_by_key(|(n, ..)| *n);
     found
+}
+
+/// `keyN` values of a section in the order of N, removed from it.
+fn numbered(
+    section: &mut BTreeMap<String, (usize, String, String)>,
+    key: &str,
+) -> Vec<(u32, String)> {
+    numbered_lines(section, key)
+        .into_iter()
+        .map(|(n, value, ..)| (n, value))
+        .collect()
 }
