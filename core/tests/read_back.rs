@@ -233,3 +233,59 @@ fn malformed_files_are_errors_or_unread_never_panics() {
         }
     }
 }
+
+/// The files the Alibaba Cloud ECS document tells users to write by hand, as it prints them
+/// (comments, trailing blanks, options flush left), read back to the document's addresses.
+#[test]
+fn the_ecs_documents_own_files_read_back() {
+    let secondaries = ["192.168.1.202", "192.168.1.203"];
+    let read = |target: &str, files: &[(&str, &str)]| {
+        let files: HostFiles = files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect();
+        eniplan::read(&files, Target::parse(target).expect("target"), Some("eth0")).expect("read")
+    };
+    let centos = read(
+        "centos-7",
+        &[
+            ("/etc/sysconfig/network-scripts/ifcfg-eth0", "DEVICE=eth0     \nTYPE=Ethernet\nBOOTPROTO=dhcp\n#Activate the ENI when the operating system starts.\nONBOOT=yes\n"),
+            ("/etc/sysconfig/network-scripts/ifcfg-eth0:0", "#The ENI name in the format of <ENI name>:<Serial number of the secondary private IP address>.\nDEVICE=eth0:0\nTYPE=Ethernet\n#The method used to obtain an IP address, which is set to Static.\nBOOTPROTO=static \n\n#The IPv4 address and subnet mask that require manual configuration.\nIPADDR=192.168.1.202\nNETMASK=255.255.255.0\n"),
+            ("/etc/sysconfig/network-scripts/ifcfg-eth0:1", "DEVICE=eth0:1\nTYPE=Ethernet\nBOOTPROTO=static \n\nIPADDR=192.168.1.203\nNETMASK=255.255.255.0\n"),
+        ],
+    );
+    assert_eq!(centos.plan.mode, Some(Mode::Dhcp));
+    assert_eq!(centos.plan.secondaries, secondaries);
+    assert_eq!(centos.plan.prefix, Some(24));
+    assert_eq!(centos.unread, []);
+
+    let ubuntu = read(
+        "ubuntu-22.04",
+        &[("/etc/netplan/50-cloud-init.yaml", "network:\n    version: 2\n    ethernets:\n        eth0: #The name of the ENI.\n            dhcp4: false #By default, DHCP is enabled.\n            match:\n                macaddress: 00:16:3e:16:43:aa\n            set-name: eth0\n            addresses:\n                    - 192.168.1.201/24 #The primary private IP address of the ENI.\n                    - 192.168.1.202/24 #Secondary private IP address 1.\n                    - 192.168.1.203/24 #Secondary private IP address 2.\n            routes:\n              - to: default\n                via: 192.168.1.253 #The default gateway.\n")],
+    );
+    assert_eq!(ubuntu.plan.primary.as_deref(), Some("192.168.1.201"));
+    assert_eq!(ubuntu.plan.secondaries, secondaries);
+    assert_eq!(ubuntu.plan.gateway.as_deref(), Some("192.168.1.253"));
+    assert_eq!(ubuntu.unread, []);
+
+    let debian = read(
+        "debian-10",
+        &[("/etc/network/interfaces", "auto lo\niface lo inet loopback\n \nauto eth0\niface eth0 inet dhcp\n \nauto eth0:0\niface eth0:0 inet static\naddress 192.168.1.202\nnetmask 255.255.255.0\n \nauto eth0:1\niface eth0:1 inet static\naddress 192.168.1.203\nnetmask 255.255.255.0\n")],
+    );
+    assert_eq!(debian.plan.mode, Some(Mode::Dhcp));
+    assert_eq!(debian.plan.secondaries, secondaries);
+    assert_eq!(debian.plan.prefix, Some(24));
+    assert_eq!(debian.unread, []);
+
+    let suse = read(
+        "sles-15",
+        &[
+            ("/etc/sysconfig/network/ifcfg-eth0", "#Disable DHCP to allow you to manually configure IP addresses.\nBOOTPROTO=static\nSTARTMODE=auto\nUSERCONTROL=no\n\n#Suffix serial numbers to multiple IP addresses.\nIPADDR_1=192.168.1.201\nNETMASK_1=255.255.255.0\nLABEL_1=\n\nIPADDR_2=192.168.1.202\nNETMASK_2=255.255.255.0\nLABEL_2=0\n\nIPADDR_3=192.168.1.203\nNETMASK_3=255.255.255.0\nLABEL_3=1\n"),
+            ("/etc/sysconfig/network/routes", "default 192.168.1.253 - -\n"),
+        ],
+    );
+    assert_eq!(suse.plan.primary.as_deref(), Some("192.168.1.201"));
+    assert_eq!(suse.plan.secondaries, secondaries);
+    assert_eq!(suse.plan.gateway.as_deref(), Some("192.168.1.253"));
+    assert_eq!(suse.unread, []);
+}

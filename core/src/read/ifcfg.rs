@@ -51,13 +51,10 @@ pub(crate) fn assignment(line: &str) -> Option<(&str, String)> {
                 }
             },
             c if c.is_whitespace() => {
-                // What follows must be a comment, or the shell would run it as a command.
+                // What follows must be nothing or a comment, or the shell would run it.
                 let rest: String = chars.collect();
-                return rest
-                    .trim_start()
-                    .starts_with('#')
-                    .then_some((key, value))
-                    .or_else(|| rest.trim().is_empty().then_some((key, String::new())));
+                let rest = rest.trim_start();
+                return (rest.is_empty() || rest.starts_with('#')).then_some((key, value));
             }
             '$' | '`' | ';' | '|' | '&' | '<' | '>' | '(' | ')' => return None,
             '\\' => value.push(chars.next()?),

@@ -96,24 +96,22 @@ fn collect(
                     collect(files, &next, seen, stanzas, unread);
                 }
             }
-            _ if !top => match current.as_mut() {
+            // interfaces(5): every other line until the next stanza is an option of the
+            // current one, indented or not (the ECS document writes them flush left).
+            _ => match current.as_mut() {
                 Some(stanza) => stanza.options.push((number, line.to_string())),
                 None => unread.push(Unread {
                     file: path.into(),
                     line: number,
                     text: raw.into(),
-                    reason: "an option outside a stanza".into(),
+                    reason: if top {
+                        "not a stanza a plan holds"
+                    } else {
+                        "an option outside a stanza"
+                    }
+                    .into(),
                 }),
             },
-            _ => {
-                stanzas.extend(current.take());
-                unread.push(Unread {
-                    file: path.into(),
-                    line: number,
-                    text: raw.into(),
-                    reason: "not a stanza a plan holds".into(),
-                });
-            }
         }
     }
     stanzas.extend(current);
