@@ -251,7 +251,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         .into_iter()
         .map(|(_, v)| v)
         .collect();
-    let gateway6 = ipv6.remove("gateway").map(|(_, v, _)| v);
+    let mut gateway6 = ipv6.remove("gateway").map(|(_, v, _)| v);
     dns.extend(
         ipv6.remove("dns")
             .map(|(_, v, _)| list(&v))
@@ -262,8 +262,13 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         let mut prefix6 = None;
         let addresses = addresses6
             .into_iter()
-            .map(|cidr| {
-                let cidr = cidr.split(',').next().unwrap_or_default().to_string();
+            .map(|entry| {
+                // NetworkManager writes the gateway after the first address: `address1=a/64,gw`.
+                let mut parts = entry.split(',');
+                let cidr = parts.next().unwrap_or_default().to_string();
+                if let Some(gateway) = parts.next().filter(|g| !g.is_empty()) {
+                    gateway6.get_or_insert_with(|| gateway.to_string());
+                }
                 match cidr.split_once('/') {
                     Some((a, p)) => {
                         prefix6 = prefix6.or(p.parse().ok());

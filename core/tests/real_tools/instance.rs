@@ -16,8 +16,16 @@ use crate::support::{
 
 /// The two-ENI documents, as validated plans.
 fn instances() -> Vec<(String, Vec<Plan>)> {
+    instances_with_raw()
+        .into_iter()
+        .map(|(name, plans)| (name, plans.into_iter().map(|(_, plan)| plan).collect()))
+        .collect()
+}
+
+/// The two-ENI documents, as the plans the metadata gives and validated.
+fn instances_with_raw() -> Vec<(String, Vec<(eniplan::EniPlan, Plan)>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/sources/metadata/valid");
-    let mut found: Vec<(String, Vec<Plan>)> = Vec::new();
+    let mut found: Vec<(String, Vec<(eniplan::EniPlan, Plan)>)> = Vec::new();
     for entry in fs::read_dir(&dir).expect("documents") {
         let path = entry.expect("entry").path();
         if path.extension().is_none_or(|ext| ext != "json") {
@@ -29,7 +37,13 @@ fn instances() -> Vec<(String, Vec<Plan>)> {
         let plans = eniplan::plans_from_metadata(&fs::read_to_string(&path).expect("doc"), &names)
             .expect("plans");
         if plans.len() > 1 {
-            let plans = plans.iter().map(|p| p.validate().expect("valid")).collect();
+            let plans = plans
+                .into_iter()
+                .map(|p| {
+                    let valid = p.validate().expect("valid");
+                    (p, valid)
+                })
+                .collect();
             found.push((
                 path.file_stem().expect("name").to_string_lossy().into(),
                 plans,
@@ -85,15 +99,16 @@ fn check_instance(
 ) {
     let target = Target::parse(target).expect("target");
     let mut failures = Vec::new();
-    for (name, plans) in instances() {
+    for (name, pairs) in instances_with_raw() {
+        let plans: Vec<Plan> = pairs.iter().map(|(_, plan)| plan.clone()).collect();
         let outcome = (|| -> Result<(), String> {
             let rendering = eniplan::render_instance(&plans, target).map_err(|e| e.to_string())?;
             let all: Vec<&str> = plans.iter().map(Plan::interface).collect();
             let mut configs = Vec::new();
-            for plan in &plans {
+            for (raw, plan) in &pairs {
                 let item = Item {
                     label: format!("{name}: {}", plan.interface()),
-                    raw: eniplan::EniPlan::default(),
+                    raw: raw.clone(),
                     plan: plan.clone(),
                 };
                 let view = part(&rendering, plan.interface(), &all);

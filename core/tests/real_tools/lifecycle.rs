@@ -297,7 +297,7 @@ fn windows_change(family: OsFamily, before: &Plan, after: &Plan) -> Result<(), S
     if family == OsFamily::Windows {
         return run_twice(&Netsh { adapter }, &change.commands, host, &want, false).map(|_| ());
     }
-    let first = run_twice(&PowerShell { adapter }, &change.commands, host, &want, true)?;
+    let (first, _) = run_twice(&PowerShell { adapter }, &change.commands, host, &want, true)?;
     let addresses =
         |plan: &Plan| -> BTreeSet<IpAddr> { Host::planned(plan).addresses.into_keys().collect() };
     let (old, new) = (addresses(before), addresses(after));

@@ -357,5 +357,5 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
         &Host::planned(plan),
         false,
     )
-    .map(|_| ())
+    .and_then(|(_, host)| crate::windows_host::reads_back(&host, item))
 }

@@ -86,6 +86,28 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
         )?;
     }
 
+    // Read back: the keyfile NetworkManager now holds, read by eniplan's keyfile reader, is the
+    // plan (the primary of a DHCP plan is the lease's).
+    let mut files = eniplan::HostFiles::new();
+    files.insert(
+        "/etc/NetworkManager/system-connections/eniplan.nmconnection".into(),
+        keyfile.clone(),
+    );
+    let target = eniplan::Target::parse("rhel-9").map_err(|e| e.to_string())?;
+    let reading =
+        eniplan::read(&files, target, Some(plan.interface())).map_err(|e| e.to_string())?;
+    let mut expected = item.raw.clone();
+    if plan.mode() == Mode::Dhcp {
+        expected.primary = None;
+    }
+    // nmcli's commands name the connection, not the MAC.
+    let drift = eniplan::drift_except(&expected, &reading.plan, &["mac"]);
+    if !drift.is_empty() {
+        return Err(format!(
+            "the keyfile nmcli made reads back differently: {drift:?}"
+        ));
+    }
+
     let ini = support::parse_ini(&keyfile);
     let (runtime4, gateway4) = {
         let (addresses, mut gateways) = keyfile_addresses(&ini, "ipv4");

@@ -309,7 +309,7 @@ pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
         &Host::planned(plan),
         true,
     )
-    .map(|_| ())
+    .and_then(|(_, host)| crate::windows_host::reads_back(&host, item))
 }
 
 #[test]

@@ -327,7 +327,7 @@ pub fn run_twice(
     mut host: Host,
     want: &Host,
     strict: bool,
-) -> Result<Run, String> {
+) -> Result<(Run, Host), String> {
     for command in commands {
         shell.check_line(command)?;
     }
@@ -355,7 +355,68 @@ pub fn run_twice(
             second.changes
         ));
     }
-    Ok(first)
+    Ok((first, host))
+}
+
+impl Host {
+    /// The host as Windows reports it: `Get-NetIPAddress | ConvertTo-Json` and
+    /// `Get-NetIPConfiguration | ConvertTo-Json` (AddressFamily as the enum's number).
+    pub fn as_json(&self, adapter: &str) -> (String, String) {
+        let addresses: Vec<serde_json::Value> = self
+            .addresses
+            .iter()
+            .map(|(address, a)| {
+                serde_json::json!({
+                    "IPAddress": address.to_string(),
+                    "InterfaceAlias": adapter,
+                    "AddressFamily": if address.is_ipv6() { 23 } else { 2 },
+                    "PrefixLength": a.prefix,
+                    "PrefixOrigin": if a.leased { 3 } else { 1 },
+                    "SkipAsSource": a.skip_as_source,
+                })
+            })
+            .collect();
+        let hop = |v6: bool| -> Vec<serde_json::Value> {
+            self.routes
+                .keys()
+                .filter(|(_, hop)| hop.is_ipv6() == v6)
+                .map(|(destination, hop)| serde_json::json!({"DestinationPrefix": destination, "NextHop": hop.to_string()}))
+                .collect()
+        };
+        let configuration = serde_json::json!({
+            "InterfaceAlias": adapter,
+            "IPv4DefaultGateway": hop(false),
+            "IPv6DefaultGateway": hop(true),
+            "DNSServer": [
+                {"ServerAddresses": self.dns4.iter().map(|d| d.to_string()).collect::<Vec<_>>(), "AddressFamily": 2},
+                {"ServerAddresses": self.dns6.iter().map(|d| d.to_string()).collect::<Vec<_>>(), "AddressFamily": 23},
+            ],
+        });
+        (
+            serde_json::Value::Array(addresses).to_string(),
+            configuration.to_string(),
+        )
+    }
+}
+
+/// The Windows runtime reader reads the state a command list left back to the plan (Windows
+/// keeps no MAC and no mode: a DHCP plan goes static).
+pub fn reads_back(host: &Host, item: &crate::support::Item) -> Result<(), String> {
+    let (addresses, configuration) = host.as_json(item.plan.interface());
+    let reading =
+        eniplan::read_windows_json(&addresses, Some(&configuration), item.plan.interface())
+            .map_err(|e| e.to_string())?;
+    let mut expected = item.raw.clone();
+    if expected.dns.is_empty() {
+        // The lease's servers stay when the plan names none.
+        expected.dns = reading.plan.dns.clone();
+    }
+    let drift = eniplan::drift_except(&expected, &reading.plan, &["connection", "mode", "mac"]);
+    if drift.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the adapter reads back differently: {drift:?}"))
+    }
 }
 
 /// Splits `line` at the first `separator` outside the quotes `is_quote` recognises (a quote
