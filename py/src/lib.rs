@@ -259,12 +259,7 @@ fn plans_from_api(
         instance,
         ..Default::default()
     };
-    for (vswitch, address) in &gateways {
-        match vswitch.as_str() {
-            "*" => context.add_gateway(address),
-            id => context.add_gateway(&format!("{id}={address}")),
-        }
-    }
+    context.add_gateway_map(gateways.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let plans = eniplan::plans_from_api(
         &json_text(py, interfaces)?,
         &json_text(py, vswitches)?,

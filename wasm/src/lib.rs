@@ -236,12 +236,7 @@ pub fn plans_from_api(
         instance,
         ..Default::default()
     };
-    for (vswitch, address) in &gateways {
-        match vswitch.as_str() {
-            "*" => context.add_gateway(address),
-            id => context.add_gateway(&format!("{id}={address}")),
-        }
-    }
+    context.add_gateway_map(gateways.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let plans = eniplan::plans_from_api(
         &json_text(&interfaces, "interfaces")?,
         &json_text(&vswitches, "vswitches")?,

@@ -186,6 +186,36 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         })
 }
 
+/// An address as a file writes it, with the prefix written beside it if any.
+pub(crate) type Written = (String, Option<u8>);
+
+/// The IPv4 addresses in the file's order: in static mode the first is the primary; every
+/// other is a secondary, and the first prefix found is the plan's.
+pub(crate) fn place_ipv4(plan: &mut EniPlan, mut v4: Vec<Written>) {
+    if plan.mode == Some(crate::plan::Mode::Static) && !v4.is_empty() {
+        let (primary, prefix) = v4.remove(0);
+        plan.primary = Some(primary);
+        plan.prefix = prefix;
+    }
+    for (address, prefix) in v4 {
+        plan.prefix = plan.prefix.or(prefix);
+        plan.secondaries.push(address);
+    }
+}
+
+/// The IPv6 part from its addresses (the first's prefix is the plan's) and gateway.
+pub(crate) fn ipv6_part(
+    v6: Vec<Written>,
+    gateway: Option<String>,
+) -> Option<crate::plan::Ipv6Plan> {
+    let prefix = v6.first()?.1;
+    Some(crate::plan::Ipv6Plan {
+        prefix,
+        addresses: v6.into_iter().map(|(address, _)| address).collect(),
+        gateway,
+    })
+}
+
 /// Collects unread lines for one file.
 pub(crate) struct Notes<'a> {
     pub file: &'a str,

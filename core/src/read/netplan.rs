@@ -8,7 +8,7 @@ use yaml_serde::{Mapping, Value};
 
 use super::{HostFiles, Reading, Unread};
 use crate::error::{Error, Errors};
-use crate::plan::{EniPlan, Ipv6Plan, Mode};
+use crate::plan::{EniPlan, Mode};
 
 pub(super) const DIR: &str = "/etc/netplan";
 
@@ -167,7 +167,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
     } else {
         Mode::Static
     });
-    let mut v4: Vec<(String, Option<u8>)> = Vec::new();
+    let mut v4: Vec<super::Written> = Vec::new();
     let mut v6: Vec<(String, Option<u8>)> = Vec::new();
     let mut gateway6 = None;
     for (key, value) in entry {
@@ -268,24 +268,11 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             other => skip(other, format!("{other} is not part of a plan"), &mut unread),
         }
     }
-    if plan.mode == Some(Mode::Static) && !v4.is_empty() {
-        let (primary, prefix) = v4.remove(0);
-        plan.primary = Some(primary);
-        plan.prefix = prefix;
-    }
-    for (address, prefix) in v4 {
-        plan.prefix = plan.prefix.or(prefix);
-        plan.secondaries.push(address);
-    }
-    if !v6.is_empty() {
-        plan.ipv6 = Some(Ipv6Plan {
-            prefix: v6[0].1,
-            addresses: v6.into_iter().map(|(a, _)| a).collect(),
-            gateway: gateway6,
-        });
-    } else if gateway6.is_some() {
+    super::place_ipv4(&mut plan, v4);
+    if v6.is_empty() && gateway6.is_some() {
         warnings.push("an IPv6 gateway without IPv6 addresses".into());
     }
+    plan.ipv6 = super::ipv6_part(v6, gateway6);
     // The files a migration deletes: those that configure this interface and no other.
     let mut own = Vec::new();
     for path in &read_files {

@@ -5,7 +5,7 @@
 
 use super::{HostFiles, Reading, Unread};
 use crate::error::{Error, Errors};
-use crate::plan::{EniPlan, Ipv6Plan, Mode};
+use crate::plan::{EniPlan, Mode};
 
 pub(super) const DIR: &str = "/etc/systemd/network";
 
@@ -83,7 +83,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         mode: Some(Mode::Static),
         ..EniPlan::default()
     };
-    let mut v4: Vec<(String, Option<u8>)> = Vec::new();
+    let mut v4: Vec<super::Written> = Vec::new();
     let mut v6: Vec<(String, Option<u8>)> = Vec::new();
     let mut gateway6 = None;
     let note = |line: usize, text: &str, reason: String, unread: &mut Vec<Unread>| {
@@ -211,22 +211,8 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             }
         }
     }
-    if plan.mode == Some(Mode::Static) && !v4.is_empty() {
-        let (primary, prefix) = v4.remove(0);
-        plan.primary = Some(primary);
-        plan.prefix = prefix;
-    }
-    for (address, prefix) in v4 {
-        plan.prefix = plan.prefix.or(prefix);
-        plan.secondaries.push(address);
-    }
-    if !v6.is_empty() {
-        plan.ipv6 = Some(Ipv6Plan {
-            prefix: v6[0].1,
-            addresses: v6.into_iter().map(|(a, _)| a).collect(),
-            gateway: gateway6,
-        });
-    }
+    super::place_ipv4(&mut plan, v4);
+    plan.ipv6 = super::ipv6_part(v6, gateway6);
     Ok(Reading {
         plan,
         unread,

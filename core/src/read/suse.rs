@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 use super::ifcfg::assignment;
 use super::{lines, HostFiles, Notes, Reading, Unread};
 use crate::error::{Error, Errors};
-use crate::plan::{EniPlan, Ipv6Plan, Mode};
+use crate::plan::{EniPlan, Mode};
 
 pub(super) const DIR: &str = "/etc/sysconfig/network";
 
@@ -74,7 +74,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             s.clone(),
         )
     });
-    let mut v4: Vec<(String, Option<u8>)> = Vec::new();
+    let mut v4: Vec<super::Written> = Vec::new();
     let mut v6: Vec<(String, Option<u8>)> = Vec::new();
     for suffix in suffixes {
         let Some((_, value, _)) = vars.remove(&format!("IPADDR{suffix}")) else {
@@ -105,15 +105,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             v4.push((address, prefix));
         }
     }
-    if plan.mode == Some(Mode::Static) && !v4.is_empty() {
-        let (primary, prefix) = v4.remove(0);
-        plan.primary = Some(primary);
-        plan.prefix = prefix;
-    }
-    for (address, prefix) in v4 {
-        plan.prefix = plan.prefix.or(prefix);
-        plan.secondaries.push(address);
-    }
+    super::place_ipv4(&mut plan, v4);
     for (key, (line, value, text)) in vars {
         let implied = match key.as_str() {
             "STARTMODE" => value == "auto",
@@ -176,13 +168,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             "{DIR}/config was not given: the DNS servers are not read"
         ));
     }
-    if !v6.is_empty() {
-        plan.ipv6 = Some(Ipv6Plan {
-            prefix: v6[0].1,
-            addresses: v6.into_iter().map(|(a, _)| a).collect(),
-            gateway: gateway6,
-        });
-    }
+    plan.ipv6 = super::ipv6_part(v6, gateway6);
     Ok(Reading {
         plan,
         unread,

@@ -41,6 +41,15 @@ pub struct ApiContext {
 }
 
 impl ApiContext {
+    /// Adds gateways given as a map from vSwitch id to address, the key `*` naming the gateway
+    /// of every vSwitch not named (the Python and JavaScript form of `--gateway`).
+    pub fn add_gateway_map<'a>(&mut self, gateways: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        for (vswitch, address) in gateways {
+            let key = (vswitch != "*").then(|| vswitch.to_string());
+            self.gateways.insert(key, address.to_string());
+        }
+    }
+
     /// Reads `--gateway` values: `VSWITCH=ADDRESS`, or a bare `ADDRESS` for every vSwitch.
     pub fn add_gateway(&mut self, value: &str) {
         match value.split_once('=') {
