@@ -51,7 +51,9 @@ pub use read::{
 pub use rendering::{to_json, Command, File, Guard, Rendering, MODE_PRIVATE, MODE_PUBLIC};
 pub use schema::{Field as SchemaField, Kind as SchemaKind};
 pub use source::api::{plans_from_api, ApiContext};
-pub use source::metadata::plans_from_metadata;
+pub use source::metadata::{
+    plans_from_metadata, ENI_ITEMS as METADATA_ENI_ITEMS, INSTANCE_ITEMS as METADATA_ITEMS,
+};
 pub use source::{NicNames, FIRST_ENI_TABLE};
 pub use target::{Resolved, Target, TargetInfo};
 pub use validate::{AVAILABLE_ENI_LIMIT, DOCUMENTED_AVAILABLE_LIMIT, MAX_ADDRESSES, MAX_DNS};

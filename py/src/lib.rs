@@ -216,11 +216,8 @@ fn nic_names(
     py: Python<'_>,
     nics: &std::collections::BTreeMap<String, String>,
 ) -> PyResult<eniplan::NicNames> {
-    let pairs: Vec<String> = nics
-        .iter()
-        .map(|(mac, name)| format!("{mac}={name}"))
-        .collect();
-    eniplan::NicNames::from_pairs(&pairs).map_err(|errors| plan_error(py, &errors))
+    eniplan::NicNames::from_map(nics.iter().map(|(mac, name)| (mac.as_str(), name.as_str())))
+        .map_err(|errors| plan_error(py, &errors))
 }
 
 /// One plan per ENI of the instance the metadata describes (its text, or the dict of the
@@ -267,6 +264,15 @@ fn plans_from_api(
     )
     .map_err(|errors| plan_error(py, &errors))?;
     to_python(py, &plans)
+}
+
+/// The metadata items the core reads: (instance-wide, per ENI), for gathering them.
+#[pyfunction]
+fn metadata_items() -> (Vec<&'static str>, Vec<&'static str>) {
+    (
+        eniplan::METADATA_ITEMS.to_vec(),
+        eniplan::METADATA_ENI_ITEMS.to_vec(),
+    )
 }
 
 /// Renders every ENI of one instance (a list of plans, the primary ENI first) for one target
@@ -450,6 +456,7 @@ fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(plan_schema, module)?)?;
     module.add_function(wrap_pyfunction!(apply, module)?)?;
     module.add_function(wrap_pyfunction!(plans_from_metadata, module)?)?;
+    module.add_function(wrap_pyfunction!(metadata_items, module)?)?;
     module.add_function(wrap_pyfunction!(plans_from_api, module)?)?;
     module.add_function(wrap_pyfunction!(render_instance, module)?)?;
     module.add_function(wrap_pyfunction!(read, module)?)?;

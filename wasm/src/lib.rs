@@ -190,11 +190,8 @@ fn nic_names(nics: &JsValue) -> Result<eniplan::NicNames, JsValue> {
                 message: format!("expected {{mac: name}}: {error}"),
             }))
         })?;
-    let pairs: Vec<String> = map
-        .iter()
-        .map(|(mac, name)| format!("{mac}={name}"))
-        .collect();
-    eniplan::NicNames::from_pairs(&pairs).map_err(|errors| plan_error(&errors))
+    eniplan::NicNames::from_map(map.iter().map(|(mac, name)| (mac.as_str(), name.as_str())))
+        .map_err(|errors| plan_error(&errors))
 }
 
 /// One plan per ENI of the instance the metadata describes (its JSON text or the object of

@@ -31,6 +31,22 @@ use crate::error::{Error, Errors};
 use crate::plan::{EniPlan, Ipv6Plan};
 use crate::validate::parse_mac;
 
+/// The instance-wide items the reader takes (what a gatherer of the metadata must fetch).
+pub const INSTANCE_ITEMS: &[&str] = &["mac", "region-id", "dns-conf/nameservers"];
+
+/// The items the reader takes per ENI, under `network/interfaces/macs/<mac>/`.
+pub const ENI_ITEMS: &[&str] = &[
+    "network-interface-id",
+    "primary-ip-address",
+    "private-ipv4s",
+    "netmask",
+    "vswitch-cidr-block",
+    "gateway",
+    "ipv6s",
+    "ipv6-gateway",
+    "vswitch-ipv6-cidr-block",
+];
+
 /// One plan per ENI described by `document`, the primary ENI first; `names` gives each MAC's
 /// interface name on the host.
 pub fn plans_from_metadata(document: &str, names: &NicNames) -> Result<Vec<EniPlan>, Errors> {

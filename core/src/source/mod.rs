@@ -75,6 +75,16 @@ impl NicNames {
         }
     }
 
+    /// Reads a `{mac: name}` map, as the Python and JavaScript bindings take it; an empty
+    /// name or an unparsable MAC is an error naming `nic`.
+    pub fn from_map<'a>(map: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, Errors> {
+        let pairs: Vec<String> = map
+            .into_iter()
+            .map(|(mac, name)| format!("{mac}={name}"))
+            .collect();
+        NicNames::from_pairs(&pairs)
+    }
+
     /// The name of the NIC with this MAC.
     pub fn get(&self, mac: MacAddr) -> Option<&str> {
         self.0.get(&mac).map(String::as_str)

@@ -1,6 +1,6 @@
 """Type declarations of the native module (hand-written; checked by mypy in the tests)."""
 
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from ._types import Plan, Rendering, TargetInfo
 
@@ -58,6 +58,9 @@ def plans_from_metadata(
     document: Union[str, Mapping[str, Any]], nics: Mapping[str, str]
 ) -> List[Plan]:
     """One plan per ENI the instance metadata describes, the primary ENI first."""
+
+def metadata_items() -> Tuple[List[str], List[str]]:
+    """The metadata items the core reads: (instance-wide, per ENI)."""
 
 def plans_from_api(
     interfaces: Union[str, Mapping[str, Any]],

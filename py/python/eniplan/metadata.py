@@ -16,8 +16,9 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional, Tuple
 
+from ._eniplan import metadata_items
 from ._errors import Error
 
 __all__ = ["DEFAULT_URL", "MetadataError", "fetch", "host_nics", "ITEMS", "ENI_ITEMS"]
@@ -25,21 +26,11 @@ __all__ = ["DEFAULT_URL", "MetadataError", "fetch", "host_nics", "ITEMS", "ENI_I
 #: The metadata service's tree, as instances reach it.
 DEFAULT_URL = "http://100.100.100.200/latest/meta-data/"
 
-#: The instance-wide items the core reads.
-ITEMS = ("mac", "region-id", "dns-conf/nameservers")
-
-#: The items the core reads per ENI, under ``network/interfaces/macs/<mac>/``.
-ENI_ITEMS = (
-    "network-interface-id",
-    "primary-ip-address",
-    "private-ipv4s",
-    "netmask",
-    "vswitch-cidr-block",
-    "gateway",
-    "ipv6s",
-    "ipv6-gateway",
-    "vswitch-ipv6-cidr-block",
-)
+#: The items the core reads, instance-wide and per ENI (under ``network/interfaces/macs/<mac>/``),
+#: as the core lists them, so what is fetched is what is read.
+_INSTANCE, _ENI = metadata_items()
+ITEMS: Tuple[str, ...] = tuple(_INSTANCE)
+ENI_ITEMS: Tuple[str, ...] = tuple(_ENI)
 
 TOKEN_TTL_HEADER = "X-aliyun-ecs-metadata-token-ttl-seconds"
 TOKEN_HEADER = "X-aliyun-ecs-metadata-token"
