@@ -12,8 +12,15 @@
 //!   one; a temporary file a crash left behind is removed by the next apply;
 //! - a symlink at a destination is replaced, never written through; a directory there is an
 //!   error; a read-only file is replaced (renaming needs only the directory);
-//! - the rendering's stale files are deleted; with `backup`, every file changed or deleted is
-//!   first copied to `<file>.<UTC time>.eniplan~`.
+//! - the rendering's stale files are deleted;
+//! - with `backup`, one backup set per write, under `<root>/var/backups/eniplan/<UTC time>/`:
+//!   every file the write changes or deletes is copied there at its own path
+//!   (`…/etc/network/interfaces`), and `manifest.json` lists every file the write touches,
+//!   with whether it existed, so [`restore`] puts the host back in one call — the old files
+//!   byte for byte with their modes, the files the write created deleted. The set lives
+//!   outside every directory a network tool reads: a copy beside the live file (`ifcfg-eth0~`,
+//!   `60-eniplan-eth0.bak`) is read as configuration by ifupdown's `source` globs and
+//!   NetworkManager's keyfile plugin, and brought removed addresses back at the next restart.
 
 use std::fmt;
 use std::fs;
@@ -62,8 +69,45 @@ pub struct Outcome {
     pub changed: bool,
     /// Every file of the rendering, with what was done to it.
     pub files: Vec<FileChange>,
-    /// The backup copies made.
+    /// The backup copies made (inside [`Outcome::backup_set`]).
     pub backups: Vec<PathBuf>,
+    /// The backup set of this write, when one was made: what [`restore`] takes.
+    pub backup_set: Option<PathBuf>,
+}
+
+/// Where backup sets live, relative to the root: outside every directory a network tool
+/// reads (`/var/backups` is the FHS place for backups of system files).
+pub const BACKUP_DIR: &str = "/var/backups/eniplan";
+
+/// One file of a backup set's manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct BackedUp {
+    /// The path on the target system (`/etc/…`).
+    pub path: String,
+    /// Whether the file existed before the write: restoring puts the copy back, or deletes
+    /// the file the write created.
+    pub existed: bool,
+    /// Its mode before the write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+}
+
+/// A backup set's `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Manifest {
+    /// When the set was made (UTC, `YYYYMMDDTHHMMSSZ`).
+    pub created: String,
+    /// Every file the write touched.
+    pub files: Vec<BackedUp>,
+}
+
+/// What [`restore`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Restored {
+    /// The files written back from the set.
+    pub restored: Vec<PathBuf>,
+    /// The files the write had created, deleted again.
+    pub removed: Vec<PathBuf>,
 }
 
 /// Why a rendering could not be applied: the path concerned and what went wrong.
@@ -97,13 +141,18 @@ fn io_error(path: &Path, what: &str, cause: io::Error) -> ApplyError {
 /// Options of [`apply`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Options {
-    /// Copy every file that is changed or deleted to `<file>.<UTC time>.eniplan~` first.
+    /// Make a backup set of every file the write touches first (see [`BACKUP_DIR`]).
     pub backup: bool,
 }
 
 /// What applying `rendering` under `root` would change, file by file; writes nothing.
 pub fn changes(rendering: &Rendering, root: &Path) -> Result<Vec<FileChange>, ApplyError> {
-    let root = resolve_root(root)?;
+    // A root that does not exist yet holds nothing: every file would be created. Planning
+    // never creates it (a dry run writes nothing).
+    let root = match fs::symlink_metadata(root) {
+        Err(cause) if cause.kind() == io::ErrorKind::NotFound => root.to_path_buf(),
+        _ => existing_root(root)?,
+    };
     let mut result = Vec::with_capacity(rendering.files.len() + rendering.delete.len());
     for file in &rendering.files {
         let destination = destination(&root, &file.path)?;
@@ -143,22 +192,32 @@ pub fn changes(rendering: &Rendering, root: &Path) -> Result<Vec<FileChange>, Ap
 
 /// Writes the files of `rendering` that differ under `root` and deletes its stale ones.
 pub fn apply(rendering: &Rendering, root: &Path, options: Options) -> Result<Outcome, ApplyError> {
+    fs::create_dir_all(root).map_err(|cause| io_error(root, "create the root", cause))?;
     let files = changes(rendering, root)?;
+    let root = resolve_root(root)?;
     let mut outcome = Outcome {
         changed: false,
         files,
         backups: Vec::new(),
+        backup_set: None,
     };
+    let touched: Vec<&FileChange> = outcome
+        .files
+        .iter()
+        .filter(|change| change.action != Action::Unchanged)
+        .collect();
+    if touched.is_empty() {
+        return Ok(outcome);
+    }
+    outcome.changed = true;
+    if options.backup {
+        let (set, copies) = back_up(&root, &touched)?;
+        outcome.backup_set = Some(set);
+        outcome.backups = copies;
+    }
     for change in &outcome.files {
         if change.action == Action::Unchanged {
             continue;
-        }
-        outcome.changed = true;
-        let is_file = fs::symlink_metadata(&change.destination)
-            .map(|meta| meta.is_file())
-            .unwrap_or(false);
-        if options.backup && is_file {
-            outcome.backups.push(backup(&change.destination)?);
         }
         match (&change.after, change.mode) {
             (Some(contents), Some(mode)) => write_atomically(&change.destination, contents, mode)?,
@@ -169,9 +228,125 @@ pub fn apply(rendering: &Rendering, root: &Path, options: Options) -> Result<Out
     Ok(outcome)
 }
 
+/// Makes one backup set under `root` for the files a write touches: a copy of each one that
+/// exists, at its own path inside the set, and the manifest. Returns the set and the copies.
+fn back_up(root: &Path, touched: &[&FileChange]) -> Result<(PathBuf, Vec<PathBuf>), ApplyError> {
+    let stamp = utc_stamp();
+    let created = format!("{}T{}Z", &stamp[..8], &stamp[8..]);
+    // Check the way there like any other path: no symlinked directory is followed.
+    let base = destination(root, &format!("{BACKUP_DIR}/{created}"))?;
+    let mut set = base.clone();
+    let mut attempt = 1;
+    while fs::symlink_metadata(&set).is_ok() {
+        attempt += 1;
+        set = PathBuf::from(format!("{}.{attempt}", base.display()));
+    }
+    fs::create_dir_all(&set).map_err(|cause| io_error(&set, "create the backup set", cause))?;
+    let mut manifest = Manifest {
+        created,
+        files: Vec::new(),
+    };
+    let mut copies = Vec::new();
+    for change in touched {
+        let meta = fs::symlink_metadata(&change.destination).ok();
+        let existed = meta.as_ref().is_some_and(|meta| meta.is_file());
+        if existed {
+            let copy = set.join(change.path.trim_start_matches('/'));
+            if let Some(parent) = copy.parent() {
+                fs::create_dir_all(parent)
+                    .map_err(|cause| io_error(parent, "create the backup set", cause))?;
+            }
+            fs::copy(&change.destination, &copy)
+                .map_err(|cause| io_error(&change.destination, "back up", cause))?;
+            copies.push(copy);
+        }
+        manifest.files.push(BackedUp {
+            path: change.path.clone(),
+            existed,
+            mode: meta
+                .filter(|meta| meta.is_file())
+                .map(|meta| permissions(&meta)),
+        });
+    }
+    let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    write_atomically(&set.join("manifest.json"), &text, 0o600)?;
+    Ok((set, copies))
+}
+
+/// Puts back what the write that made backup `set` (a directory under [`BACKUP_DIR`])
+/// changed under `root`: each file that existed is written back byte for byte with its mode,
+/// each file the write created is deleted.
+pub fn restore(root: &Path, set: &Path) -> Result<Restored, ApplyError> {
+    let root = existing_root(root)?;
+    let manifest_path = set.join("manifest.json");
+    let text = fs::read_to_string(&manifest_path)
+        .map_err(|cause| io_error(&manifest_path, "read the backup manifest", cause))?;
+    let manifest: Manifest = serde_json::from_str(&text)
+        .map_err(|cause| error(&manifest_path, format!("not a backup manifest: {cause}")))?;
+    // Every copy is read before anything is written: a set missing a file changes nothing.
+    let mut plan = Vec::with_capacity(manifest.files.len());
+    for file in &manifest.files {
+        let destination = destination(&root, &file.path)?;
+        let contents = if file.existed {
+            let copy = set.join(file.path.trim_start_matches('/'));
+            Some(fs::read(&copy).map_err(|cause| io_error(&copy, "read the backup", cause))?)
+        } else {
+            None
+        };
+        plan.push((file, destination, contents));
+    }
+    let mut restored = Restored {
+        restored: Vec::new(),
+        removed: Vec::new(),
+    };
+    for (file, destination, contents) in plan {
+        match contents {
+            Some(bytes) => {
+                write_bytes_atomically(&destination, &bytes, file.mode.unwrap_or(0o644))?;
+                restored.restored.push(destination);
+            }
+            None => match fs::remove_file(&destination) {
+                Ok(()) => restored.removed.push(destination),
+                Err(cause) if cause.kind() == io::ErrorKind::NotFound => {}
+                Err(cause) => return Err(io_error(&destination, "delete", cause)),
+            },
+        }
+    }
+    Ok(restored)
+}
+
+/// The backup sets under `root`, oldest first.
+pub fn backup_sets(root: &Path) -> Result<Vec<PathBuf>, ApplyError> {
+    let root = existing_root(root)?;
+    let dir = root.join(BACKUP_DIR.trim_start_matches('/'));
+    let mut sets: Vec<PathBuf> = match fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| path.join("manifest.json").is_file())
+            .collect(),
+        Err(cause) if cause.kind() == io::ErrorKind::NotFound => Vec::new(),
+        Err(cause) => return Err(io_error(&dir, "list the backup sets", cause)),
+    };
+    sets.sort();
+    Ok(sets)
+}
+
+/// The root, resolved once, which must exist (reading and planning never create it).
+fn existing_root(root: &Path) -> Result<PathBuf, ApplyError> {
+    match fs::metadata(root) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return Err(error(root, "the root is not a directory")),
+        Err(cause) if cause.kind() == io::ErrorKind::NotFound => {
+            return Err(error(root, "the root directory does not exist"))
+        }
+        Err(cause) => return Err(io_error(root, "inspect the root", cause)),
+    }
+    fs::canonicalize(root).map_err(|cause| io_error(root, "resolve the root", cause))
+}
+
 /// The root, resolved once: a root that is itself a symlink is the directory it names.
 fn resolve_root(root: &Path) -> Result<PathBuf, ApplyError> {
-    fs::create_dir_all(root).map_err(|cause| io_error(root, "create the root", cause))?;
     fs::canonicalize(root).map_err(|cause| io_error(root, "resolve the root", cause))
 }
 
@@ -257,6 +432,15 @@ fn permissions(_meta: &fs::Metadata) -> u32 {
 /// Writes `contents` to `destination` through a temporary file and a rename, creating missing
 /// directories (their existing ancestors were checked for symlinks).
 fn write_atomically(destination: &Path, contents: &str, mode: u32) -> Result<(), ApplyError> {
+    write_bytes_atomically(destination, contents.as_bytes(), mode)
+}
+
+/// [`write_atomically`] for bytes (a restored file need not be text).
+fn write_bytes_atomically(
+    destination: &Path,
+    contents: &[u8],
+    mode: u32,
+) -> Result<(), ApplyError> {
     let directory = destination
         .parent()
         .ok_or_else(|| error(destination, "has no directory"))?;
@@ -287,7 +471,7 @@ fn write_atomically(destination: &Path, contents: &str, mode: u32) -> Result<(),
             options.mode(mode);
         }
         let mut file = options.open(&temporary)?;
-        file.write_all(contents.as_bytes())?;
+        file.write_all(contents)?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -303,15 +487,6 @@ fn write_atomically(destination: &Path, contents: &str, mode: u32) -> Result<(),
         let _ = fs::remove_file(&temporary);
         io_error(destination, "write", cause)
     })
-}
-
-/// Copies `path` to `<path>.<UTC time>.eniplan~`.
-fn backup(path: &Path) -> Result<PathBuf, ApplyError> {
-    let mut name = path.as_os_str().to_os_string();
-    name.push(format!(".{}.eniplan~", utc_stamp()));
-    let copy = PathBuf::from(name);
-    fs::copy(path, &copy).map_err(|cause| io_error(path, "back up", cause))?;
-    Ok(copy)
 }
 
 /// The current UTC time as `YYYYMMDDHHMMSS`.

@@ -191,6 +191,37 @@ pub enum Error {
         /// What it contradicts (another key path and its value).
         other: String,
     },
+    /// A key the plan does not have (a typo, most often): named with the key it most likely
+    /// meant.
+    #[error("{field}: unknown key; {hint}")]
+    UnknownKey {
+        /// The key's path, e.g. `secondary` or `ipv6.adresses`.
+        field: String,
+        /// `did you mean …?`, or the keys that exist there.
+        hint: String,
+    },
+    /// A value of the wrong kind for its field (text where a number goes, a mapping where a
+    /// list goes).
+    #[error("{field}: {value} is not what this field holds; expected {expected}")]
+    WrongType {
+        /// The field.
+        field: String,
+        /// The value as the user wrote it, described in words.
+        value: String,
+        /// What the field holds.
+        expected: String,
+    },
+    /// A selection of several targets (`all`, `ecs-doc`, a list) where one target is asked
+    /// for.
+    #[error("{field}: `{value}` selects several targets, and this takes one; {hint}")]
+    Selection {
+        /// Always `os`.
+        field: String,
+        /// The selection as given.
+        value: String,
+        /// Where a selection is taken instead.
+        hint: String,
+    },
     /// A target name (`--os`) that eniplan does not know.
     #[error("{field}: unknown target `{value}`; known targets: {known}")]
     UnknownTarget {
@@ -224,6 +255,9 @@ impl Error {
             | Error::Unsupported { field, .. }
             | Error::Internal { field, .. }
             | Error::Contradiction { field, .. }
+            | Error::UnknownKey { field, .. }
+            | Error::WrongType { field, .. }
+            | Error::Selection { field, .. }
             | Error::UnknownTarget { field, .. } => field,
         }
     }
@@ -249,6 +283,9 @@ impl Error {
             | Error::Unsupported { field, .. }
             | Error::Internal { field, .. }
             | Error::Contradiction { field, .. }
+            | Error::UnknownKey { field, .. }
+            | Error::WrongType { field, .. }
+            | Error::Selection { field, .. }
             | Error::UnknownTarget { field, .. } => field,
         };
         *field = format!("{prefix}: {field}");
@@ -258,7 +295,7 @@ impl Error {
     /// The offending value as the plan gave it (empty when the problem is an absence).
     pub fn value(&self) -> &str {
         match self {
-            Error::Syntax { .. } | Error::Missing { .. } => "",
+            Error::Syntax { .. } | Error::Missing { .. } | Error::UnknownKey { .. } => "",
             Error::InvalidAddress { value, .. }
             | Error::InvalidPrefix { value, .. }
             | Error::NonContiguousMask { value, .. }
@@ -274,6 +311,8 @@ impl Error {
             | Error::Unsupported { value, .. }
             | Error::Internal { value, .. }
             | Error::Contradiction { value, .. }
+            | Error::WrongType { value, .. }
+            | Error::Selection { value, .. }
             | Error::UnknownTarget { value, .. } => value,
         }
     }
@@ -299,7 +338,34 @@ impl Error {
             Error::Unsupported { .. } => "unsupported",
             Error::Internal { .. } => "internal",
             Error::Contradiction { .. } => "contradiction",
+            Error::UnknownKey { .. } => "unknown_key",
+            Error::WrongType { .. } => "wrong_type",
+            Error::Selection { .. } => "selection",
             Error::UnknownTarget { .. } => "unknown_target",
+        }
+    }
+}
+
+/// One problem as data: what the bindings and the JSON output carry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// The field, e.g. `secondaries[1]`.
+    pub field: String,
+    /// The offending value (empty when the problem is an absence).
+    pub value: String,
+    /// The whole message, naming field and value.
+    pub message: String,
+    /// The kind of problem ([`Error::kind`]).
+    pub kind: &'static str,
+}
+
+impl From<&Error> for Problem {
+    fn from(error: &Error) -> Self {
+        Problem {
+            field: error.field().to_string(),
+            value: error.value().to_string(),
+            message: error.to_string(),
+            kind: error.kind(),
         }
     }
 }
@@ -339,6 +405,11 @@ impl Errors {
     /// The problems, owned.
     pub fn into_vec(self) -> Vec<Error> {
         self.0
+    }
+
+    /// The problems as data.
+    pub fn problems(&self) -> Vec<Problem> {
+        self.0.iter().map(Problem::from).collect()
     }
 }
 

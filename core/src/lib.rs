@@ -24,6 +24,7 @@ mod error;
 mod families;
 #[cfg(feature = "fast-yaml")]
 mod fast_yaml;
+mod input;
 mod intent;
 mod model;
 mod names;
@@ -38,17 +39,21 @@ mod target;
 mod templates;
 mod validate;
 
-pub use error::{Error, Errors};
+pub use error::{Error, Errors, Problem};
+pub use input::{plans_from_bytes, plans_from_text, plans_from_value};
 pub use model::{Cloud, Ipv6Config, MacAddr, Plan};
 pub use os_family::{IfcfgReader, IfcfgStyle, OsFamily, Platform};
 pub use plan::{
     plan_schema, schema_field, CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, MAX_PLAN_BYTES,
 };
 pub use read::{
-    convert, directories as read_directories, drift, drift_except, not_carried, read, read_ip_json,
-    read_windows_json, Drift, HostFiles, Reading, Unread, NOT_IN_RUNTIME,
+    configured_interfaces, convert, directories as read_directories, drift, drift_except,
+    not_carried, read, read_ip_json, read_windows_json, Drift, HostFiles, Reading, Unread,
+    NOT_IN_RUNTIME,
 };
-pub use rendering::{to_json, Command, File, Guard, Rendering, MODE_PRIVATE, MODE_PUBLIC};
+pub use rendering::{
+    to_json, Command, File, Guard, Outcome, Refusal, Rendering, MODE_PRIVATE, MODE_PUBLIC,
+};
 pub use schema::{Field as SchemaField, Kind as SchemaKind};
 pub use source::api::{plans_from_api, ApiContext};
 pub use source::metadata::{
@@ -57,6 +62,10 @@ pub use source::metadata::{
 pub use source::{NicNames, FIRST_ENI_TABLE};
 pub use target::{Resolved, Target, TargetInfo};
 pub use validate::{AVAILABLE_ENI_LIMIT, DOCUMENTED_AVAILABLE_LIMIT, MAX_ADDRESSES, MAX_DNS};
+/// A parsed plan document (YAML's data model, keys in the order written): what the bindings
+/// convert a Python dict or list, or a JS value, into before [`EniPlan::from_value`] or
+/// [`plans_from_value`] reads it with the plan's input rules.
+pub use yaml_serde::Value as PlanValue;
 
 /// Renders a validated plan for one target.
 pub fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
@@ -111,6 +120,50 @@ pub fn render_change_plans(
     }
 }
 
+/// The change path for instances: validates both lists of plans (every problem of both) and
+/// renders the change from `before` to `after` for one target. Every interface of `before`
+/// must still be in `after`; without `after`, the removal of every secondary address of each
+/// ENI of `before`.
+pub fn render_change_instance(
+    before: &[EniPlan],
+    after: Option<&[EniPlan]>,
+    target: &str,
+) -> Result<Rendering, Errors> {
+    let target = Target::parse(target).map_err(Errors::from);
+    let old = families::validate_request(before, None);
+    let new = after.map(|after| families::validate_request(after, None));
+    let mut errors: Vec<Error> = Vec::new();
+    let mut take = |result: Result<(Vec<Plan>, Vec<Target>), Errors>, side: &str| match result {
+        Ok((plans, _)) => Some(plans),
+        Err(problems) => {
+            errors.extend(problems.into_iter().map(|error| {
+                if after.is_some() {
+                    error.within(side)
+                } else {
+                    error
+                }
+            }));
+            None
+        }
+    };
+    let old = take(old, "before");
+    let new = match new {
+        Some(result) => take(result, "after"),
+        None => old
+            .as_ref()
+            .map(|plans| plans.iter().map(Plan::without_secondaries).collect()),
+    };
+    if let Err(problems) = &target {
+        errors.extend(problems.clone());
+    }
+    match (target, old, new) {
+        (Ok(target), Some(old), Some(new)) if errors.is_empty() => {
+            families::change_instance(&old, &new, target)
+        }
+        _ => Err(Errors::from_vec(errors)),
+    }
+}
+
 /// Renders every ENI of one instance for one target as one rendering, the primary ENI first
 /// (the README's "An instance"): each interface's files, every shared file once, each command
 /// once. Route tables must all differ.
@@ -153,6 +206,37 @@ pub fn render_text(plan_text: &str, selection: &str) -> Result<Vec<Rendering>, E
 /// Like [`render_text`] for a plan already deserialised (from a Python dict or a JS object).
 pub fn render_plan(plan: &EniPlan, selection: &str) -> Result<Vec<Rendering>, Errors> {
     families::render_selection(plan, selection)
+}
+
+/// Renders one plan or every ENI of an instance for a `--os` selection (`all`, `ecs-doc`, one
+/// name or a comma-separated list), one [`Outcome`] per target: a target that cannot render
+/// the plans refuses in its own place while the others render. Problems of the plans (each
+/// plan's as `plans[i]: field` when there are several) or of the selection are errors.
+pub fn render_plans(plans: &[EniPlan], selection: &str) -> Result<Vec<Outcome>, Errors> {
+    families::render_plans(plans, selection)
+}
+
+/// Checks one plan or an instance against a selection's targets (their name rules, what each
+/// cannot carry): every problem, or nothing. What `eniplan validate --os` reports.
+pub fn check_plans(plans: &[EniPlan], selection: Option<&str>) -> Result<(), Errors> {
+    let Some(selection) = selection else {
+        return families::validate_request(plans, None).map(|_| ());
+    };
+    let mut errors: Vec<Error> = Vec::new();
+    for outcome in render_plans(plans, selection)? {
+        if let Outcome::Refused(refusal) = outcome {
+            for error in refusal.errors {
+                if !errors.contains(&error) {
+                    errors.push(error);
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Errors::from_vec(errors))
+    }
 }
 
 /// Checks a plan, and when `selection` is given also against those targets' own rules (such as

@@ -32,9 +32,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Render a plan: the files to write and delete, the commands, restart and verify steps.
+    /// Exit 0; 2 when the plan is invalid or a target cannot render it (the others are still
+    /// printed); with --dry-run, 1 when something would change.
     Render {
-        /// The plan, YAML or JSON; `-` reads standard input. Without it, the ECS document's
-        /// example.
+        /// The plan, YAML or JSON: one ENI, or a list of them (an instance, as `eniplan plan`
+        /// prints it); `-` reads standard input. Without it, the ECS document's example.
         plan: Option<PathBuf>,
         /// Target: a family such as rhel or netplan, a distribution such as centos-7 or
         /// ubuntu-22.04 (`eniplan targets` lists every name), a comma-separated list, `all`
@@ -55,9 +57,12 @@ enum Cmd {
         /// ever written outside ROOT, and no command is run.
         #[arg(long, value_name = "ROOT")]
         write_to: Option<PathBuf>,
-        /// Render every ENI that this instance metadata document describes, for one target,
-        /// as one instance rendering (JSON: one object), instead of a plan file. See
-        /// `eniplan plan --help` for the document.
+        /// With --write-to: write nothing, list what would be written or deleted, and exit 1
+        /// when something would change (0 when everything is already in place).
+        #[arg(long, requires = "write_to")]
+        dry_run: bool,
+        /// Render every ENI that this instance metadata document describes, instead of a plan
+        /// file. See `eniplan plan --help` for the document.
         #[arg(long, value_name = "FILE", conflicts_with = "plan")]
         from_metadata: Option<PathBuf>,
         /// With --from-metadata: the OS name of the NIC with this MAC (repeatable). Without
@@ -106,8 +111,9 @@ enum Cmd {
         format: PlanFormat,
     },
     /// Print the plan a host's configuration files hold (YAML; JSON with the plan, what was not
-    /// understood and the warnings). What was not understood is also printed to stderr.
-    /// Exit 2 when there is no configuration for the interface.
+    /// understood and the warnings); a list of them when the files configure several
+    /// interfaces and --interface names none. What was not understood is also printed to
+    /// stderr. Exit 2 when there is no configuration for the interface.
     Read {
         /// The family to read as: a target name (`eniplan targets`), e.g. centos-7 or rhel-9.
         #[arg(long = "os", required_unless_present_any = ["from_ip_json", "from_windows_json"])]
@@ -143,7 +149,7 @@ enum Cmd {
     /// 1 listing every difference (field, planned, found), 2 on an invalid plan or an
     /// unreadable configuration.
     Drift {
-        /// The plan (YAML or JSON); `-` reads standard input.
+        /// The plan (YAML or JSON; one ENI or a list of them); `-` reads standard input.
         plan: PathBuf,
         /// The family the host's files are read as (a target name).
         #[arg(long = "os")]
@@ -186,9 +192,9 @@ enum Cmd {
     /// Render the change from one plan to another for one target: the new files, the stale
     /// files to delete, and first the commands that remove the dropped addresses now.
     Change {
-        /// The plan in force now (YAML or JSON).
+        /// The plan in force now (YAML or JSON; one ENI or a list of them).
         before: PathBuf,
-        /// The plan to move to; `-` reads standard input.
+        /// The plan to move to (the same interfaces, and maybe more); `-` reads standard input.
         after: PathBuf,
         /// One target name (see `eniplan targets`), or `auto` (this host's, from os-release).
         #[arg(long = "os")]
@@ -203,7 +209,8 @@ enum Cmd {
     /// Render the removal of every secondary address of a plan (the primary stays): what to
     /// run after, or with `--os cloud` instead of, unassigning them from the ENI.
     Unassign {
-        /// The plan in force now (YAML or JSON); `-` reads standard input.
+        /// The plan in force now (YAML or JSON; one ENI or a list of them); `-` reads standard
+        /// input.
         plan: PathBuf,
         /// One target name (see `eniplan targets`), or `auto` (this host's, from os-release).
         #[arg(long = "os")]
@@ -226,7 +233,7 @@ enum Cmd {
     Schema,
     /// Check a plan and report every problem in it (exit status 2 when there are any).
     Validate {
-        /// The plan, YAML or JSON; `-` reads standard input.
+        /// The plan, YAML or JSON (one ENI or a list of them); `-` reads standard input.
         plan: PathBuf,
         /// Also check the plan against these targets (e.g. interface name rules).
         #[arg(long = "os")]
@@ -246,14 +253,17 @@ enum PlanFormat {
     Json,
 }
 
-/// What went wrong, and the exit status it maps to.
+/// What went wrong, and the exit status it maps to. The statuses are diff(1)'s: 0 nothing to
+/// report, 1 a difference found (drift; a dry run with something to do), 2 trouble of any kind.
 enum Failure {
     /// The plan or the request is invalid: status 2, every problem listed.
     Invalid(Errors),
-    /// Reading or writing failed: status 1.
+    /// Reading or writing failed: status 2.
     Io(String),
-    /// `drift` found differences (already printed): status 1.
-    Drifted,
+    /// A difference was found and printed (`drift`; a dry run with something to do): status 1.
+    Differs,
+    /// Some targets of a selection refused (their errors are already printed): status 2.
+    Refused,
 }
 
 impl From<Errors> for Failure {
@@ -270,6 +280,7 @@ fn main() -> ExitCode {
         os_release: None,
         format: Format::Text,
         write_to: None,
+        dry_run: false,
         from_metadata: None,
         nic: Vec::new(),
     });
@@ -281,9 +292,10 @@ fn main() -> ExitCode {
         }
         Err(Failure::Io(message)) => {
             eprintln!("error: {message}");
-            ExitCode::from(1)
+            ExitCode::from(2)
         }
-        Err(Failure::Drifted) => ExitCode::from(1),
+        Err(Failure::Differs) => ExitCode::from(1),
+        Err(Failure::Refused) => ExitCode::from(2),
     }
 }
 
@@ -295,34 +307,41 @@ fn run(command: Cmd) -> Result<(), Failure> {
             os_release,
             format,
             write_to,
+            dry_run,
             from_metadata,
             nic,
         } => {
             let os = resolve_auto(&os, os_release.as_deref())?;
-            if let Some(metadata) = from_metadata {
-                let plans =
-                    eniplan::plans_from_metadata(&read_text(&metadata)?, &nic_names(&nic)?)?;
-                let rendering = eniplan::render_instance_plans(&plans, &os)?;
-                print(&render_output(
-                    std::slice::from_ref(&rendering),
-                    format,
-                    false,
-                ))?;
-                if let Some(root) = write_to {
-                    write_all(&root, &[rendering], false)?;
+            let outcomes = match (&plan, from_metadata) {
+                (_, Some(metadata)) => {
+                    let plans =
+                        eniplan::plans_from_metadata(&read_text(&metadata)?, &nic_names(&nic)?)?;
+                    eniplan::render_plans(&plans, &os)?
                 }
-                return Ok(());
-            }
-            let renderings = match &plan {
-                Some(path) => eniplan::render_plan(&read_plan(path)?, &os)?,
-                None => eniplan::render_example(&os)?,
+                (Some(path), None) => eniplan::render_plans(&read_plans(path)?, &os)?,
+                (None, None) => eniplan::render_example(&os)?
+                    .into_iter()
+                    .map(eniplan::Outcome::Rendered)
+                    .collect(),
             };
-            let many = matches!(os.trim(), "all" | "ecs-doc" | "seed") || os.contains(',');
-            print(&render_output(&renderings, format, many))?;
+            let many = Target::is_selection(&os);
+            let refused = report_refusals(&outcomes, many)?;
+            print(&render_output(&outcomes, format, many))?;
+            let renderings: Vec<Rendering> = outcomes
+                .iter()
+                .filter_map(|outcome| outcome.rendering().cloned())
+                .collect();
+            let mut pending = false;
             if let Some(root) = write_to {
-                write_all(&root, &renderings, many)?;
+                pending = write_all(&root, &renderings, many, dry_run)? && dry_run;
             }
-            Ok(())
+            if refused {
+                Err(Failure::Refused)
+            } else if pending {
+                Err(Failure::Differs)
+            } else {
+                Ok(())
+            }
         }
         Cmd::Plan {
             from_metadata,
@@ -384,6 +403,22 @@ fn run(command: Cmd) -> Result<(), Failure> {
                 (Some(os), None, None) => {
                     let target = Target::parse(&os).map_err(Errors::from)?;
                     let files = host_files(&root, target)?;
+                    let interfaces = eniplan::configured_interfaces(&files, target)?;
+                    if interface.is_none() && interfaces.len() > 1 {
+                        let readings = interfaces
+                            .iter()
+                            .map(|name| eniplan::read(&files, target, Some(name)))
+                            .collect::<Result<Vec<_>, Errors>>()?;
+                        readings.iter().for_each(report_unread);
+                        let plans: Vec<&EniPlan> = readings.iter().map(|r| &r.plan).collect();
+                        print(&match format {
+                            PlanFormat::Json => eniplan::to_json(&readings),
+                            PlanFormat::Yaml => yaml_serde::to_string(&plans).map_err(|error| {
+                                Failure::Io(format!("cannot write the plans: {error}"))
+                            })?,
+                        })?;
+                        return Ok(());
+                    }
                     eniplan::read(&files, target, interface.as_deref())?
                 }
                 (None, None, None) => unreachable!("clap requires --os or a runtime file"),
@@ -404,23 +439,39 @@ fn run(command: Cmd) -> Result<(), Failure> {
             routes,
             format,
         } => {
-            let planned = read_plan(&plan)?;
-            let interface = planned.validate()?.interface().to_string();
+            let planned = read_plans(&plan)?;
+            eniplan::check_plans(&planned, None)?;
             let target = Target::parse(&os).map_err(Errors::from)?;
             let files = host_files(&root, target)?;
-            let reading = eniplan::read(&files, target, Some(&interface))?;
-            report_unread(&reading);
-            let mut drift = eniplan::drift(&planned, &reading.plan, target.family());
-            if let Some(addresses) = ip_json {
-                let routes = routes.as_deref().map(read_text).transpose()?;
-                let runtime =
-                    eniplan::read_ip_json(&read_text(&addresses)?, routes.as_deref(), &interface)?;
-                for mut difference in
-                    eniplan::drift_except(&planned, &runtime.plan, eniplan::NOT_IN_RUNTIME)
-                {
-                    difference.field = format!("runtime {}", difference.field);
-                    drift.push(difference);
+            let runtime = match &ip_json {
+                Some(addresses) => Some((
+                    read_text(addresses)?,
+                    routes.as_deref().map(read_text).transpose()?,
+                )),
+                None => None,
+            };
+            let several = planned.len() > 1;
+            let mut drift = Vec::new();
+            for plan in &planned {
+                let interface = plan.interface.clone().unwrap_or_default();
+                let reading = eniplan::read(&files, target, Some(&interface))?;
+                report_unread(&reading);
+                let mut found = eniplan::drift(plan, &reading.plan, target.family());
+                if let Some((addresses, routes)) = &runtime {
+                    let state = eniplan::read_ip_json(addresses, routes.as_deref(), &interface)?;
+                    for mut difference in
+                        eniplan::drift_except(plan, &state.plan, eniplan::NOT_IN_RUNTIME)
+                    {
+                        difference.field = format!("runtime {}", difference.field);
+                        found.push(difference);
+                    }
                 }
+                if several {
+                    for difference in &mut found {
+                        difference.field = format!("{interface}: {}", difference.field);
+                    }
+                }
+                drift.extend(found);
             }
             print(&match format {
                 Format::Json => eniplan::to_json(&drift),
@@ -438,7 +489,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             if drift.is_empty() {
                 Ok(())
             } else {
-                Err(Failure::Drifted)
+                Err(Failure::Differs)
             }
         }
         Cmd::Convert {
@@ -455,12 +506,12 @@ fn run(command: Cmd) -> Result<(), Failure> {
             let (reading, rendering) = eniplan::convert(&files, from, to, interface.as_deref())?;
             report_unread(&reading);
             print(&render_output(
-                std::slice::from_ref(&rendering),
+                &[eniplan::Outcome::Rendered(rendering.clone())],
                 format,
                 false,
             ))?;
             if let Some(root) = write_to {
-                write_all(&root, &[rendering], false)?;
+                write_all(&root, &[rendering], false, false)?;
             }
             Ok(())
         }
@@ -472,10 +523,14 @@ fn run(command: Cmd) -> Result<(), Failure> {
             format,
         } => {
             let os = resolve_auto(&os, os_release.as_deref())?;
-            let before = read_plan(&before)?;
-            let after = read_plan(&after)?;
-            let rendering = eniplan::render_change_plans(&before, Some(&after), &os)?;
-            print(&render_output(&[rendering], format, false))?;
+            let before = read_plans(&before)?;
+            let after = read_plans(&after)?;
+            let rendering = eniplan::render_change_instance(&before, Some(&after), &os)?;
+            print(&render_output(
+                &[eniplan::Outcome::Rendered(rendering)],
+                format,
+                false,
+            ))?;
             Ok(())
         }
         Cmd::Unassign {
@@ -485,9 +540,13 @@ fn run(command: Cmd) -> Result<(), Failure> {
             format,
         } => {
             let os = resolve_auto(&os, os_release.as_deref())?;
-            let plan = read_plan(&plan)?;
-            let rendering = eniplan::render_change_plans(&plan, None, &os)?;
-            print(&render_output(&[rendering], format, false))?;
+            let plans = read_plans(&plan)?;
+            let rendering = eniplan::render_change_instance(&plans, None, &os)?;
+            print(&render_output(
+                &[eniplan::Outcome::Rendered(rendering)],
+                format,
+                false,
+            ))?;
             Ok(())
         }
         Cmd::Targets { format } => {
@@ -499,8 +558,8 @@ fn run(command: Cmd) -> Result<(), Failure> {
             Ok(())
         }
         Cmd::Validate { plan, os } => {
-            let raw = read_plan(&plan)?;
-            eniplan::check(&raw, os.as_deref())?;
+            let plans = read_plans(&plan)?;
+            eniplan::check_plans(&plans, os.as_deref())?;
             print(&format!("{}: the plan is valid\n", plan.display()))?;
             Ok(())
         }
@@ -541,8 +600,9 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
-fn read_plan(path: &Path) -> Result<EniPlan, Failure> {
-    Ok(EniPlan::from_bytes(&read_bytes(path)?)?)
+/// One plan or a list of them (an instance).
+fn read_plans(path: &Path) -> Result<Vec<EniPlan>, Failure> {
+    Ok(eniplan::plans_from_bytes(&read_bytes(path)?)?)
 }
 
 fn read_text(path: &Path) -> Result<String, Failure> {
@@ -608,13 +668,40 @@ fn print(text: &str) -> Result<(), Failure> {
     }
 }
 
-fn render_output(renderings: &[Rendering], format: Format, many: bool) -> String {
-    match (format, many, renderings) {
-        (Format::Json, false, [one]) => one.to_json(),
-        (Format::Json, _, _) => eniplan::to_json(renderings),
-        (Format::Text, _, _) => renderings
+/// Prints each refusal of a selection to stderr; a single target's refusal is the request's
+/// error. Returns whether any target refused.
+fn report_refusals(outcomes: &[eniplan::Outcome], many: bool) -> Result<bool, Failure> {
+    let mut refused = false;
+    for outcome in outcomes {
+        if let eniplan::Outcome::Refused(refusal) = outcome {
+            if !many {
+                return Err(Failure::Invalid(refusal.errors.clone()));
+            }
+            refused = true;
+            eprintln!(
+                "error: {} cannot render the plan: {}",
+                refusal.target, refusal.errors
+            );
+        }
+    }
+    Ok(refused)
+}
+
+fn render_output(outcomes: &[eniplan::Outcome], format: Format, many: bool) -> String {
+    match (format, many, outcomes) {
+        (Format::Json, false, [eniplan::Outcome::Rendered(one)]) => one.to_json(),
+        (Format::Json, _, _) => eniplan::to_json(outcomes),
+        (Format::Text, _, _) => outcomes
             .iter()
-            .map(Rendering::to_text)
+            .map(|outcome| match outcome {
+                eniplan::Outcome::Rendered(rendering) => rendering.to_text(),
+                eniplan::Outcome::Refused(refusal) => format!(
+                    "### {} ({} family)\n\ncannot render the plan: {}\n",
+                    refusal.target,
+                    refusal.family.name(),
+                    refusal.errors
+                ),
+            })
             .collect::<Vec<_>>()
             .join("\n"),
     }
@@ -654,8 +741,15 @@ fn targets_output(format: Format) -> String {
 
 /// Writes every rendering under `root` through [`eniplan::apply`]: directly when there is one,
 /// under `root/<target>/` when there are several (their files share paths such as the
-/// cloud-init file).
-fn write_all(root: &Path, renderings: &[Rendering], many: bool) -> Result<(), Failure> {
+/// cloud-init file). With `dry_run` nothing is written and each file's action is listed.
+/// Returns whether anything changed (or would).
+fn write_all(
+    root: &Path,
+    renderings: &[Rendering],
+    many: bool,
+    dry_run: bool,
+) -> Result<bool, Failure> {
+    let mut changed = false;
     for rendering in renderings {
         let base = if many {
             let base = root.join(&rendering.target);
@@ -669,16 +763,25 @@ fn write_all(root: &Path, renderings: &[Rendering], many: bool) -> Result<(), Fa
         } else {
             root.to_path_buf()
         };
-        let outcome = apply::apply(rendering, &base, apply::Options::default())
-            .map_err(|error| Failure::Io(error.to_string()))?;
-        for change in &outcome.files {
-            let verb = match change.action {
-                apply::Action::Create | apply::Action::Update => "wrote",
-                apply::Action::Delete => "deleted",
-                apply::Action::Unchanged => "unchanged",
+        let files = if dry_run {
+            apply::changes(rendering, &base).map_err(|error| Failure::Io(error.to_string()))?
+        } else {
+            apply::apply(rendering, &base, apply::Options::default())
+                .map_err(|error| Failure::Io(error.to_string()))?
+                .files
+        };
+        for change in &files {
+            let verb = match (change.action, dry_run) {
+                (apply::Action::Create | apply::Action::Update, false) => "wrote",
+                (apply::Action::Delete, false) => "deleted",
+                (apply::Action::Create, true) => "would create",
+                (apply::Action::Update, true) => "would update",
+                (apply::Action::Delete, true) => "would delete",
+                (apply::Action::Unchanged, _) => "unchanged",
             };
+            changed |= change.action != apply::Action::Unchanged;
             eprintln!("{verb} {}", change.destination.display());
         }
     }
-    Ok(())
+    Ok(changed)
 }

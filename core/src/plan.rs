@@ -8,7 +8,6 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Errors};
 use crate::os_family::IfcfgStyle;
 use crate::schema::{self, Field};
 
@@ -130,70 +129,11 @@ pub enum EniState {
 }
 
 impl EniPlan {
-    /// Reads a plan from YAML text (JSON is accepted too, as YAML is a superset of it).
-    pub fn from_yaml(text: &str) -> Result<Self, Errors> {
-        check_size(text)?;
-        // Most plans are plain block mappings: read those without the full YAML machinery.
-        #[cfg(feature = "fast-yaml")]
-        if let Some(plan) = crate::fast_yaml::parse(text, plan_schema()) {
-            return Ok(plan);
-        }
-        Self::from_yaml_full(text)
-    }
-
-    /// The fast path alone: the plan when the text lies in its subset, `None` otherwise (then
-    /// [`EniPlan::from_yaml`] uses the full parser). For tests and benchmarks.
-    #[doc(hidden)]
-    #[cfg(feature = "fast-yaml")]
-    pub fn from_yaml_fast_path(text: &str) -> Option<Self> {
-        crate::fast_yaml::parse(text, plan_schema())
-    }
-
-    /// Reads a plan with the full YAML parser only, bypassing the fast path (the reference the
-    /// fast path is tested against).
-    #[doc(hidden)]
-    pub fn from_yaml_full(text: &str) -> Result<Self, Errors> {
-        check_size(text)?;
-        yaml_serde::from_str(text).map_err(|error| syntax_error("YAML", error.to_string()))
-    }
-
-    /// Reads a plan from JSON text.
-    pub fn from_json(text: &str) -> Result<Self, Errors> {
-        check_size(text)?;
-        serde_json::from_str(text).map_err(|error| syntax_error("JSON", error.to_string()))
-    }
-
-    /// Reads a plan from YAML or JSON text: text whose first non-blank character is `{` is
-    /// read as JSON (for JSON's sharper error messages), anything else as YAML.
-    pub fn from_text(text: &str) -> Result<Self, Errors> {
-        if text.trim_start().starts_with('{') {
-            Self::from_json(text)
-        } else {
-            Self::from_yaml(text)
-        }
-    }
-
     /// The plan as YAML text, in the contract's key order (what the browser previewer shows
     /// beside its form).
     pub fn to_yaml(&self) -> String {
         // Plain strings, numbers and lists: serialising them cannot fail.
         yaml_serde::to_string(self).unwrap_or_default()
-    }
-
-    /// Reads a plan from raw bytes, as the CLI gets them from a file or standard input:
-    /// bytes that are not UTF-8 are a plan error naming the offset of the first bad byte.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Errors> {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => Self::from_text(text),
-            Err(error) => Err(Error::Syntax {
-                field: "plan".into(),
-                message: format!(
-                    "the plan is not UTF-8 text (invalid byte at offset {})",
-                    error.valid_up_to()
-                ),
-            }
-            .into()),
-        }
     }
 
     /// The Alibaba Cloud ECS document's configuration example: ENI `eth0` with primary
@@ -258,26 +198,4 @@ pub fn plan_schema() -> &'static [Field] {
 /// The schema of one key path of the plan (`ipv6.prefix`), when the plan has it.
 pub fn schema_field(path: &str) -> Option<&'static Field> {
     schema::find(plan_schema(), path)
-}
-
-fn check_size(text: &str) -> Result<(), Errors> {
-    if text.len() > MAX_PLAN_BYTES {
-        return Err(Error::Syntax {
-            field: "plan".into(),
-            message: format!(
-                "the plan is {} bytes; plans larger than {MAX_PLAN_BYTES} bytes are refused",
-                text.len()
-            ),
-        }
-        .into());
-    }
-    Ok(())
-}
-
-fn syntax_error(format: &str, message: String) -> Errors {
-    Error::Syntax {
-        field: "plan".into(),
-        message: format!("not a valid {format} plan: {message}"),
-    }
-    .into()
 }

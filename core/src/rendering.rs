@@ -34,6 +34,59 @@ pub struct Rendering {
     pub warnings: Vec<String>,
 }
 
+/// One target's part of a selection's rendering: what it rendered, or why it refused (the
+/// other targets render all the same).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Outcome {
+    /// The target rendered the plans.
+    Rendered(Rendering),
+    /// The target cannot render them.
+    Refused(Refusal),
+}
+
+impl Outcome {
+    /// The target's name.
+    pub fn target(&self) -> &str {
+        match self {
+            Outcome::Rendered(rendering) => &rendering.target,
+            Outcome::Refused(refusal) => &refusal.target,
+        }
+    }
+
+    /// The rendering, when the target rendered.
+    pub fn rendering(&self) -> Option<&Rendering> {
+        match self {
+            Outcome::Rendered(rendering) => Some(rendering),
+            Outcome::Refused(_) => None,
+        }
+    }
+}
+
+/// Why one target of a selection cannot render the plans (JSON: `{target, family, error,
+/// problems}` in the place of that target's rendering).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The target name.
+    pub target: String,
+    /// Its family.
+    pub family: OsFamily,
+    /// Every problem.
+    pub errors: crate::error::Errors,
+}
+
+impl Serialize for Refusal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Refusal", 4)?;
+        out.serialize_field("target", &self.target)?;
+        out.serialize_field("family", &self.family)?;
+        out.serialize_field("error", &self.errors.to_string())?;
+        out.serialize_field("problems", &self.errors.problems())?;
+        out.end()
+    }
+}
+
 /// One file to write.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct File {

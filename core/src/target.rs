@@ -224,18 +224,24 @@ pub struct Target {
 impl Target {
     /// Looks a target name up (`centos-7`, `netplan`, …).
     pub fn parse(name: &str) -> Result<Target, Error> {
-        TARGETS
-            .iter()
-            .find(|spec| spec.name == name)
-            .map(|spec| Target { spec })
-            .ok_or_else(|| Error::UnknownTarget {
+        if let Some(spec) = TARGETS.iter().find(|spec| spec.name == name) {
+            return Ok(Target { spec });
+        }
+        if Target::is_selection(name) {
+            return Err(Error::Selection {
                 field: "os".into(),
                 value: crate::error::shown(name),
-                known: format!(
-                    "all, ecs-doc, {}",
-                    Target::names().collect::<Vec<_>>().join(", ")
-                ),
-            })
+                hint: "name one target (`eniplan targets` lists them); rendering takes a \
+                       selection (`eniplan render --os`, Python's render_many, WASM's \
+                       renderMany)"
+                    .into(),
+            });
+        }
+        Err(Error::UnknownTarget {
+            field: "os".into(),
+            value: crate::error::shown(name),
+            known: Target::names().collect::<Vec<_>>().join(", "),
+        })
     }
 
     /// Resolves a `--os` argument: `all` (every OS family, in [`OsFamily::ALL`] order; `cloud`
@@ -252,6 +258,15 @@ impl Target {
                     .extend(Target::families().filter(|t| OsFamily::SEED.contains(&t.family()))),
                 name => match Target::parse(name) {
                     Ok(target) => targets.push(target),
+                    Err(Error::UnknownTarget {
+                        field,
+                        value,
+                        known,
+                    }) => errors.push(Error::UnknownTarget {
+                        field,
+                        value,
+                        known: format!("all, ecs-doc, {known}"),
+                    }),
                     Err(error) => errors.push(error),
                 },
             }
@@ -261,6 +276,12 @@ impl Target {
         } else {
             Err(Errors::new(errors))
         }
+    }
+
+    /// Whether a `--os` argument asks for several targets (`all`, `ecs-doc`, a comma-separated
+    /// list), whose output is then a list, even when it resolves to one.
+    pub fn is_selection(selection: &str) -> bool {
+        matches!(selection.trim(), "all" | "ecs-doc" | "seed") || selection.contains(',')
     }
 
     /// The generic target of each family, in [`OsFamily::ALL`] order.

@@ -39,6 +39,55 @@ impl EniPlan {
     }
 }
 
+/// What makes a list of valid plans one instance: each interface once, each route table once.
+/// A problem names its plan (`plans[2]: route_table`) when there are several.
+pub(crate) fn check_instance(plans: &[Plan]) -> Vec<Error> {
+    check_numbered(plans.iter().enumerate(), plans.len() > 1)
+}
+
+/// [`check_instance`] for plans given with their places in the user's list (some of which may
+/// be missing because they did not validate).
+pub(crate) fn check_numbered<'p>(
+    plans: impl IntoIterator<Item = (usize, &'p Plan)>,
+    several: bool,
+) -> Vec<Error> {
+    let mut errors: Vec<Error> = Vec::new();
+    let mut tables = std::collections::BTreeMap::new();
+    let mut names = std::collections::BTreeMap::new();
+    let within = |error: Error, index: usize| {
+        if several {
+            error.within(&format!("plans[{index}]"))
+        } else {
+            error
+        }
+    };
+    for (index, plan) in plans {
+        if let Some(other) = names.insert(plan.interface(), plan.primary()) {
+            errors.push(within(
+                Error::Duplicate {
+                    field: "interface".into(),
+                    value: plan.interface().into(),
+                    first: format!("the ENI whose primary is {other}"),
+                },
+                index,
+            ));
+        }
+        if let Some(table) = plan.route_table() {
+            if let Some(other) = tables.insert(table, plan.interface()) {
+                errors.push(within(
+                    Error::Duplicate {
+                        field: "route_table".into(),
+                        value: table.to_string(),
+                        first: format!("interface {other}"),
+                    },
+                    index,
+                ));
+            }
+        }
+    }
+    errors
+}
+
 /// A plan field, named only when an error needs the name: most addresses are fine, and
 /// formatting `secondaries[7]` for each of them would cost more than checking it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -197,11 +197,12 @@ fn paths_that_leave_the_root_are_refused() {
 }
 
 #[test]
-fn backups_keep_what_was_changed_or_deleted() {
+fn backups_keep_what_was_changed_or_deleted_outside_the_configuration() {
     let root = scratch("backup");
     fs::create_dir_all(root.join("etc")).expect("etc");
     fs::write(root.join("etc/a"), "old a\n").expect("a");
     fs::write(root.join("etc/gone"), "old gone\n").expect("gone");
+    fs::set_permissions(root.join("etc/gone"), fs::Permissions::from_mode(0o600)).expect("mode");
     let outcome = apply::apply(
         &rendering(
             &[("/etc/a", "new a\n", 0o644), ("/etc/b", "b\n", 0o644)],
@@ -218,5 +219,87 @@ fn backups_keep_what_was_changed_or_deleted() {
         .map(|path| fs::read_to_string(path).expect("backup"))
         .collect();
     assert_eq!(kept, ["old a\n", "old gone\n"]);
-    assert!(outcome.backups[0].to_string_lossy().ends_with(".eniplan~"));
+    // The set lives under /var/backups/eniplan, each copy at its own path; nothing new sits
+    // beside the live files, where a tool's glob would read it as configuration.
+    let set = outcome.backup_set.clone().expect("a set");
+    let sets = root
+        .join("var/backups/eniplan")
+        .canonicalize()
+        .expect("sets dir");
+    assert!(set.starts_with(&sets), "{}", set.display());
+    assert!(outcome.backups[0].ends_with("etc/a"));
+    let mut beside: Vec<String> = fs::read_dir(root.join("etc"))
+        .expect("etc")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    beside.sort();
+    assert_eq!(beside, ["a", "b"]);
+
+    // One call puts everything back: a and gone as they were (mode included), b removed.
+    let restored = apply::restore(&root, &set).expect("restores");
+    assert_eq!(restored.restored.len(), 2);
+    assert_eq!(restored.removed.len(), 1);
+    assert_eq!(
+        fs::read_to_string(root.join("etc/a")).expect("a"),
+        "old a\n"
+    );
+    assert_eq!(
+        fs::read_to_string(root.join("etc/gone")).expect("gone"),
+        "old gone\n"
+    );
+    assert_eq!(mode(&root.join("etc/gone")), 0o600);
+    assert!(!root.join("etc/b").exists());
+    assert_eq!(apply::backup_sets(&root).expect("sets"), std::slice::from_ref(&set));
+
+    // A second write in the same second gets a set of its own.
+    let again = apply::apply(
+        &rendering(&[("/etc/a", "newer a\n", 0o644)], &[]),
+        &root,
+        Options { backup: true },
+    )
+    .expect("applies");
+    let second = again.backup_set.expect("a second set");
+    assert_ne!(second, set);
+    assert_eq!(apply::backup_sets(&root).expect("sets").len(), 2);
+}
+
+#[test]
+fn a_backup_set_missing_a_copy_restores_nothing() {
+    let root = scratch("backup-broken");
+    fs::create_dir_all(root.join("etc")).expect("etc");
+    fs::write(root.join("etc/a"), "old a\n").expect("a");
+    fs::write(root.join("etc/b"), "old b\n").expect("b");
+    let outcome = apply::apply(
+        &rendering(
+            &[("/etc/a", "new a\n", 0o644), ("/etc/b", "new b\n", 0o644)],
+            &[],
+        ),
+        &root,
+        Options { backup: true },
+    )
+    .expect("applies");
+    let set = outcome.backup_set.expect("a set");
+    fs::remove_file(set.join("etc/b")).expect("lose a copy");
+    let error = apply::restore(&root, &set).expect_err("refused");
+    assert!(error.to_string().contains("read the backup"), "{error}");
+    assert_eq!(
+        fs::read_to_string(root.join("etc/a")).expect("a"),
+        "new a\n"
+    );
+}
+
+#[test]
+fn planning_a_write_never_creates_the_root() {
+    let root = scratch("no-root").join("missing");
+    let changes = apply::changes(&rendering(&[("/etc/a", "a\n", 0o644)], &["/etc/b"]), &root)
+        .expect("a missing root holds nothing");
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].action, Action::Create);
+    assert!(!root.exists(), "planning created the root");
 }

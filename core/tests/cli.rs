@@ -126,7 +126,7 @@ fn write_to_refuses_to_follow_a_symlinked_directory_out_of_root() {
         "--write-to",
         &root.to_string_lossy(),
     ]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("refusing to follow the symlink"));
     assert_eq!(
         fs::read_dir(&outside).expect("outside").count(),
@@ -174,7 +174,7 @@ fn hostile_plan_files_exit_2_with_an_error() {
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("malformed-yaml", b"interface: [eth0\n".to_vec(), "not a valid YAML plan"),
         ("malformed-json", b"{\"interface\": \"eth0\",}".to_vec(), "not a valid JSON plan"),
-        ("wrong-type", b"interface: eth0\nsecondaries: 5\n".to_vec(), "invalid type"),
+        ("wrong-type", b"interface: eth0\nsecondaries: {a: 1}\n".to_vec(), "expected a list"),
         ("nul-byte", b"interface: \"eth\x000\"\nprimary: 10.0.0.5\n".to_vec(), "problem"),
         ("raw-nul", b"interface: eth\x000\n".to_vec(), "not a valid YAML plan"),
         ("million-secondaries", million.into_bytes(), "bytes are refused"),
@@ -529,4 +529,228 @@ fn read_drift_and_convert_a_hosts_files() {
     ]);
     assert_eq!(binary.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&binary.stderr).contains("ifcfg-eth9: not a text file"));
+}
+
+/// `--nic` arguments from a case's `.nics` file (one `MAC=NAME` per line).
+fn nics(path: &str) -> Vec<String> {
+    fs::read_to_string(source(path))
+        .expect("nics")
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .flat_map(|line| ["--nic".to_string(), line.trim().to_string()])
+        .collect()
+}
+
+#[test]
+fn the_plans_eniplan_plan_prints_are_an_input_everywhere() {
+    let dir = scratch("instance-input");
+    let mut args = vec![
+        "plan".to_string(),
+        "--from-metadata".into(),
+        source("metadata/valid/two-enis.json"),
+    ];
+    args.extend(nics("metadata/valid/two-enis.nics"));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let planned = eniplan(&refs);
+    assert!(
+        planned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&planned.stderr)
+    );
+    let plans = dir.join("plans.yaml");
+    fs::write(&plans, &planned.stdout).expect("plans");
+    let plans = plans.to_string_lossy().into_owned();
+
+    let valid = eniplan(&["validate", &plans, "--os", "all"]);
+    assert!(
+        valid.status.success(),
+        "{}",
+        String::from_utf8_lossy(&valid.stderr)
+    );
+    let one = eniplan(&["render", &plans, "--os", "centos-7", "--format", "json"]);
+    assert!(
+        one.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    let rendering: serde_json::Value = serde_json::from_slice(&one.stdout).expect("JSON");
+    let paths: Vec<&str> = rendering["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(|file| file["path"].as_str())
+        .collect();
+    assert!(paths.contains(&"/etc/sysconfig/network-scripts/ifcfg-eth0"));
+    assert!(paths.contains(&"/etc/sysconfig/network-scripts/ifcfg-eth1"));
+
+    // The default selection, `all`, renders an instance too (as the metadata path does).
+    let all = eniplan(&["render", &plans, "--format", "json"]);
+    assert!(
+        all.status.success(),
+        "{}",
+        String::from_utf8_lossy(&all.stderr)
+    );
+    let mut args = vec![
+        "render".to_string(),
+        "--from-metadata".into(),
+        source("metadata/valid/two-enis.json"),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(nics("metadata/valid/two-enis.nics"));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let from_metadata = eniplan(&refs);
+    assert!(
+        from_metadata.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_metadata.stderr)
+    );
+    assert_eq!(
+        from_metadata.stdout, all.stdout,
+        "metadata and its printed plans render alike"
+    );
+
+    // The change between two instances, and the removal of every secondary of each ENI.
+    let change = eniplan(&[
+        "change", &plans, &plans, "--os", "netplan", "--format", "json",
+    ]);
+    assert!(
+        change.status.success(),
+        "{}",
+        String::from_utf8_lossy(&change.stderr)
+    );
+    let unassign = eniplan(&["unassign", &plans, "--os", "netplan"]);
+    assert!(
+        unassign.status.success(),
+        "{}",
+        String::from_utf8_lossy(&unassign.stderr)
+    );
+}
+
+#[test]
+fn a_target_that_cannot_render_the_plan_refuses_in_its_own_place() {
+    let output = eniplan(&[
+        "render",
+        &case("valid/secondary-eni.yaml"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "one target refused");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error: windows cannot render the plan"),
+        "{stderr}"
+    );
+    let outcomes: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let outcomes = outcomes.as_array().expect("one entry per target");
+    assert_eq!(outcomes.len(), 9);
+    let refused: Vec<&str> = outcomes
+        .iter()
+        .filter(|entry| entry.get("error").is_some())
+        .filter_map(|entry| entry["target"].as_str())
+        .collect();
+    assert!(
+        refused.contains(&"windows") && refused.contains(&"powershell"),
+        "{refused:?}"
+    );
+    for entry in outcomes.iter().filter(|entry| entry.get("error").is_some()) {
+        assert!(entry["problems"][0]["field"] == "route_table", "{entry}");
+    }
+    let rendered = outcomes
+        .iter()
+        .filter(|entry| entry.get("files").is_some())
+        .count();
+    assert_eq!(rendered + refused.len(), 9);
+    assert!(rendered >= 6);
+}
+
+#[test]
+fn a_selection_where_one_target_goes_says_so() {
+    let output = eniplan(&["read", "--os", "all", "--root", "/nonexistent"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`all` selects several targets, and this takes one"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("known targets: all"), "{stderr}");
+}
+
+#[test]
+fn exit_statuses_are_diffs() {
+    let dir = scratch("exit-statuses");
+    let root = dir.join("root");
+    // Trouble: a plan file that is not there.
+    let missing = eniplan(&["render", &dir.join("nope.yaml").to_string_lossy()]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nope.yaml"));
+    // A dry run with something to do: 1, and nothing written (not even the root).
+    let plan = case("valid/seed-static.yaml");
+    let root_text = root.to_string_lossy().into_owned();
+    fs::create_dir_all(&root).expect("root");
+    let dry = eniplan(&[
+        "render",
+        &plan,
+        "--os",
+        "centos-7",
+        "--write-to",
+        &root_text,
+        "--dry-run",
+    ]);
+    assert_eq!(
+        dry.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(String::from_utf8_lossy(&dry.stderr).contains("would create"));
+    assert_eq!(
+        fs::read_dir(&root).expect("root").count(),
+        0,
+        "a dry run writes nothing"
+    );
+    let written = eniplan(&[
+        "render",
+        &plan,
+        "--os",
+        "centos-7",
+        "--write-to",
+        &root_text,
+    ]);
+    assert_eq!(written.status.code(), Some(0));
+    let again = eniplan(&[
+        "render",
+        &plan,
+        "--os",
+        "centos-7",
+        "--write-to",
+        &root_text,
+        "--dry-run",
+    ]);
+    assert_eq!(again.status.code(), Some(0), "nothing left to do");
+    // A difference found: 1.
+    let drift_plan = dir.join("other.yaml");
+    fs::write(
+        &drift_plan,
+        fs::read_to_string(&plan)
+            .expect("plan")
+            .replace("192.168.1.203", "192.168.1.204"),
+    )
+    .expect("plan");
+    let drift = eniplan(&[
+        "drift",
+        &drift_plan.to_string_lossy(),
+        "--os",
+        "centos-7",
+        "--root",
+        &root_text,
+    ]);
+    assert_eq!(drift.status.code(), Some(1));
+    let same = eniplan(&["drift", &plan, "--os", "centos-7", "--root", &root_text]);
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&same.stdout)
+    );
 }

@@ -220,9 +220,24 @@ fn invalid_plans_are_refused_with_every_problem() {
     insta::glob!("../../tests/cases", "invalid/*.yaml", |path| {
         let case = stem(path);
         let plan = fs::read_to_string(path).expect("readable case");
-        let errors = match eniplan::render_text(&plan, "all") {
-            Ok(_) => panic!("{case}: an invalid plan was rendered"),
-            Err(errors) => errors,
+        // One plan or an instance (a list), as `eniplan render` reads it.
+        let errors = match eniplan::plans_from_text(&plan)
+            .and_then(|plans| eniplan::render_plans(&plans, "all"))
+        {
+            Ok(outcomes) => {
+                let refused: Vec<String> = outcomes
+                    .iter()
+                    .filter_map(|outcome| match outcome {
+                        eniplan::Outcome::Refused(refusal) => {
+                            Some(format!("{}: {}", refusal.target, refusal.errors))
+                        }
+                        eniplan::Outcome::Rendered(_) => None,
+                    })
+                    .collect();
+                assert!(!refused.is_empty(), "{case}: an invalid plan was rendered");
+                refused.join("\n")
+            }
+            Err(errors) => errors.to_string(),
         };
         let settings = settings(path, format!("{case}: every problem, for --os all"));
         settings.bind(|| {

@@ -5,7 +5,7 @@
 use eniplan::{EniPlan, Errors, Target};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pythonize::{depythonize, pythonize};
 
 // The Rust side's allocations (the plan, the rendering before it becomes Python objects) use
@@ -72,16 +72,13 @@ fn plan_error(py: Python<'_>, errors: &Errors) -> PyErr {
 
 /// A plan given as YAML/JSON text or as a mapping (a dict, as Ansible and Salt pass it).
 /// The outer error is a `TypeError` for anything else; the inner one the plan's problems.
+/// Both go through the core's input rules (an unknown key named with a suggestion, a single
+/// value where a list goes read as a list of one, …).
 fn parse_plan(plan: &Bound<'_, PyAny>) -> PyResult<Result<EniPlan, Errors>> {
     Ok(if let Ok(text) = plan.cast::<PyString>() {
         EniPlan::from_text(&text.to_cow()?)
     } else if plan.is_instance_of::<PyDict>() || plan.hasattr("keys")? {
-        depythonize::<EniPlan>(plan).map_err(|error| {
-            Errors::from(eniplan::Error::Syntax {
-                field: "plan".into(),
-                message: format!("not a valid plan: {error}"),
-            })
-        })
+        document(plan)?.and_then(EniPlan::from_value)
     } else {
         return Err(PyTypeError::new_err(format!(
             "a plan is a mapping or YAML/JSON text, not {}",
@@ -90,8 +87,46 @@ fn parse_plan(plan: &Bound<'_, PyAny>) -> PyResult<Result<EniPlan, Errors>> {
     })
 }
 
+/// One plan or a list of them (an instance, as `plans_from_metadata` returns it): text, a
+/// mapping, or a list of mappings.
+fn parse_plans(plans: &Bound<'_, PyAny>) -> PyResult<Result<Vec<EniPlan>, Errors>> {
+    Ok(if let Ok(text) = plans.cast::<PyString>() {
+        eniplan::plans_from_text(&text.to_cow()?)
+    } else if plans.is_instance_of::<PyList>() || plans.is_instance_of::<PyTuple>() {
+        document(plans)?.and_then(eniplan::plans_from_value)
+    } else {
+        parse_plan(plans)?.map(|plan| vec![plan])
+    })
+}
+
+/// A Python value as a plan document.
+fn document(value: &Bound<'_, PyAny>) -> PyResult<Result<eniplan::PlanValue, Errors>> {
+    Ok(depythonize::<eniplan::PlanValue>(value).map_err(|error| {
+        Errors::from(eniplan::Error::Syntax {
+            field: "plan".into(),
+            message: format!("not a valid plan: {error}"),
+        })
+    }))
+}
+
 fn read_plan(py: Python<'_>, plan: &Bound<'_, PyAny>) -> PyResult<EniPlan> {
     parse_plan(plan)?.map_err(|errors| plan_error(py, &errors))
+}
+
+fn read_plans(py: Python<'_>, plans: &Bound<'_, PyAny>) -> PyResult<Vec<EniPlan>> {
+    parse_plans(plans)?.map_err(|errors| plan_error(py, &errors))
+}
+
+/// One target's rendering of one plan or an instance.
+fn render_one(py: Python<'_>, plans: &[EniPlan], target: &str) -> PyResult<Py<PyAny>> {
+    let target = Target::parse(target).map_err(|error| plan_error(py, &error.into()))?;
+    let outcome = eniplan::render_plans(plans, target.name())
+        .map_err(|errors| plan_error(py, &errors))?
+        .remove(0);
+    match outcome {
+        eniplan::Outcome::Rendered(rendering) => to_python(py, &rendering),
+        eniplan::Outcome::Refused(refusal) => Err(plan_error(py, &refusal.errors)),
+    }
 }
 
 fn to_python<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
@@ -100,19 +135,17 @@ fn to_python<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<Py<PyAn
         .map_err(|error| PyTypeError::new_err(error.to_string()))
 }
 
-/// Renders a plan for one target; returns the rendering as a dict.
+/// Renders a plan (or every ENI of an instance, a list of plans) for one target; returns the
+/// rendering as a dict.
 #[pyfunction]
 fn render(py: Python<'_>, plan: &Bound<'_, PyAny>, target: &str) -> PyResult<Py<PyAny>> {
-    let plan = read_plan(py, plan)?;
-    let target = Target::parse(target).map_err(|error| plan_error(py, &error.into()))?;
-    let renderings =
-        eniplan::render_plan(&plan, target.name()).map_err(|errors| plan_error(py, &errors))?;
-    to_python(py, &renderings[0])
+    let plans = read_plans(py, plan)?;
+    render_one(py, &plans, target)
 }
 
 /// Renders the change from plan `before` to plan `after` for one target: `after`'s files,
 /// `before`'s files that `after` no longer writes under `delete`, and first the commands that
-/// remove the dropped addresses at once.
+/// remove the dropped addresses at once. Each may be one plan or a list (an instance).
 #[pyfunction]
 fn render_change(
     py: Python<'_>,
@@ -120,31 +153,34 @@ fn render_change(
     after: &Bound<'_, PyAny>,
     target: &str,
 ) -> PyResult<Py<PyAny>> {
-    let before = read_plan(py, before)?;
-    let after = read_plan(py, after)?;
-    let rendering = eniplan::render_change_plans(&before, Some(&after), target)
+    let before = read_plans(py, before)?;
+    let after = read_plans(py, after)?;
+    let rendering = eniplan::render_change_instance(&before, Some(&after), target)
         .map_err(|e| plan_error(py, &e))?;
     to_python(py, &rendering)
 }
 
-/// Renders the removal of every secondary address of a plan (the primary stays) for one
-/// target: the files that carried them to delete, and the commands that remove them now.
+/// Renders the removal of every secondary address of a plan (or of each ENI of an instance;
+/// the primaries stay) for one target: the files that carried them to delete, and the
+/// commands that remove them now.
 #[pyfunction]
 fn render_absent(py: Python<'_>, plan: &Bound<'_, PyAny>, target: &str) -> PyResult<Py<PyAny>> {
-    let plan = read_plan(py, plan)?;
+    let plans = read_plans(py, plan)?;
     let rendering =
-        eniplan::render_change_plans(&plan, None, target).map_err(|e| plan_error(py, &e))?;
+        eniplan::render_change_instance(&plans, None, target).map_err(|e| plan_error(py, &e))?;
     to_python(py, &rendering)
 }
 
-/// Renders a plan for `all` families or a comma-separated list of targets; returns a list.
+/// Renders a plan (or an instance) for a selection: `all` families, `ecs-doc`, or a
+/// comma-separated list of targets. Returns one entry per target: its rendering, or, for a
+/// target that cannot render the plan, `{target, family, error, problems}`.
 #[pyfunction]
 #[pyo3(signature = (plan, targets = "all"))]
 fn render_many(py: Python<'_>, plan: &Bound<'_, PyAny>, targets: &str) -> PyResult<Py<PyAny>> {
-    let plan = read_plan(py, plan)?;
-    let renderings =
-        eniplan::render_plan(&plan, targets).map_err(|errors| plan_error(py, &errors))?;
-    to_python(py, &renderings)
+    let plans = read_plans(py, plan)?;
+    let outcomes =
+        eniplan::render_plans(&plans, targets).map_err(|errors| plan_error(py, &errors))?;
+    to_python(py, &outcomes)
 }
 
 /// The Alibaba Cloud ECS document's example, rendered for `targets`.
@@ -162,17 +198,17 @@ fn render_seed_example(py: Python<'_>, targets: &str) -> PyResult<Py<PyAny>> {
     render_example(py, targets)
 }
 
-/// Every problem of a plan (an empty list when it is valid), checked against `targets` too
-/// when given.
+/// Every problem of a plan or an instance (an empty list when it is valid), checked against
+/// `targets` (a selection) too when given.
 #[pyfunction]
 #[pyo3(signature = (plan, targets = None))]
 fn validate(plan: &Bound<'_, PyAny>, targets: Option<&str>) -> PyResult<Vec<Problem>> {
-    let plan = match parse_plan(plan)? {
-        Ok(plan) => plan,
+    let plans = match parse_plans(plan)? {
+        Ok(plans) => plans,
         // A plan that does not even parse is reported the same way as an invalid one.
         Err(errors) => return Ok(problems(&errors)),
     };
-    let result = eniplan::check(&plan, targets);
+    let result = eniplan::check_plans(&plans, targets);
     Ok(result
         .err()
         .map(|errors| problems(&errors))
@@ -276,20 +312,11 @@ fn metadata_items() -> (Vec<&'static str>, Vec<&'static str>) {
 }
 
 /// Renders every ENI of one instance (a list of plans, the primary ENI first) for one target
-/// as one rendering.
+/// as one rendering; for a selection (`all`, `ecs-doc`, a list) see `render_many`.
 #[pyfunction]
-fn render_instance(
-    py: Python<'_>,
-    plans: Vec<Bound<'_, PyAny>>,
-    target: &str,
-) -> PyResult<Py<PyAny>> {
-    let plans = plans
-        .iter()
-        .map(|plan| read_plan(py, plan))
-        .collect::<PyResult<Vec<EniPlan>>>()?;
-    let rendering =
-        eniplan::render_instance_plans(&plans, target).map_err(|errors| plan_error(py, &errors))?;
-    to_python(py, &rendering)
+fn render_instance(py: Python<'_>, plans: &Bound<'_, PyAny>, target: &str) -> PyResult<Py<PyAny>> {
+    let plans = read_plans(py, plans)?;
+    render_one(py, &plans, target)
 }
 
 fn target_of(py: Python<'_>, name: &str) -> PyResult<Target> {
@@ -440,6 +467,32 @@ fn apply(
     }
 }
 
+/// Puts back what the write that made backup `set` changed under `root`
+/// (`eniplan::apply::restore`): the old files byte for byte, the created ones deleted.
+#[pyfunction]
+fn restore(
+    py: Python<'_>,
+    root: std::path::PathBuf,
+    set: std::path::PathBuf,
+) -> PyResult<Py<PyAny>> {
+    match eniplan::apply::restore(&root, &set) {
+        Ok(restored) => to_python(py, &restored),
+        Err(error) => Err(apply_error(py, &error)),
+    }
+}
+
+/// The backup sets under `root`, oldest first.
+#[pyfunction]
+fn backup_sets(py: Python<'_>, root: std::path::PathBuf) -> PyResult<Vec<String>> {
+    match eniplan::apply::backup_sets(&root) {
+        Ok(sets) => Ok(sets
+            .into_iter()
+            .map(|set| set.to_string_lossy().into_owned())
+            .collect()),
+        Err(error) => Err(apply_error(py, &error)),
+    }
+}
+
 #[pymodule]
 fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Problem>()?;
@@ -455,6 +508,8 @@ fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(apply_changes, module)?)?;
     module.add_function(wrap_pyfunction!(plan_schema, module)?)?;
     module.add_function(wrap_pyfunction!(apply, module)?)?;
+    module.add_function(wrap_pyfunction!(restore, module)?)?;
+    module.add_function(wrap_pyfunction!(backup_sets, module)?)?;
     module.add_function(wrap_pyfunction!(plans_from_metadata, module)?)?;
     module.add_function(wrap_pyfunction!(metadata_items, module)?)?;
     module.add_function(wrap_pyfunction!(plans_from_api, module)?)?;

@@ -39,7 +39,16 @@ def recap(result: subprocess.CompletedProcess[str]) -> dict[str, int]:
 
 
 def files_under(root: pathlib.Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): p.read_text() for p in root.rglob("*") if p.is_file()}
+    """The files under ``root`` but the backup sets under var/backups/eniplan."""
+    return {str(p.relative_to(root)): p.read_text() for p in root.rglob("*")
+            if p.is_file() and not p.relative_to(root).parts[:3] == ("var", "backups", "eniplan")}
+
+
+def backed_up(root: pathlib.Path) -> list[str]:
+    """Every file copied into a backup set, by its path on the host."""
+    sets = root / "var/backups/eniplan"
+    return sorted(str(p.relative_to(s)) for s in sets.iterdir() for p in s.rglob("*")
+                  if p.is_file() and p.name != "manifest.json") if sets.is_dir() else []
 
 
 @pytest.fixture
@@ -82,7 +91,9 @@ def test_a_changed_plan_is_reported_and_backed_up(root):
     result = playbook(PLAYBOOK, *args, "--diff")
     assert recap(result)["changed"] == 1
     assert "-IPADDR_3=192.168.1.99" in result.stdout and "+IPADDR_3=192.168.1.203" in result.stdout
-    assert list(ifcfg.parent.glob("ifcfg-eth0.*.eniplan~")), "a backup was kept"
+    assert backed_up(root) == ["etc/sysconfig/network/ifcfg-eth0"], "a backup was kept"
+    # ... outside the directory wicked reads, where it would be read as configuration.
+    assert sorted(p.name for p in ifcfg.parent.iterdir()) == ["ifcfg-eth0", "routes"]
 
 
 def test_an_invalid_plan_fails_the_task_naming_every_problem(tmp_path, root):
@@ -133,12 +144,12 @@ def test_previous_plan_renders_the_change(tmp_path, root):
     result = playbook(change, *args, "-v")
     assert recap(result)["changed"] == 1, result.stdout
     files = sorted(files_under(root))
-    assert [name for name in files if not name.endswith(".eniplan~")] == [
+    assert files == [
         "etc/cloud/cloud.cfg.d/99-disable-network-config.cfg",
         "etc/sysconfig/network-scripts/ifcfg-eth0",
         "etc/sysconfig/network-scripts/ifcfg-eth0:0",
     ]
-    assert any(name.startswith("etc/sysconfig/network-scripts/ifcfg-eth0:1.") for name in files), \
+    assert "etc/sysconfig/network-scripts/ifcfg-eth0:1" in backed_up(root), \
         "the deleted alias file was backed up"
     assert "ip addr del 192.168.1.203/24 dev eth0" in result.stdout
     assert "ip addr del 192.168.1.201" not in result.stdout

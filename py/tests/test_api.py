@@ -69,7 +69,7 @@ def test_plan_errors_are_value_errors_with_every_problem():
 
 
 def test_unknown_keys_and_targets_are_plan_errors():
-    with pytest.raises(eniplan.PlanError, match="unknown field `secondary`"):
+    with pytest.raises(eniplan.PlanError, match="did you mean `secondaries`"):
         eniplan.render({"interface": "eth0", "secondary": []}, "rhel")
     with pytest.raises(eniplan.PlanError) as caught:
         eniplan.render(SEED, "centos-5")
@@ -81,6 +81,32 @@ def test_wrong_types_are_type_errors_or_plan_errors():
         eniplan.render(42, "rhel")  # type: ignore[arg-type]
     with pytest.raises(eniplan.PlanError):
         eniplan.render(dict(SEED, prefix="twenty-four"), "rhel")
+
+
+def test_an_instance_is_a_plan_everywhere():
+    second = dict(SEED, interface="eth1", primary="192.168.2.10", secondaries=["192.168.2.11"],
+                  gateway="192.168.2.253", route_table=1001, mac="00:16:3e:16:43:bb")
+    instance = [SEED, second]
+    rendering = eniplan.render(instance, "rocky-8")
+    paths = [f["path"] for f in rendering["files"]]
+    assert "/etc/sysconfig/network-scripts/ifcfg-eth0" in paths
+    assert "/etc/sysconfig/network-scripts/route-eth1" in paths
+    assert eniplan.validate(instance, "all") == []
+    # A selection: one entry per target; every target renders an instance of two ENIs.
+    outcomes = eniplan.render_many(instance, "all")
+    assert [o["target"] for o in outcomes][:3] == ["nmcli", "rhel", "netplan"]
+    assert not [o for o in outcomes if "error" in o]
+    # One ENI with a table alone: the Windows families refuse it in their own place.
+    alone = eniplan.render_many(second, "netplan,windows")
+    assert "files" in alone[0]
+    assert alone[1]["target"] == "windows" and alone[1]["problems"][0]["field"] == "route_table"
+    # A selection where one target goes is named as such.
+    with pytest.raises(eniplan.PlanError, match="selects several targets"):
+        eniplan.render_instance(instance, "all")
+    # The input rules are the core's: a single value where a list goes, a number as text.
+    assert eniplan.validate(dict(SEED, dns="100.100.2.136", prefix="24")) == []
+    problems = eniplan.validate([SEED, dict(second, route_table=None, primry="1.2.3.4")])
+    assert problems[0].field == "plans[1]: primry" and problems[0].kind == "unknown_key"
 
 
 def test_validate_lists_every_problem_and_nothing_for_a_valid_plan():
@@ -142,7 +168,8 @@ def test_change_removes_only_what_is_gone_on_every_surface_alike():
     }
     with pytest.raises(eniplan.PlanError) as raised:
         eniplan.render_change(SEED, dict(after, secondaries=["10.9.9.9"]), "rhel")
-    assert raised.value.problems[0].field == "secondaries[0]"
+    # Each side's problems name their side.
+    assert raised.value.problems[0].field == "after: secondaries[0]"
 
 
 def test_ipaddress_objects_are_not_silently_accepted():

@@ -47,7 +47,13 @@ def test_hostile_plans_raise_plan_errors(plan):
         assert "\n" not in problem.message
 
 
-@pytest.mark.parametrize("plan", [None, 42, 4.2, b"interface: eth0", ["interface"]])
+@pytest.mark.parametrize("plan", [None, 42, 4.2, b"interface: eth0"])
 def test_non_plans_are_type_errors(plan):
     with pytest.raises(TypeError):
         eniplan.render(plan, "rhel")
+
+
+def test_a_list_of_non_plans_is_a_plan_error():
+    # A list is an instance; its items must be plans.
+    with pytest.raises(eniplan.PlanError, match=r"plans\[0\]: plan: `interface` is not"):
+        eniplan.render(["interface"], "rhel")

@@ -33,6 +33,8 @@ export interface Rendering {
   target: string; family: string; files: File[]; delete: string[]; commands: Command[];
   restart: Command[]; verify: Command[]; warnings: string[];
 }
+/** A target of a selection that cannot render the plan, in the place of its rendering. */
+export interface Refusal { target: string; family: string; error: string; problems: Problem[] }
 /** One problem of a rejected plan. */
 export interface Problem { field: string; value: string; message: string; kind: string }
 /** A target as listed by targets(). */
@@ -126,41 +128,71 @@ fn read_plan(plan: JsValue) -> Result<EniPlan, JsValue> {
     parse_plan_value(plan).map_err(|errors| plan_error(&errors))
 }
 
-/// Renders `plan` for one target.
-#[wasm_bindgen(unchecked_return_type = "Rendering")]
-pub fn render(
-    #[wasm_bindgen(unchecked_param_type = "Plan | string")] plan: JsValue,
-    target: &str,
-) -> Result<JsValue, JsValue> {
-    let plan = read_plan(plan)?;
-    let target = Target::parse(target).map_err(|error| plan_error(&error.into()))?;
-    let renderings = eniplan::render_plan(&plan, target.name()).map_err(|e| plan_error(&e))?;
-    Ok(to_js(&renderings[0]))
+/// One plan or a list of them (an instance): YAML/JSON text, a plain object or an array.
+fn parse_plans_value(plans: JsValue) -> Result<Vec<EniPlan>, Errors> {
+    match plans.as_string() {
+        Some(text) => eniplan::plans_from_text(&text),
+        None if js_sys::Array::is_array(&plans) => {
+            let text = js_sys::JSON::stringify(&plans)
+                .ok()
+                .and_then(|text| text.as_string())
+                .unwrap_or_default();
+            eniplan::plans_from_text(&text)
+        }
+        None => parse_plan_value(plans).map(|plan| vec![plan]),
+    }
 }
 
-/// Renders `plan` for `"all"` families or a comma-separated list of targets.
-#[wasm_bindgen(js_name = renderMany, unchecked_return_type = "Rendering[]")]
+fn read_plans(plans: JsValue) -> Result<Vec<EniPlan>, JsValue> {
+    parse_plans_value(plans).map_err(|errors| plan_error(&errors))
+}
+
+/// One target's rendering of one plan or an instance.
+fn render_one(plans: &[EniPlan], target: &str) -> Result<JsValue, JsValue> {
+    let target = Target::parse(target).map_err(|error| plan_error(&error.into()))?;
+    match eniplan::render_plans(plans, target.name())
+        .map_err(|errors| plan_error(&errors))?
+        .remove(0)
+    {
+        eniplan::Outcome::Rendered(rendering) => Ok(to_js(&rendering)),
+        eniplan::Outcome::Refused(refusal) => Err(plan_error(&refusal.errors)),
+    }
+}
+
+/// Renders `plan` (one plan, or a list of them: an instance) for one target.
+#[wasm_bindgen(unchecked_return_type = "Rendering")]
+pub fn render(
+    #[wasm_bindgen(unchecked_param_type = "Plan | Plan[] | string")] plan: JsValue,
+    target: &str,
+) -> Result<JsValue, JsValue> {
+    render_one(&read_plans(plan)?, target)
+}
+
+/// Renders `plan` (or an instance) for a selection: `"all"` families, `"ecs-doc"` or a
+/// comma-separated list of targets. One entry per target: its rendering, or a `Refusal` for a
+/// target that cannot render the plan.
+#[wasm_bindgen(js_name = renderMany, unchecked_return_type = "(Rendering | Refusal)[]")]
 pub fn render_many(
-    #[wasm_bindgen(unchecked_param_type = "Plan | string")] plan: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Plan | Plan[] | string")] plan: JsValue,
     targets: &str,
 ) -> Result<JsValue, JsValue> {
-    let plan = read_plan(plan)?;
-    let renderings = eniplan::render_plan(&plan, targets).map_err(|e| plan_error(&e))?;
-    Ok(to_js(&renderings))
+    let plans = read_plans(plan)?;
+    let outcomes = eniplan::render_plans(&plans, targets).map_err(|e| plan_error(&e))?;
+    Ok(to_js(&outcomes))
 }
 
 /// Renders the change from plan `before` to plan `after` for one target: `after`'s files, the
 /// stale files to delete, and first the commands that remove the dropped addresses now.
 #[wasm_bindgen(js_name = renderChange, unchecked_return_type = "Rendering")]
 pub fn render_change(
-    #[wasm_bindgen(unchecked_param_type = "Plan | string")] before: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Plan | string")] after: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Plan | Plan[] | string")] before: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Plan | Plan[] | string")] after: JsValue,
     target: &str,
 ) -> Result<JsValue, JsValue> {
-    let before = read_plan(before)?;
-    let after = read_plan(after)?;
-    let rendering =
-        eniplan::render_change_plans(&before, Some(&after), target).map_err(|e| plan_error(&e))?;
+    let before = read_plans(before)?;
+    let after = read_plans(after)?;
+    let rendering = eniplan::render_change_instance(&before, Some(&after), target)
+        .map_err(|e| plan_error(&e))?;
     Ok(to_js(&rendering))
 }
 
@@ -244,7 +276,7 @@ pub fn plans_from_api(
 }
 
 /// Renders every ENI of one instance (the plans, the primary ENI first) for one target as one
-/// rendering.
+/// rendering (`renderMany` takes a selection).
 #[wasm_bindgen(js_name = renderInstance, unchecked_return_type = "Rendering")]
 pub fn render_instance(
     #[wasm_bindgen(unchecked_param_type = "Plan[]")] plans: Vec<JsValue>,
@@ -254,9 +286,7 @@ pub fn render_instance(
         .into_iter()
         .map(read_plan)
         .collect::<Result<Vec<EniPlan>, JsValue>>()?;
-    let rendering =
-        eniplan::render_instance_plans(&plans, target).map_err(|errors| plan_error(&errors))?;
-    Ok(to_js(&rendering))
+    render_one(&plans, target)
 }
 
 /// `{path: text}` (a plain object) as a host's files.
@@ -328,23 +358,24 @@ pub fn convert(
 /// Renders the removal of every secondary address of `plan` (the primary stays).
 #[wasm_bindgen(js_name = renderAbsent, unchecked_return_type = "Rendering")]
 pub fn render_absent(
-    #[wasm_bindgen(unchecked_param_type = "Plan | string")] plan: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Plan | Plan[] | string")] plan: JsValue,
     target: &str,
 ) -> Result<JsValue, JsValue> {
-    let plan = read_plan(plan)?;
+    let plans = read_plans(plan)?;
     let rendering =
-        eniplan::render_change_plans(&plan, None, target).map_err(|e| plan_error(&e))?;
+        eniplan::render_change_instance(&plans, None, target).map_err(|e| plan_error(&e))?;
     Ok(to_js(&rendering))
 }
 
-/// Every problem of `plan` (an empty array when valid), checked against `targets` if given.
+/// Every problem of `plan` (or an instance; an empty array when valid), checked against the
+/// `targets` selection if given.
 #[wasm_bindgen(unchecked_return_type = "Problem[]")]
 pub fn validate(
-    #[wasm_bindgen(unchecked_param_type = "Plan | string")] plan: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Plan | Plan[] | string")] plan: JsValue,
     targets: Option<String>,
 ) -> JsValue {
-    let parsed = parse_plan_value(plan);
-    let result = parsed.and_then(|plan| eniplan::check(&plan, targets.as_deref()));
+    let parsed = parse_plans_value(plan);
+    let result = parsed.and_then(|plans| eniplan::check_plans(&plans, targets.as_deref()));
     match result {
         Ok(()) => to_js::<[Problem<'_>]>(&[]),
         Err(errors) => to_js(&problems(&errors)),

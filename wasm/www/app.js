@@ -136,7 +136,30 @@ function block(title, text, fileName, meta) {
   return figure;
 }
 
+/** A target of the selection that cannot render the plan: its reasons, in its own place. */
+function refusalView(refusal) {
+  const article = document.createElement("article");
+  article.className = "rendering refused";
+  article.dataset.target = refusal.target;
+  const heading = document.createElement("h3");
+  heading.textContent = `${refusal.target}`;
+  const family = document.createElement("span");
+  family.className = "meta";
+  family.textContent = ` ${refusal.family} family: cannot render this plan`;
+  heading.append(family);
+  const list = document.createElement("ul");
+  list.className = "warnings";
+  for (const problem of refusal.problems) {
+    const item = document.createElement("li");
+    item.textContent = problem.message;
+    list.append(item);
+  }
+  article.append(heading, list);
+  return article;
+}
+
 function renderingView(rendering) {
+  if ("error" in rendering) return refusalView(rendering);
   const article = document.createElement("article");
   article.className = "rendering";
   article.dataset.target = rendering.target;
@@ -182,7 +205,10 @@ function update(plan) {
     output.replaceChildren(...renderings.map(renderingView));
     output.classList.toggle("side-by-side", renderings.length > 1);
     output.classList.remove("stale");
-    status.textContent = `${renderings.length} rendering${renderings.length > 1 ? "s" : ""} for ${selection}.`;
+    const refused = renderings.filter((r) => "error" in r).length;
+    const rendered = renderings.length - refused;
+    status.textContent = `${rendered} rendering${rendered === 1 ? "" : "s"} for ${selection}` +
+      (refused ? `; ${refused} target${refused === 1 ? "" : "s"} cannot render this plan.` : ".");
     if (firstRender) {
       firstRender = false;
       window.eniplanTimings = { loadToFirstRender: performance.now() };

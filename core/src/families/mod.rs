@@ -17,8 +17,6 @@ mod suse;
 mod windows;
 mod windows_common;
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use crate::error::{Error, Errors};
@@ -27,7 +25,7 @@ use crate::model::Plan;
 use crate::names;
 use crate::os_family::{OsFamily, Platform};
 use crate::plan::EniPlan;
-use crate::rendering::{Command, File, Rendering, MODE_PUBLIC};
+use crate::rendering::{Command, File, Outcome, Refusal, Rendering, MODE_PUBLIC};
 use crate::target::Target;
 use crate::templates::Template;
 
@@ -112,34 +110,74 @@ static CLOUD_INIT_DISABLE: Template =
 /// requested targets' own interface-name rules replace validation's target-less verdict on the
 /// name, so the user learns what each target accepts.
 pub(crate) fn render_selection(plan: &EniPlan, selection: &str) -> Result<Vec<Rendering>, Errors> {
-    let targets = Target::resolve(selection);
-    let validated = plan.validate();
-    let (validated, targets) = match (validated, targets) {
-        (Ok(plan), Ok(targets)) => return render_targets(&plan, &targets),
-        other => other,
-    };
+    let (plans, targets) = validate_request(std::slice::from_ref(plan), Some(selection))?;
+    render_targets(&plans[0], &targets)
+}
+
+/// Validates every plan of an instance and the selection, reporting every problem of all of
+/// them at once (a plan's as `plans[i]: field` when there are several).
+pub(crate) fn validate_request(
+    plans: &[EniPlan],
+    selection: Option<&str>,
+) -> Result<(Vec<Plan>, Vec<Target>), Errors> {
+    let targets = selection.map_or(Ok(Vec::new()), Target::resolve);
     let mut errors: Vec<Error> = Vec::new();
-    if let Err(plan_errors) = validated {
-        errors.extend(plan_errors);
-    }
-    match targets {
-        Err(target_errors) => errors.extend(target_errors),
-        Ok(targets) => {
-            if let Some(interface) = &plan.interface {
-                errors.retain(|error| {
-                    !(error.field() == "interface" && matches!(error, Error::InvalidName { .. }))
-                });
-                for target in targets {
-                    if let Err(error) = check_interface(interface, target) {
-                        if !errors.contains(&error) {
-                            errors.push(error);
+    let mut valid = Vec::with_capacity(plans.len());
+    for (index, plan) in plans.iter().enumerate() {
+        let within = |error: Error| {
+            if plans.len() > 1 {
+                error.within(&format!("plans[{index}]"))
+            } else {
+                error
+            }
+        };
+        match plan.validate() {
+            Ok(plan) => valid.push(plan),
+            Err(problems) => {
+                let mut problems = problems.into_vec();
+                if let (Ok(targets), Some(interface)) = (&targets, &plan.interface) {
+                    problems.retain(|error| {
+                        !(error.field() == "interface"
+                            && matches!(error, Error::InvalidName { .. }))
+                    });
+                    for &target in targets {
+                        if let Err(error) = check_interface(interface, target) {
+                            if !problems.contains(&error) {
+                                problems.push(error);
+                            }
                         }
                     }
                 }
+                errors.extend(problems.into_iter().map(within));
             }
         }
     }
-    Err(Errors::new(errors))
+    if let Err(target_errors) = &targets {
+        errors.extend(target_errors.clone());
+    }
+    errors.extend(crate::validate::check_instance(&valid));
+    match targets {
+        Ok(targets) if errors.is_empty() => Ok((valid, targets)),
+        _ => Err(Errors::from_vec(errors)),
+    }
+}
+
+/// Renders every ENI of an instance (one plan or several, as the user wrote them) for each
+/// target of a selection: a target that cannot render them refuses in its own place, and the
+/// others render all the same. Problems of the plans or of the selection are errors.
+pub(crate) fn render_plans(plans: &[EniPlan], selection: &str) -> Result<Vec<Outcome>, Errors> {
+    let (plans, targets) = validate_request(plans, Some(selection))?;
+    Ok(targets
+        .into_iter()
+        .map(|target| match render_instance(&plans, target) {
+            Ok(rendering) => Outcome::Rendered(rendering),
+            Err(errors) => Outcome::Refused(Refusal {
+                target: target.name().into(),
+                family: target.family(),
+                errors,
+            }),
+        })
+        .collect())
 }
 
 /// Renders `plan` for several targets from one intent, in the order given. Errors of every
@@ -236,27 +274,7 @@ pub(crate) fn render_instance(plans: &[Plan], target: Target) -> Result<Renderin
         }
         .into());
     }
-    let mut errors: Vec<Error> = Vec::new();
-    let mut tables = BTreeMap::new();
-    let mut names = BTreeMap::new();
-    for plan in plans {
-        if let Some(other) = names.insert(plan.interface(), plan.primary()) {
-            errors.push(Error::Duplicate {
-                field: "interface".into(),
-                value: plan.interface().into(),
-                first: format!("the ENI whose primary is {other}"),
-            });
-        }
-        if let Some(table) = plan.route_table() {
-            if let Some(other) = tables.insert(table, plan.interface()) {
-                errors.push(Error::Duplicate {
-                    field: "route_table".into(),
-                    value: table.to_string(),
-                    first: format!("interface {other}"),
-                });
-            }
-        }
-    }
+    let mut errors = crate::validate::check_instance(plans);
     if !errors.is_empty() {
         return Err(Errors::new(errors));
     }
@@ -265,7 +283,9 @@ pub(crate) fn render_instance(plans: &[Plan], target: Target) -> Result<Renderin
     for plan in plans {
         let stripped;
         let (plan, warning) = match (module.refuses_route_table(), plan.route_table()) {
-            (Some(reason), Some(table)) => {
+            // One ENI alone is rendered as it is (a family that cannot carry its table refuses
+            // it); beside others, it loses its table with a warning.
+            (Some(reason), Some(table)) if plans.len() > 1 => {
                 stripped = plan.without_route_table();
                 let warning = format!(
                     "{}: its route table {table} is not rendered for {} ({reason}); its \
@@ -283,6 +303,7 @@ pub(crate) fn render_instance(plans: &[Plan], target: Target) -> Result<Renderin
         }
         let mut rendering = match render_intent(&intent, target) {
             Ok(rendering) => rendering,
+            Err(problems) if plans.len() == 1 => return Err(problems),
             Err(problems) => {
                 errors.extend(
                     problems
@@ -366,45 +387,77 @@ fn merge(into: &mut Rendering, other: Rendering, interface: &str) -> Result<(), 
 /// at once what `after` no longer has. The primary address of either plan is never removed
 /// at run time: it may carry the session applying the change.
 pub(crate) fn change(before: &Plan, after: &Plan, target: Target) -> Result<Rendering, Errors> {
-    if before.interface() != after.interface() {
-        return Err(Error::Unsupported {
-            field: "interface".into(),
-            value: after.interface().to_string(),
-            target: target.name().into(),
-            reason: format!(
-                "a change keeps the interface (before: `{}`); render the old interface's \
-                 removal and the new one's plan separately",
-                before.interface()
-            ),
+    change_instance(
+        std::slice::from_ref(before),
+        std::slice::from_ref(after),
+        target,
+    )
+}
+
+/// The change of a whole instance: every interface of `before` must still be in `after`
+/// (matched by name); an interface only in `after` is new. The new instance's rendering, the
+/// files only the old one wrote in `delete`, and first, per interface, the commands that remove
+/// at once what it no longer has.
+pub(crate) fn change_instance(
+    before: &[Plan],
+    after: &[Plan],
+    target: Target,
+) -> Result<Rendering, Errors> {
+    let mut errors = Vec::new();
+    let mut pairs = Vec::new();
+    for old in before {
+        match after.iter().find(|new| new.interface() == old.interface()) {
+            Some(new) => pairs.push((old, new)),
+            None => errors.push(Error::Unsupported {
+                field: "interface".into(),
+                value: old.interface().to_string(),
+                target: target.name().into(),
+                reason: format!(
+                    "a change keeps the interface (the new plan has none named `{}`: {}); \
+                     render the old interface's removal and the new one's plan separately",
+                    old.interface(),
+                    after
+                        .iter()
+                        .map(|plan| plan.interface())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
         }
-        .into());
     }
-    let before = Intent::of(before);
-    let after = Intent::of(after);
-    let old = render_intent(&before, target)?;
-    let mut new = render_intent(&after, target)?;
+    if !errors.is_empty() {
+        return Err(Errors::new(errors));
+    }
+    let old = render_instance(before, target)?;
+    let mut new = render_instance(after, target)?;
     for file in old.files {
         let kept = new.files.iter().any(|written| written.path == file.path);
         if !kept && !new.delete.contains(&file.path) {
             new.delete.push(file.path);
         }
     }
-    let difference = Difference::between(&before, &after);
-    let mut removals = match family(target.family()).removal(&difference, &before, &after)? {
-        Removal::Before(commands) => commands,
-        Removal::Instead(commands) => {
-            new.commands = commands;
-            Vec::new()
+    let mut removals = Vec::new();
+    let mut instead: Option<Vec<Command>> = None;
+    for (old, plan) in pairs {
+        let before = Intent::of(old);
+        let after = Intent::of(plan);
+        let difference = Difference::between(&before, &after);
+        match family(target.family()).removal(&difference, &before, &after)? {
+            Removal::Before(commands) => removals.extend(commands),
+            Removal::Instead(commands) => instead.get_or_insert_with(Vec::new).extend(commands),
         }
-    };
-    if let (Some((old_primary, new_primary)), true) =
-        (difference.primary_changed, target.family().is_os())
-    {
-        new.warnings.push(format!(
-            "the primary address changes from {old_primary} to {new_primary}: the old primary \
-             is not removed at run time (it may carry this session); the restart or a reboot \
-             drops it"
-        ));
+        if let (Some((old_primary, new_primary)), true) =
+            (difference.primary_changed, target.family().is_os())
+        {
+            new.warnings.push(format!(
+                "the primary address changes from {old_primary} to {new_primary}: the old \
+                 primary is not removed at run time (it may carry this session); the restart \
+                 or a reboot drops it"
+            ));
+        }
+    }
+    if let Some(commands) = instead {
+        new.commands = commands;
     }
     removals.append(&mut new.commands);
     new.commands = removals;

@@ -13,6 +13,33 @@ use crate::target::Target;
 
 pub(super) const DIR: &str = "/etc/sysconfig/network-scripts";
 
+/// Whether the tool that reads `target`'s ifcfg files skips the file `name`: initscripts'
+/// `is_ignored_file` (etc/rc.d/init.d/functions: `*~ *.bak *.old *.orig *.rpmnew *.rpmorig
+/// *.rpmsave`), or NetworkManager's ifcfg-rh `utils_should_ignore_file`
+/// (nms-ifcfg-rh-utils.c: `.bak ~ .orig .rej .rpmnew .augnew .augtmp`, case-insensitive, and
+/// rpm's `;xxxxxxxx` temporary files).
+pub(super) fn ignored(name: &str, reader: crate::os_family::IfcfgReader) -> bool {
+    let lower = name.to_ascii_lowercase();
+    match reader {
+        crate::os_family::IfcfgReader::Initscripts => {
+            name.ends_with('~')
+                || [".bak", ".old", ".orig", ".rpmnew", ".rpmorig", ".rpmsave"]
+                    .iter()
+                    .any(|suffix| name.ends_with(suffix))
+        }
+        crate::os_family::IfcfgReader::NetworkManager => {
+            let rpm_temporary = name.rsplit_once(';').is_some_and(|(_, tail)| {
+                tail.len() == 8 && tail.bytes().all(|b| b.is_ascii_hexdigit())
+            });
+            lower.ends_with('~')
+                || rpm_temporary
+                || [".bak", ".orig", ".rej", ".rpmnew", ".augnew", ".augtmp"]
+                    .iter()
+                    .any(|suffix| lower.len() > suffix.len() && lower.ends_with(suffix))
+        }
+    }
+}
+
 /// The interfaces that have an `ifcfg-<if>` file (loopback aside).
 pub(super) fn interfaces(files: &HostFiles) -> Vec<String> {
     files

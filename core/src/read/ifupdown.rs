@@ -20,16 +20,36 @@ struct Stanza {
     options: Vec<(usize, String)>,
 }
 
-/// `*` in a file-name pattern, as the shell globs `source` patterns.
+/// `*` in a file-name pattern, as the shell globs `source` patterns (ifupdown expands them
+/// with wordexp(3)): `*` matches any run of characters, but a leading `.` only when the
+/// pattern spells it.
 fn glob(pattern: &str, name: &str) -> bool {
+    if name.starts_with('.') && !pattern.starts_with('.') {
+        return false;
+    }
+    matches(pattern, name)
+}
+
+fn matches(pattern: &str, name: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == name,
         Some((head, tail)) => {
             name.len() >= head.len() + tail.len()
                 && name.starts_with(head)
-                && (tail.contains('*') && glob(tail, &name[head.len()..]) || name.ends_with(tail))
+                && (tail.contains('*') && matches(tail, &name[head.len()..])
+                    || name.ends_with(tail))
         }
     }
+}
+
+/// Whether `source-directory` reads the file `name`: interfaces(5) takes only names made of
+/// ASCII letters, digits, `_` and `-` (run-parts' rule), so editor and backup copies
+/// (`eth0~`, `eth0.bak`, `.eth0.swp`) in the directory are skipped.
+fn run_parts_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// Every file the main file reads, in order (sources followed, each file once).
@@ -84,11 +104,18 @@ fn collect(
                         None => continue,
                     }
                 };
+                let directory = words[0] == "source-directory";
                 let matching: Vec<String> = files
                     .keys()
                     .filter(|p| {
-                        p.rsplit_once('/')
-                            .is_some_and(|(d, f)| d == dir && glob(&file_pattern, f))
+                        p.rsplit_once('/').is_some_and(|(d, f)| {
+                            d == dir
+                                && if directory {
+                                    run_parts_name(f)
+                                } else {
+                                    glob(&file_pattern, f)
+                                }
+                        })
                     })
                     .cloned()
                     .collect();

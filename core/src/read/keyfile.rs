@@ -76,6 +76,24 @@ fn parse(path: &str, text: &str, unread: &mut Vec<Unread>) -> Ini {
     ini
 }
 
+/// Whether NetworkManager skips the file `name` in /etc/NetworkManager/system-connections:
+/// `nm_keyfile_utils_ignore_filename` (libnm-core-impl/nm-keyfile.c) without the extension
+/// requirement, which the keyfile plugin does not make under /etc (nms-keyfile-plugin.c,
+/// `_ignore_filename`): hidden files, backups ending in `~`, mkstemp's temporary files
+/// (`.XXXXXX`) and 802.1x certificates (`.pem`, `.der`). Any other file is a profile,
+/// `.nmconnection` or not.
+pub(super) fn ignored(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let temporary = name.rsplit_once('.').is_some_and(|(_, tail)| {
+        tail.len() == 6 && tail.bytes().all(|b| b.is_ascii_alphanumeric())
+    });
+    name.is_empty()
+        || name.starts_with('.')
+        || name.ends_with('~')
+        || temporary
+        || (lower.len() > 4 && (lower.ends_with(".pem") || lower.ends_with(".der")))
+}
+
 /// Each interface with a profile here.
 pub(super) fn interfaces(files: &HostFiles) -> Vec<String> {
     let mut names: Vec<String> = profiles(files)
@@ -91,7 +109,11 @@ pub(super) fn interfaces(files: &HostFiles) -> Vec<String> {
 fn profiles(files: &HostFiles) -> Vec<(String, i64, String)> {
     files
         .iter()
-        .filter(|(path, _)| path.starts_with(DIR) && path.ends_with(".nmconnection"))
+        .filter(|(path, _)| {
+            path.strip_prefix(DIR)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .is_some_and(|name| !name.contains('/') && !ignored(name))
+        })
         .filter_map(|(path, text)| {
             let ini = parse(path, text, &mut Vec::new());
             let connection = ini.get("connection")?;

@@ -71,11 +71,33 @@ pub fn directories(family: OsFamily) -> &'static [&'static str] {
     }
 }
 
-/// Reads the plan for `interface` (or the only interface the files configure) from a host's
-/// files, the way `target`'s family reads them.
-pub fn read(files: &HostFiles, target: Target, interface: Option<&str>) -> Result<Reading, Errors> {
-    let family = target.family();
-    let interfaces = match family {
+/// The files of `files` that `target`'s own tool reads: backup and editor files are dropped
+/// the way the tool drops them (initscripts' `is_ignored_file`, NetworkManager's ifcfg-rh and
+/// keyfile rules, wicked's suffix blacklist; netplan, networkd and ifupdown choose their files
+/// by name pattern, which their readers apply).
+fn tool_reads(files: &HostFiles, target: Target) -> HostFiles {
+    let ignored = |path: &str| -> bool {
+        let Some((dir, name)) = path.rsplit_once('/') else {
+            return false;
+        };
+        match target.family() {
+            OsFamily::Rhel => dir == ifcfg::DIR && ifcfg::ignored(name, target.ifcfg_reader()),
+            OsFamily::Keyfile => dir == keyfile::DIR && keyfile::ignored(name),
+            OsFamily::Suse => dir == suse::DIR && suse::ignored(name),
+            _ => false,
+        }
+    };
+    files
+        .iter()
+        .filter(|(path, _)| !ignored(path))
+        .map(|(path, text)| (path.clone(), text.clone()))
+        .collect()
+}
+
+/// The interfaces a host's files configure for `target`'s family, in name order.
+pub fn configured_interfaces(files: &HostFiles, target: Target) -> Result<Vec<String>, Errors> {
+    let files = &tool_reads(files, target);
+    Ok(match target.family() {
         OsFamily::Rhel => ifcfg::interfaces(files),
         OsFamily::Keyfile => keyfile::interfaces(files),
         OsFamily::Netplan => netplan::interfaces(files),
@@ -95,7 +117,15 @@ pub fn read(files: &HostFiles, target: Target, interface: Option<&str>) -> Resul
             }
             .into())
         }
-    };
+    })
+}
+
+/// Reads the plan for `interface` (or the only interface the files configure) from a host's
+/// files, the way `target`'s family reads them.
+pub fn read(files: &HostFiles, target: Target, interface: Option<&str>) -> Result<Reading, Errors> {
+    let files = &tool_reads(files, target);
+    let family = target.family();
+    let interfaces = configured_interfaces(files, target)?;
     let interface = pick(&interfaces, interface, target)?;
     let mut reading = match family {
         OsFamily::Rhel => ifcfg::read(files, &interface, target),

@@ -13,6 +13,23 @@ use crate::plan::{EniPlan, Mode};
 
 pub(super) const DIR: &str = "/etc/sysconfig/network";
 
+/// Whether wicked skips the file `name`: compat-suse.c's `ni_suse_ifcfg_valid_suffix`
+/// blacklist (`~ .old .bak .orig .scpmbackup .rpmnew .rpmsave .rpmorig`).
+pub(super) fn ignored(name: &str) -> bool {
+    [
+        "~",
+        ".old",
+        ".bak",
+        ".orig",
+        ".scpmbackup",
+        ".rpmnew",
+        ".rpmsave",
+        ".rpmorig",
+    ]
+    .iter()
+    .any(|suffix| name.ends_with(suffix))
+}
+
 pub(super) fn interfaces(files: &HostFiles) -> Vec<String> {
     files
         .keys()

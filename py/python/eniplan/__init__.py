@@ -31,13 +31,16 @@ from ._eniplan import (
     targets,
     validate,
 )
-from ._types import Command, File, Plan, Rendering, TargetInfo
+from ._types import Command, File, Outcome, Plan, Plans, Refusal, Rendering, TargetInfo
 
 __all__ = [
     "Command",
     "Error",
     "File",
+    "Outcome",
     "Plan",
+    "Plans",
+    "Refusal",
     "PlanError",
     "Problem",
     "Rendering",

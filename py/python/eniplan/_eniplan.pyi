@@ -2,7 +2,7 @@
 
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
-from ._types import Plan, Rendering, TargetInfo
+from ._types import Outcome, Plan, Plans, Rendering, TargetInfo
 
 __version__: str
 
@@ -18,16 +18,18 @@ class Problem:
     @property
     def kind(self) -> str: ...
 
-def render(plan: Plan, target: str) -> Rendering:
-    """Renders ``plan`` for one target. Raises :class:`eniplan.PlanError`."""
+def render(plan: Plans, target: str) -> Rendering:
+    """Renders ``plan`` (one plan or an instance) for one target. Raises
+    :class:`eniplan.PlanError`."""
 
-def render_many(plan: Plan, targets: str = "all") -> List[Rendering]:
-    """Renders ``plan`` for ``all`` families or a comma-separated list of targets."""
+def render_many(plan: Plans, targets: str = "all") -> List[Outcome]:
+    """Renders ``plan`` for a selection (``all``, ``ecs-doc``, a comma-separated list): one
+    entry per target, its rendering or a :class:`Refusal`."""
 
-def render_change(before: Plan, after: Plan, target: str) -> Rendering:
+def render_change(before: Plans, after: Plans, target: str) -> Rendering:
     """``after``'s rendering, deleting the files of ``before`` it no longer writes."""
 
-def render_absent(plan: Plan, target: str) -> Rendering:
+def render_absent(plan: Plans, target: str) -> Rendering:
     """Removes every secondary of ``plan`` (the primary stays), deleting their files."""
 
 def render_example(targets: str = "all") -> List[Rendering]:
@@ -36,7 +38,7 @@ def render_example(targets: str = "all") -> List[Rendering]:
 def render_seed_example(targets: str = "all") -> List[Rendering]:
     """The former name of :func:`render_example`."""
 
-def validate(plan: Plan, targets: Optional[str] = None) -> List[Problem]:
+def validate(plan: Plans, targets: Optional[str] = None) -> List[Problem]:
     """Every problem of ``plan`` (empty when valid), also against ``targets`` if given."""
 
 def targets() -> List[TargetInfo]:
@@ -50,6 +52,12 @@ def apply_changes(rendering: Rendering, root: str) -> List[Dict[str, Any]]:
 
 def apply(rendering: Rendering, root: str, backup: bool = False) -> Dict[str, Any]:
     """Writes a rendering under ``root`` (use :mod:`eniplan.apply`)."""
+
+def restore(root: str, set: str) -> Dict[str, Any]:
+    """Puts back what a backed-up write changed (use :func:`eniplan.apply.restore`)."""
+
+def backup_sets(root: str) -> List[str]:
+    """The backup sets under ``root``, oldest first (use :mod:`eniplan.apply`)."""
 
 def plan_schema() -> List[Dict[str, Any]]:
     """The plan's keys and what each holds (``{"name", "type", …}``), from the core's struct."""
@@ -72,7 +80,7 @@ def plans_from_api(
 ) -> List[Plan]:
     """The same plans from DescribeNetworkInterfaces and DescribeVSwitches output."""
 
-def render_instance(plans: List[Plan], target: str) -> Rendering:
+def render_instance(plans: Plans, target: str) -> Rendering:
     """Every ENI of one instance rendered for one target as one rendering."""
 
 def read(files: Mapping[str, str], target: str, interface: Optional[str] = None) -> Dict[str, Any]:

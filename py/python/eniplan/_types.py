@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, TypedDict, Union
+from typing import Any, Dict, List, Mapping, Sequence, TypedDict, Union
 
 
 class _CommandFields(TypedDict):
@@ -44,6 +44,29 @@ class Rendering(TypedDict):
     warnings: List[str]
 
 
+class ProblemData(TypedDict):
+    """One problem as data (inside a :class:`Refusal`)."""
+
+    field: str
+    value: str
+    message: str
+    kind: str
+
+
+class Refusal(TypedDict):
+    """A target of a selection that cannot render the plan, in the place of its rendering."""
+
+    target: str
+    family: str
+    error: str
+    problems: List[ProblemData]
+
+
+#: One target's entry of :func:`eniplan.render_many`: its rendering or its refusal (a
+#: refusal is told apart by its ``error`` key).
+Outcome = Union[Rendering, Refusal]
+
+
 class TargetInfo(TypedDict):
     """A target as listed by :func:`eniplan.targets`."""
 
@@ -56,4 +79,19 @@ class TargetInfo(TypedDict):
 #: A plan: a mapping with the keys of the plan contract, or YAML/JSON text.
 Plan = Union[Mapping[str, Any], str]
 
-__all__ = ["Command", "File", "Plan", "Rendering", "TargetInfo", "Dict"]
+#: One plan or an instance: a list of plans (every ENI of one host, as
+#: :func:`eniplan.plans_from_metadata` returns them), or YAML/JSON text of either.
+Plans = Union[Mapping[str, Any], Sequence[Mapping[str, Any]], str]
+
+__all__ = [
+    "Command",
+    "File",
+    "Outcome",
+    "Plan",
+    "Plans",
+    "ProblemData",
+    "Refusal",
+    "Rendering",
+    "TargetInfo",
+    "Dict",
+]

@@ -19,7 +19,17 @@ from . import _eniplan
 from ._errors import Error
 from ._types import Command, Rendering
 
-__all__ = ["FileChange", "Outcome", "UnsafePath", "changes", "commands_to_run", "write"]
+__all__ = [
+    "FileChange",
+    "Outcome",
+    "Restored",
+    "UnsafePath",
+    "backup_sets",
+    "changes",
+    "commands_to_run",
+    "restore",
+    "write",
+]
 
 
 class UnsafePath(Error):
@@ -51,7 +61,20 @@ class Outcome:
 
     changed: bool
     files: List[FileChange]
+    #: The copies in the backup set (with ``backup=True``).
     backups: List[str] = field(default_factory=list)
+    #: This write's backup set under ``/var/backups/eniplan/`` (what :func:`restore` takes).
+    backup_set: Optional[str] = None
+
+
+@dataclass
+class Restored:
+    """The result of :func:`restore`."""
+
+    #: The files written back from the set.
+    restored: List[str]
+    #: The files the write had created, deleted again.
+    removed: List[str]
 
 
 def _change(raw: Dict[str, Any]) -> FileChange:
@@ -66,9 +89,32 @@ def changes(rendering: Rendering, root: str = "/") -> List[FileChange]:
 
 
 def write(rendering: Rendering, root: str = "/", backup: bool = False) -> Outcome:
-    """Writes the files that differ and deletes the stale ones; returns what changed."""
+    """Writes the files that differ and deletes the stale ones; returns what changed.
+
+    With ``backup``, every file the write touches is first recorded in one backup set under
+    ``<root>/var/backups/eniplan/<UTC time>/``, outside every directory a network tool reads
+    (a copy beside the live file would be read as configuration); :func:`restore` undoes the
+    write from it."""
     raw = _eniplan.apply(rendering, root, backup)
-    return Outcome(raw["changed"], [_change(c) for c in raw["files"]], list(raw["backups"]))
+    return Outcome(
+        raw["changed"],
+        [_change(c) for c in raw["files"]],
+        list(raw["backups"]),
+        raw["backup_set"],
+    )
+
+
+def restore(backup_set: str, root: str = "/") -> Restored:
+    """Puts back what the write that made ``backup_set`` changed under ``root``: the old files
+    byte for byte with their modes, the files it created deleted. A set missing a copy
+    changes nothing (:class:`UnsafePath`)."""
+    raw = _eniplan.restore(root, backup_set)
+    return Restored(list(raw["restored"]), list(raw["removed"]))
+
+
+def backup_sets(root: str = "/") -> List[str]:
+    """The backup sets under ``root``, oldest first."""
+    return list(_eniplan.backup_sets(root))
 
 
 def commands_to_run(rendering: Rendering) -> List[Command]:

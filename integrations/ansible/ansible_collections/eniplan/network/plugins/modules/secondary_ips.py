@@ -118,7 +118,11 @@ options:
     type: path
     default: /
   backup:
-    description: Keep a timestamped copy of every file replaced or deleted.
+    description:
+      - Keep every file the task replaces or deletes in one backup set under
+        C(<root>/var/backups/eniplan/<UTC time>/), outside every directory a network tool
+        reads (a copy beside the live file would be read as configuration).
+        C(eniplan.apply.restore(backup_set, root)) puts the host back from it.
     type: bool
     default: false
   apply:
@@ -171,10 +175,14 @@ files:
   type: list
   elements: dict
 backups:
-  description: Backup copies made.
+  description: Backup copies made, inside O(backup_set).
   returned: when backup is true
   type: list
   elements: str
+backup_set:
+  description: The backup set of this run (what C(eniplan.apply.restore) takes).
+  returned: when backup is true and a file changed
+  type: str
 commands:
   description: The shell lines of the commands and restart steps (run only with apply).
   returned: always
@@ -301,11 +309,12 @@ def main():
         if module.check_mode:
             changes = eniplan.apply.changes(rendering, root)
             changed = any(change.action != "unchanged" for change in changes)
-            backups = []
+            backups, backup_set = [], None
             drift = host_drift(eniplan, plan, target, root) if params["source"] == "plan" else None
         else:
             outcome = eniplan.apply.write(rendering, root, backup=params["backup"])
             changes, changed, backups = outcome.files, outcome.changed, outcome.backups
+            backup_set = outcome.backup_set
     except (eniplan.Error, OSError) as error:
         module.fail_json(msg=f"cannot apply the rendering under {root}: {error}")
 
@@ -324,6 +333,7 @@ def main():
         target=target,
         files=[dict(path=c.path, action=c.action) for c in changes],
         backups=backups,
+        backup_set=backup_set,
         commands=[command["shell"] for command in commands],
         ran=ran,
         warnings_from_eniplan=rendering["warnings"],
