@@ -157,14 +157,6 @@ pub(crate) struct Intent<'p> {
 }
 
 impl<'p> Intent<'p> {
-    /// No IPv4 default route from this ENI: another ENI of the instance has the main table's,
-    /// and the family cannot give this one a table of its own.
-    pub(crate) fn drop_default_route4(&mut self) {
-        self.gateway4 = None;
-        self.routes
-            .retain(|route| !(route.version == Version::V4 && route.to == Destination::Default));
-    }
-
     /// Decides what the OS must hold for `plan`.
     pub(crate) fn of(plan: &'p Plan) -> Intent<'p> {
         let text = &plan.text;

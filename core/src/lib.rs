@@ -129,6 +129,16 @@ pub fn render_change_instance(
     after: Option<&[EniPlan]>,
     target: &str,
 ) -> Result<Rendering, Errors> {
+    render_change_on(before, after, target, &families::NO_HOST)
+}
+
+/// [`render_change_instance`] merged with a host's files (see [`render_plans_on`]).
+pub fn render_change_on(
+    before: &[EniPlan],
+    after: Option<&[EniPlan]>,
+    target: &str,
+    host: &HostFiles,
+) -> Result<Rendering, Errors> {
     let target = Target::parse(target).map_err(Errors::from);
     let old = families::validate_request(before, None);
     let new = after.map(|after| families::validate_request(after, None));
@@ -158,17 +168,73 @@ pub fn render_change_instance(
     }
     match (target, old, new) {
         (Ok(target), Some(old), Some(new)) if errors.is_empty() => {
-            families::change_instance(&old, &new, target)
+            families::change_instance(&old, &new, target, host)
         }
         _ => Err(Errors::from_vec(errors)),
     }
+}
+
+/// The change to `after` from what the host's files configure now, for one target: the
+/// plan in force for each interface of `after` is read from `host` (the family's reader); an
+/// interface the host does not configure yet is new. Merged with the host's files as
+/// [`render_plans_on`] is. A family that cannot be read back (nmcli, Windows, the cloud)
+/// needs the plan in force: [`render_change_on`].
+pub fn render_change_from_host(
+    after: &[EniPlan],
+    target: &str,
+    host: &HostFiles,
+) -> Result<Rendering, Errors> {
+    let target = Target::parse(target).map_err(Errors::from)?;
+    let (after, _) = families::validate_request(after, None)?;
+    let mut before = Vec::new();
+    let mut notes = Vec::new();
+    for plan in &after {
+        match read(host, target, Some(plan.interface())) {
+            Ok(reading) => match reading.plan.validate() {
+                Ok(found) => before.push(found),
+                Err(problems) => notes.push(format!(
+                    "{}: what the host's files configure now is not a valid plan ({}); nothing \
+                     is removed at run time for it, the new files replace the old",
+                    plan.interface(),
+                    problems
+                        .into_iter()
+                        .map(|error| error.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+            },
+            Err(errors)
+                if errors
+                    .as_slice()
+                    .iter()
+                    .any(|error| matches!(error, Error::Unsupported { .. })) =>
+            {
+                return Err(Error::Unsupported {
+                    field: "os".into(),
+                    value: target.name().into(),
+                    target: target.name().into(),
+                    reason: format!(
+                        "the {} family's configuration cannot be read back from the host: give \
+                         the plan in force too (eniplan change BEFORE AFTER)",
+                        target.family().name()
+                    ),
+                }
+                .into())
+            }
+            // Not configured yet: the interface is new.
+            Err(_) => {}
+        }
+    }
+    let mut rendering = families::change_instance(&before, &after, target, host)?;
+    rendering.warnings.extend(notes);
+    Ok(rendering)
 }
 
 /// Renders every ENI of one instance for one target as one rendering, the primary ENI first
 /// (the README's "An instance"): each interface's files, every shared file once, each command
 /// once. Route tables must all differ.
 pub fn render_instance(plans: &[Plan], target: Target) -> Result<Rendering, Errors> {
-    families::render_instance(plans, target)
+    families::render_instance(plans, target, &families::NO_HOST)
 }
 
 /// The instance path every surface takes: validates each plan (a problem is reported as
@@ -213,7 +279,20 @@ pub fn render_plan(plan: &EniPlan, selection: &str) -> Result<Vec<Rendering>, Er
 /// the plans refuses in its own place while the others render. Problems of the plans (each
 /// plan's as `plans[i]: field` when there are several) or of the selection are errors.
 pub fn render_plans(plans: &[EniPlan], selection: &str) -> Result<Vec<Outcome>, Errors> {
-    families::render_plans(plans, selection)
+    families::render_plans(plans, selection, &families::NO_HOST)
+}
+
+/// [`render_plans`] merged with a host's files: what the host has now (its files by absolute
+/// path, as [`read`] takes them) is changed only where eniplan owns it — another NIC's stanza,
+/// another tool's routes line, another profile stay byte-identical — and a file eniplan's own
+/// would not take effect beside (a cloud-init stanza for a NIC eniplan now configures) is
+/// changed just enough, with a warning naming it. What [`apply::apply`] then writes.
+pub fn render_plans_on(
+    plans: &[EniPlan],
+    selection: &str,
+    host: &HostFiles,
+) -> Result<Vec<Outcome>, Errors> {
+    families::render_plans(plans, selection, host)
 }
 
 /// Checks one plan or an instance against a selection's targets (their name rules, what each

@@ -61,6 +61,11 @@ enum Cmd {
         /// when something would change (0 when everything is already in place).
         #[arg(long, requires = "write_to")]
         dry_run: bool,
+        /// Merge with the configuration under this directory (as if it were `/`): eniplan
+        /// changes only what it owns there, and the files of other NICs and tools stay.
+        /// Default: the --write-to directory (its ROOT/<target>/ for several targets).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
         /// Render every ENI that this instance metadata document describes, instead of a plan
         /// file. See `eniplan plan --help` for the document.
         #[arg(long, value_name = "FILE", conflicts_with = "plan")]
@@ -192,10 +197,15 @@ enum Cmd {
     /// Render the change from one plan to another for one target: the new files, the stale
     /// files to delete, and first the commands that remove the dropped addresses now.
     Change {
-        /// The plan in force now (YAML or JSON; one ENI or a list of them).
-        before: PathBuf,
-        /// The plan to move to (the same interfaces, and maybe more); `-` reads standard input.
-        after: PathBuf,
+        /// BEFORE AFTER: the plan in force now and the plan to move to (YAML or JSON; one ENI
+        /// or a list of them; the same interfaces, and maybe more). With AFTER alone, the
+        /// plan in force is read from the host's files under --root. `-` reads standard input.
+        #[arg(num_args = 1..=2, required = true, value_name = "PLAN")]
+        plans: Vec<PathBuf>,
+        /// The host whose files the change is merged with, and whose files give the plan in
+        /// force when only AFTER is given.
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
         /// One target name (see `eniplan targets`), or `auto` (this host's, from os-release).
         #[arg(long = "os")]
         os: String,
@@ -281,6 +291,7 @@ fn main() -> ExitCode {
         format: Format::Text,
         write_to: None,
         dry_run: false,
+        root: None,
         from_metadata: None,
         nic: Vec::new(),
     });
@@ -308,21 +319,61 @@ fn run(command: Cmd) -> Result<(), Failure> {
             format,
             write_to,
             dry_run,
+            root,
             from_metadata,
             nic,
         } => {
             let os = resolve_auto(&os, os_release.as_deref())?;
-            let outcomes = match (&plan, from_metadata) {
-                (_, Some(metadata)) => {
-                    let plans =
-                        eniplan::plans_from_metadata(&read_text(&metadata)?, &nic_names(&nic)?)?;
-                    eniplan::render_plans(&plans, &os)?
+            let plans = match (&plan, from_metadata) {
+                (_, Some(metadata)) => Some(eniplan::plans_from_metadata(
+                    &read_text(&metadata)?,
+                    &nic_names(&nic)?,
+                )?),
+                (Some(path), None) => Some(read_plans(path)?),
+                (None, None) => None,
+            };
+            let many = Target::is_selection(&os);
+            // The host each target's rendering is merged with: --root, else where it is
+            // written.
+            let host_root = |target: Target| -> Option<PathBuf> {
+                match (&root, &write_to) {
+                    (Some(root), _) => Some(root.clone()),
+                    (None, Some(base)) if many => Some(base.join(target.name())),
+                    (None, Some(base)) => Some(base.clone()),
+                    (None, None) => None,
                 }
-                (Some(path), None) => eniplan::render_plans(&read_plans(path)?, &os)?,
-                (None, None) => eniplan::render_example(&os)?
-                    .into_iter()
-                    .map(eniplan::Outcome::Rendered)
-                    .collect(),
+            };
+            if let Some(root) = &root {
+                require_dir(root)?;
+            }
+            let outcomes = match &plans {
+                Some(plans) if root.is_none() && write_to.is_none() => {
+                    eniplan::render_plans(plans, &os)?
+                }
+                _ => {
+                    let targets = Target::resolve(&os)?;
+                    let mut outcomes = Vec::with_capacity(targets.len());
+                    for target in targets {
+                        let host = match host_root(target) {
+                            Some(dir) => merge_files(&dir, target)?,
+                            None => eniplan::HostFiles::new(),
+                        };
+                        let example;
+                        let plans = match &plans {
+                            Some(plans) => plans,
+                            None => {
+                                example = vec![if target.family().is_windows() {
+                                    EniPlan::example_windows()
+                                } else {
+                                    EniPlan::example()
+                                }];
+                                &example
+                            }
+                        };
+                        outcomes.extend(eniplan::render_plans_on(plans, target.name(), &host)?);
+                    }
+                    outcomes
+                }
             };
             let many = Target::is_selection(&os);
             let refused = report_refusals(&outcomes, many)?;
@@ -402,6 +453,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
                 )?,
                 (Some(os), None, None) => {
                     let target = Target::parse(&os).map_err(Errors::from)?;
+                    require_dir(&root)?;
                     let files = host_files(&root, target)?;
                     let interfaces = eniplan::configured_interfaces(&files, target)?;
                     if interface.is_none() && interfaces.len() > 1 {
@@ -442,6 +494,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             let planned = read_plans(&plan)?;
             eniplan::check_plans(&planned, None)?;
             let target = Target::parse(&os).map_err(Errors::from)?;
+            require_dir(&root)?;
             let files = host_files(&root, target)?;
             let runtime = match &ip_json {
                 Some(addresses) => Some((
@@ -502,6 +555,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
         } => {
             let from = Target::parse(&from).map_err(Errors::from)?;
             let to = Target::parse(&to).map_err(Errors::from)?;
+            require_dir(&root)?;
             let files = host_files(&root, from)?;
             let (reading, rendering) = eniplan::convert(&files, from, to, interface.as_deref())?;
             report_unread(&reading);
@@ -516,16 +570,35 @@ fn run(command: Cmd) -> Result<(), Failure> {
             Ok(())
         }
         Cmd::Change {
-            before,
-            after,
+            plans,
+            root,
             os,
             os_release,
             format,
         } => {
             let os = resolve_auto(&os, os_release.as_deref())?;
-            let before = read_plans(&before)?;
-            let after = read_plans(&after)?;
-            let rendering = eniplan::render_change_instance(&before, Some(&after), &os)?;
+            let target = Target::parse(&os).map_err(Errors::from)?;
+            let rendering = match plans.as_slice() {
+                [after] => {
+                    let root = root.unwrap_or_else(|| PathBuf::from("/"));
+                    require_dir(&root)?;
+                    let host = merge_files(&root, target)?;
+                    eniplan::render_change_from_host(&read_plans(after)?, &os, &host)?
+                }
+                [before, after] => {
+                    let host = match &root {
+                        Some(root) => {
+                            require_dir(root)?;
+                            merge_files(root, target)?
+                        }
+                        None => eniplan::HostFiles::new(),
+                    };
+                    let before = read_plans(before)?;
+                    let after = read_plans(after)?;
+                    eniplan::render_change_on(&before, Some(&after), &os, &host)?
+                }
+                _ => unreachable!("clap takes one or two plans"),
+            };
             print(&render_output(
                 &[eniplan::Outcome::Rendered(rendering)],
                 format,
@@ -608,6 +681,30 @@ fn read_plans(path: &Path) -> Result<Vec<EniPlan>, Failure> {
 fn read_text(path: &Path) -> Result<String, Failure> {
     String::from_utf8(read_bytes(path)?)
         .map_err(|_| Failure::Io(format!("{} is not UTF-8 text", path.display())))
+}
+
+/// A directory given as a root must be one: its absence is named.
+fn require_dir(root: &Path) -> Result<(), Failure> {
+    match fs::metadata(root) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(Failure::Io(format!(
+            "{} is not a directory",
+            root.display()
+        ))),
+        Err(error) => Err(Failure::Io(format!(
+            "cannot use the root {}: {error}",
+            root.display()
+        ))),
+    }
+}
+
+/// The host's files a rendering for `target` is merged with, under `root` (nothing when the
+/// root does not exist yet, as a fresh --write-to directory).
+fn merge_files(root: &Path, target: Target) -> Result<eniplan::HostFiles, Failure> {
+    if fs::symlink_metadata(root).is_err() {
+        return Ok(eniplan::HostFiles::new());
+    }
+    host_files(root, target)
 }
 
 /// The files `target`'s reader takes, read under `root` (see [`apply::host_files`]).

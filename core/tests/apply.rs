@@ -255,7 +255,10 @@ fn backups_keep_what_was_changed_or_deleted_outside_the_configuration() {
     );
     assert_eq!(mode(&root.join("etc/gone")), 0o600);
     assert!(!root.join("etc/b").exists());
-    assert_eq!(apply::backup_sets(&root).expect("sets"), std::slice::from_ref(&set));
+    assert_eq!(
+        apply::backup_sets(&root).expect("sets"),
+        std::slice::from_ref(&set)
+    );
 
     // A second write in the same second gets a set of its own.
     let again = apply::apply(

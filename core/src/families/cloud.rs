@@ -6,6 +6,7 @@ use super::{Family, Removal};
 use crate::error::{Error, Errors};
 use crate::intent::{Difference, Intent};
 use crate::model::Plan;
+use crate::read::HostFiles;
 use crate::rendering::{Command, Rendering};
 use crate::target::Target;
 
@@ -17,6 +18,7 @@ impl Family for Cloud {
         &self,
         intent: &Intent<'_>,
         _target: Target,
+        _host: &HostFiles,
         out: &mut Rendering,
     ) -> Result<(), Errors> {
         render(intent, out)

@@ -6,6 +6,8 @@ use super::{ip_rule_argv, Family};
 use crate::error::Errors;
 use crate::intent::{Intent, Method};
 use crate::quote;
+use crate::read::ifupdown::{blocks, read_order, BlockKind, Includes};
+use crate::read::HostFiles;
 use crate::rendering::{File, Rendering, MODE_PUBLIC};
 use crate::target::Target;
 use crate::templates::Template;
@@ -118,6 +120,102 @@ fn policy_hooks(intent: &Intent<'_>) -> Vec<Hook> {
     hooks
 }
 
+/// Where ifupdown reads everything.
+const MAIN: &str = "/etc/network/interfaces";
+
+/// The file of eniplan's stanzas for one interface.
+fn own_file(interface: &str) -> String {
+    format!("/etc/network/interfaces.d/60-eniplan-{interface}")
+}
+
+/// Whether a logical interface of interfaces(5) is `interface` or one of its aliases.
+fn configures(name: &str, interface: &str) -> bool {
+    name == interface
+        || name
+            .strip_prefix(interface)
+            .is_some_and(|rest| rest.starts_with(':'))
+}
+
+/// The text put before a stanza eniplan comments out.
+const NEUTRALISED: &str = "#eniplan# ";
+
+/// `text` with the stanzas and `auto`/`allow-*` entries of the configured interfaces
+/// commented out (the names of other interfaces on a shared `auto` line kept on a line of
+/// their own), and what was done, line by line; `None` when nothing concerns them.
+fn neutralise(text: &str, configured: &[&str]) -> Option<(String, Vec<String>)> {
+    let ours = |name: &str| {
+        configured
+            .iter()
+            .any(|interface| configures(name, interface))
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    // What to do with each line: keep it, comment it out, or replace it.
+    let mut replaced: Vec<Option<Vec<String>>> = vec![None; lines.len()];
+    let mut done = Vec::new();
+    for block in blocks(text) {
+        let range = block.first - 1..block.last;
+        match &block.kind {
+            BlockKind::Iface { name } if ours(name) => {
+                for at in range {
+                    replaced[at] = Some(vec![format!("{NEUTRALISED}{}", lines[at])]);
+                }
+                let span = if block.first == block.last {
+                    format!("line {}", block.first)
+                } else {
+                    format!("lines {}–{}", block.first, block.last)
+                };
+                done.push(format!("{span} (`{}`)", lines[block.first - 1].trim()));
+            }
+            BlockKind::Auto { keyword, names } if names.iter().any(|name| ours(name)) => {
+                let kept: Vec<&str> = names
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|name| !ours(name))
+                    .collect();
+                let mut new: Vec<String> = lines[range.clone()]
+                    .iter()
+                    .map(|line| format!("{NEUTRALISED}{line}"))
+                    .collect();
+                if !kept.is_empty() {
+                    new.push(format!("{keyword} {}", kept.join(" ")));
+                }
+                replaced[range.start] = Some(new);
+                for line in &mut replaced[range.start + 1..range.end] {
+                    *line = Some(Vec::new());
+                }
+                done.push(format!(
+                    "line {} (`{}`)",
+                    block.first,
+                    lines[block.first - 1].trim()
+                ));
+            }
+            _ => {}
+        }
+    }
+    if done.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 64 * done.len());
+    for (line, replacement) in lines.iter().zip(replaced) {
+        match replacement {
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+            Some(new) => {
+                for line in new {
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    if !text.ends_with('\n') && !text.is_empty() {
+        out.pop();
+    }
+    Some((out, done))
+}
+
 impl Family for Ifupdown {
     fn templates(&self) -> &'static [&'static Template] {
         &TEMPLATES
@@ -131,6 +229,7 @@ impl Family for Ifupdown {
         &self,
         intent: &Intent<'_>,
         target: Target,
+        _host: &HostFiles,
         out: &mut Rendering,
     ) -> Result<(), Errors> {
         let interface = intent.interface();
@@ -180,30 +279,16 @@ impl Family for Ifupdown {
             }),
         };
         // ifupdown reads `source` files as if they stood in the main file (interfaces(5)), so
-        // each interface keeps a file of its own and rendering eth1 leaves eth0's in place.
+        // each interface keeps a file of its own and rendering eth1 leaves eth0's in place;
+        // the main file is the instance's ([`Family::shared`]).
         out.files.push(File {
-            path: "/etc/network/interfaces".into(),
-            contents: INTERFACES.render(&MainFile {
-                target: target.name(),
-            })?,
-            mode: MODE_PUBLIC,
-        });
-        out.files.push(File {
-            path: format!("/etc/network/interfaces.d/60-eniplan-{interface}"),
+            path: own_file(interface),
             contents: STANZAS.render(&file)?,
             mode: MODE_PUBLIC,
         });
-        // The `source` pattern names eniplan's files only: ifupdown runs every stanza of an
-        // interface it reads, so cloud-init's `iface eth0 inet dhcp` in interfaces.d would run
-        // beside these (a DHCP client next to the static addresses).
-        out.warnings.push(format!(
-            "/etc/network/interfaces is rewritten to hold the loopback and `source \
-             /etc/network/interfaces.d/60-eniplan-*`: stanzas it held itself, and other files \
-             in /etc/network/interfaces.d/ (such as cloud-init's 50-cloud-init), are no longer \
-             read; render every interface of the host with eniplan, as {interface} is here"
-        ));
         if !intent.dns.all.is_empty() {
-            out.warnings.push(
+            super::push_unique(
+                &mut out.warnings,
                 "`dns-nameservers` takes effect only when the resolvconf package is installed"
                     .into(),
             );
@@ -215,6 +300,111 @@ impl Family for Ifupdown {
                  {} is the NIC with this MAC (`ip link`)",
                 intent.interface()
             ));
+        }
+        Ok(())
+    }
+
+    /// The main file, merged with the host's: every line of it and of the files it sources
+    /// stays, but the stanzas of the interfaces eniplan now configures, which are commented
+    /// out (ifupdown runs every stanza of an interface, so a cloud-init `iface eth0 inet dhcp`
+    /// would run beside eniplan's); and a `source` line for each of eniplan's files the main
+    /// file does not read yet. Without a main file on the host, eniplan's own: the loopback
+    /// and its files.
+    fn shared(
+        &self,
+        instance: &[Intent<'_>],
+        target: Target,
+        host: &HostFiles,
+        out: &mut Rendering,
+    ) -> Result<(), Errors> {
+        let configured: Vec<&str> = instance.iter().map(Intent::interface).collect();
+        let Some(main) = host.get(MAIN) else {
+            // The main file goes right after the cloud-init file, before the stanzas.
+            out.files.insert(
+                1,
+                File {
+                    path: MAIN.into(),
+                    contents: INTERFACES.render(&MainFile {
+                        target: target.name(),
+                    })?,
+                    mode: MODE_PUBLIC,
+                },
+            );
+            out.warnings.push(if host.is_empty() {
+                format!(
+                    "{MAIN} is shown as eniplan writes it on a host that has none: the loopback \
+                     and `source /etc/network/interfaces.d/60-eniplan-*`. Rendered for a host \
+                     (--write-to or --root, Ansible, Salt), the host's own file is kept: every \
+                     other interface's stanza stays, and only the stanzas of {} are commented \
+                     out",
+                    configured.join(", ")
+                )
+            } else {
+                format!("{MAIN} did not exist: it is written with the loopback and eniplan's files")
+            });
+            return Ok(());
+        };
+        let mut main = main.clone();
+        // Every file ifupdown reads but eniplan's own: a stanza there for an interface eniplan
+        // configures now is commented out.
+        let ours: Vec<String> = configured.iter().map(|name| own_file(name)).collect();
+        for path in read_order(host, MAIN) {
+            if ours.contains(&path) {
+                continue;
+            }
+            let text = if path == MAIN { &main } else { &host[&path] };
+            if let Some((merged, done)) = neutralise(text, &configured) {
+                for what in done {
+                    out.warnings.push(format!(
+                        "{path}: {what} commented out: eniplan configures {} now, and ifupdown \
+                         would run both",
+                        configured.join(", ")
+                    ));
+                }
+                if path == MAIN {
+                    main = merged;
+                } else {
+                    out.files.push(File {
+                        path,
+                        contents: merged,
+                        mode: MODE_PUBLIC,
+                    });
+                }
+            }
+        }
+        // A `source` line for each of eniplan's files the main file does not read yet.
+        let includes: Vec<Includes> = read_order(host, MAIN)
+            .iter()
+            .flat_map(|path| {
+                let text = if path == MAIN { &main } else { &host[path] };
+                blocks(text)
+                    .into_iter()
+                    .filter_map(|block| match block.kind {
+                        BlockKind::Source(includes) => Some(includes),
+                        _ => None,
+                    })
+            })
+            .collect();
+        for path in &ours {
+            if includes.iter().any(|include| include.takes(path)) {
+                continue;
+            }
+            if !main.is_empty() && !main.ends_with('\n') {
+                main.push('\n');
+            }
+            main.push_str(&format!(
+                "\n# Added by eniplan: read its stanzas.\nsource {path}\n"
+            ));
+        }
+        if host.get(MAIN) != Some(&main) {
+            out.files.insert(
+                1,
+                File {
+                    path: MAIN.into(),
+                    contents: main,
+                    mode: MODE_PUBLIC,
+                },
+            );
         }
         Ok(())
     }

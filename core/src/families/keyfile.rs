@@ -7,6 +7,7 @@ use super::networkmanager::{connection_name, mixed_source_warning};
 use super::{Family, Removal};
 use crate::error::{Error, Errors};
 use crate::intent::{Destination, Difference, Intent, Method, Rule, Version};
+use crate::read::HostFiles;
 use crate::rendering::{Command, File, Rendering, MODE_PRIVATE};
 use crate::target::Target;
 use crate::templates::Template;
@@ -111,10 +112,31 @@ impl Family for Keyfile {
         &self,
         intent: &Intent<'_>,
         target: Target,
+        host: &HostFiles,
         out: &mut Rendering,
     ) -> Result<(), Errors> {
         let id = connection_name(intent, out);
         let path = keyfile_path(&id, target)?;
+        // The host's other profiles for this NIC: by name, or by MAC without a name (what
+        // cloud-init's NetworkManager renderer writes). NetworkManager activates the one of
+        // highest autoconnect-priority at boot (nm-settings(5)), so this one is set above
+        // them all and they are named.
+        let others: Vec<crate::read::keyfile::Profile> = crate::read::keyfile::profiles(host)
+            .into_iter()
+            .filter(|profile| profile.path != path)
+            .filter(|profile| match (&profile.interface, &profile.mac) {
+                (Some(name), _) => name == intent.interface(),
+                (None, Some(mac)) => intent.mac() == Some(mac.as_str()),
+                (None, None) => false,
+            })
+            .collect();
+        let highest = others.iter().map(|profile| profile.priority).max();
+        // autoconnect-priority ranges from -999 to 999 (nm-settings-nmcli(5)).
+        let priority = highest.map_or(AUTOCONNECT_PRIORITY, |highest| {
+            i32::try_from(highest.saturating_add(1))
+                .unwrap_or(999)
+                .clamp(AUTOCONNECT_PRIORITY, 999)
+        });
         let table_routes = intent
             .routes
             .iter()
@@ -161,7 +183,7 @@ impl Family for Keyfile {
             target: target.name(),
             id: &id,
             uuid: &uuid,
-            autoconnect_priority: AUTOCONNECT_PRIORITY,
+            autoconnect_priority: priority,
             interface: intent.interface(),
             mac: intent.mac(),
             ipv4,
@@ -173,7 +195,7 @@ impl Family for Keyfile {
             // NetworkManager ignores keyfiles that others can read (they may hold secrets).
             mode: MODE_PRIVATE,
         });
-        out.commands = vec![
+        out.commands.extend([
             Command::posix(
                 ["nmcli", "connection", "load", path.as_str()],
                 "make NetworkManager read the new keyfile",
@@ -186,15 +208,28 @@ impl Family for Keyfile {
                      addresses the profile no longer lists"
                 ),
             ),
-        ];
-        out.warnings.push(format!(
-            "other profiles for {} (such as cloud-init's `cloud-init {}`) remain: this one \
-             wins at boot (autoconnect-priority {AUTOCONNECT_PRIORITY}, above their 0 or 120), \
-             but `nmcli -f NAME,UUID,DEVICE,FILENAME connection show` lists them; delete the \
-             others",
-            intent.interface(),
-            intent.interface()
-        ));
+        ]);
+        if others.is_empty() {
+            out.warnings.push(format!(
+                "other profiles for {} (such as cloud-init's `cloud-init {}`) remain: \
+                 this one wins at boot (autoconnect-priority {priority}, above their 0 or \
+                 120), but `nmcli -f NAME,UUID,DEVICE,FILENAME connection show` lists them; \
+                 delete the others",
+                intent.interface(),
+                intent.interface()
+            ));
+        } else {
+            out.warnings.push(format!(
+                "other profiles for {} stay, and lose to this one at boot (its \
+                 autoconnect-priority {priority} is above theirs): {}",
+                intent.interface(),
+                others
+                    .iter()
+                    .map(|profile| format!("{} (priority {})", profile.path, profile.priority))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         mixed_source_warning(intent, out);
         Ok(())
     }

@@ -25,6 +25,7 @@ use crate::model::Plan;
 use crate::names;
 use crate::os_family::{OsFamily, Platform};
 use crate::plan::EniPlan;
+use crate::read::HostFiles;
 use crate::rendering::{Command, File, Outcome, Refusal, Rendering, MODE_PUBLIC};
 use crate::target::Target;
 use crate::templates::Template;
@@ -50,14 +51,31 @@ pub(crate) trait Family: Sync {
         None
     }
 
-    /// Serialises the intent: the family's files, commands and warnings (the dispatcher adds
-    /// what every family of the platform shares).
+    /// Serialises one interface's intent: its files, commands and warnings (the dispatcher
+    /// adds what every family of the platform shares). `host` holds the files the host has
+    /// now (empty when rendering without a host).
     fn render(
         &self,
         intent: &Intent<'_>,
         target: Target,
+        host: &HostFiles,
         out: &mut Rendering,
     ) -> Result<(), Errors>;
+
+    /// What the instance needs once, after every interface is rendered: the files several
+    /// interfaces share (ifupdown's main file, SUSE's global routes), and the changes to files
+    /// other tools wrote without which eniplan's would not take effect (a stanza of another
+    /// file for an interface eniplan now configures). Everything of the host's that eniplan
+    /// does not own stays byte-identical.
+    fn shared(
+        &self,
+        _instance: &[Intent<'_>],
+        _target: Target,
+        _host: &HostFiles,
+        _out: &mut Rendering,
+    ) -> Result<(), Errors> {
+        Ok(())
+    }
 
     /// What a change does at run time, beyond writing the new files. By default `ip addr del`
     /// (and `ip rule del`) of what is gone: what the file families need, since their restart
@@ -163,13 +181,18 @@ pub(crate) fn validate_request(
 }
 
 /// Renders every ENI of an instance (one plan or several, as the user wrote them) for each
-/// target of a selection: a target that cannot render them refuses in its own place, and the
-/// others render all the same. Problems of the plans or of the selection are errors.
-pub(crate) fn render_plans(plans: &[EniPlan], selection: &str) -> Result<Vec<Outcome>, Errors> {
+/// target of a selection, merged with the host's files: a target that cannot render them
+/// refuses in its own place, and the others render all the same. Problems of the plans or of
+/// the selection are errors.
+pub(crate) fn render_plans(
+    plans: &[EniPlan],
+    selection: &str,
+    host: &HostFiles,
+) -> Result<Vec<Outcome>, Errors> {
     let (plans, targets) = validate_request(plans, Some(selection))?;
     Ok(targets
         .into_iter()
-        .map(|target| match render_instance(&plans, target) {
+        .map(|target| match render_instance(&plans, target, host) {
             Ok(rendering) => Outcome::Rendered(rendering),
             Err(errors) => Outcome::Refused(Refusal {
                 target: target.name().into(),
@@ -180,6 +203,9 @@ pub(crate) fn render_plans(plans: &[EniPlan], selection: &str) -> Result<Vec<Out
         .collect())
 }
 
+/// No files: a rendering that no host's configuration is merged into.
+pub(crate) static NO_HOST: HostFiles = HostFiles::new();
+
 /// Renders `plan` for several targets from one intent, in the order given. Errors of every
 /// target are reported together (each distinct error once).
 pub(crate) fn render_targets(plan: &Plan, targets: &[Target]) -> Result<Vec<Rendering>, Errors> {
@@ -187,7 +213,7 @@ pub(crate) fn render_targets(plan: &Plan, targets: &[Target]) -> Result<Vec<Rend
     let mut renderings = Vec::with_capacity(targets.len());
     let mut errors: Vec<Error> = Vec::new();
     for &target in targets {
-        match render_intent(&intent, target) {
+        match render_intents(std::slice::from_ref(&intent), target, &NO_HOST, &[]) {
             Ok(rendering) => renderings.push(rendering),
             Err(target_errors) => {
                 for error in target_errors {
@@ -208,14 +234,15 @@ pub(crate) fn render_targets(plan: &Plan, targets: &[Target]) -> Result<Vec<Rend
 /// Renders `plan` for `target`.
 pub(crate) fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {
     let intent = Intent::of(plan);
-    render_intent(&intent, target)
+    render_intents(std::slice::from_ref(&intent), target, &NO_HOST, &[])
 }
 
-fn render_intent(intent: &Intent<'_>, target: Target) -> Result<Rendering, Errors> {
+/// What is checked of one interface for a target before it is rendered: its name, the route
+/// table the family cannot carry, the alias labels the kernel cannot hold.
+fn check_for_target(intent: &Intent<'_>, target: Target) -> Result<(), Errors> {
     let plan = intent.plan;
     check_interface(plan.interface(), target)?;
-    let id = target.family();
-    let module = family(id);
+    let module = family(target.family());
     if let (Some(reason), Some(table)) = (module.refuses_route_table(), plan.route_table()) {
         return Err(Error::Unsupported {
             field: "route_table".into(),
@@ -228,7 +255,36 @@ fn render_intent(intent: &Intent<'_>, target: Target) -> Result<Rendering, Error
     if let Some(hint) = module.alias_labels(intent, target) {
         check_alias_labels(intent, target, hint)?;
     }
+    Ok(())
+}
 
+/// Renders the intents of one instance (one per ENI, the primary ENI first) for `target`,
+/// merged with `host`'s files: each interface's part, then what the instance needs once, then
+/// the checks and warnings of each interface. `notes` are warnings decided before rendering.
+fn render_intents(
+    intents: &[Intent<'_>],
+    target: Target,
+    host: &HostFiles,
+    notes: &[String],
+) -> Result<Rendering, Errors> {
+    let id = target.family();
+    let module = family(id);
+    let several = intents.len() > 1;
+    let mut errors: Vec<Error> = Vec::new();
+    for intent in intents {
+        if let Err(problems) = check_for_target(intent, target) {
+            errors.extend(problems.into_iter().map(|error| {
+                if several {
+                    error.within(intent.interface())
+                } else {
+                    error
+                }
+            }));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Errors::new(errors));
+    }
     let mut out = Rendering {
         target: target.name().to_string(),
         family: id,
@@ -243,30 +299,56 @@ fn render_intent(intent: &Intent<'_>, target: Target) -> Result<Rendering, Error
     if linux {
         out.files.push(cloud_init_file()?);
     }
-    module.render(intent, target, &mut out)?;
-    if linux {
-        linux_epilogue(intent, &mut out);
+    for intent in intents {
+        module.render(intent, target, host, &mut out)?;
     }
-    if plan.ifcfg_style().is_some() && id != OsFamily::Rhel {
-        out.warnings.push(format!(
-            "ifcfg_style applies to the rhel family only; {} does not use it",
-            target.name()
-        ));
+    module.shared(intents, target, host, &mut out)?;
+    for note in notes {
+        push_unique(&mut out.warnings, note.clone());
     }
+    for intent in intents {
+        if linux {
+            linux_epilogue(intent, &mut out);
+        }
+        if intent.plan.ifcfg_style().is_some() && id != OsFamily::Rhel {
+            push_unique(
+                &mut out.warnings,
+                format!(
+                    "ifcfg_style applies to the rhel family only; {} does not use it",
+                    target.name()
+                ),
+            );
+        }
+    }
+    // Each command once: several interfaces may need the same step.
+    let mut commands: Vec<Command> = Vec::with_capacity(out.commands.len());
+    for command in std::mem::take(&mut out.commands) {
+        if !commands.contains(&command) {
+            commands.push(command);
+        }
+    }
+    out.commands = commands;
     Ok(out)
 }
 
-/// A file several interfaces of one instance write, each adding its own lines (SUSE's routes).
-const SHARED_LINE_FILES: &[&str] = &["/etc/sysconfig/network/routes"];
+/// Adds `item` unless the list has it.
+fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
 
-/// Renders every ENI of one instance for `target` as one rendering: each interface's files,
-/// a file that every interface writes alike (the cloud-init disable file, ifupdown's main
-/// file) once, a shared routes file with every interface's lines, and each command, restart
-/// and verify step once. The first plan is the primary ENI; the others carry their own route
-/// tables, which must all differ. Where the family has no policy routing (SUSE, Windows), the
-/// other ENIs are rendered without their table and a warning says so; on SUSE they add no
-/// default route either, since two in the main table clash.
-pub(crate) fn render_instance(plans: &[Plan], target: Target) -> Result<Rendering, Errors> {
+/// Renders every ENI of one instance for `target` as one rendering, merged with the host's
+/// files (`host`; [`NO_HOST`] for none): each interface's files, what the instance needs once
+/// (the cloud-init file, ifupdown's main file, SUSE's routes and DNS), each command once. The
+/// first plan is the primary ENI; the others carry their own route tables, which must all
+/// differ. Where the family has no policy routing (Windows), the other ENIs are rendered
+/// without their table and a warning says so.
+pub(crate) fn render_instance(
+    plans: &[Plan],
+    target: Target,
+    host: &HostFiles,
+) -> Result<Rendering, Errors> {
     if plans.is_empty() {
         return Err(Error::Missing {
             field: "plans".into(),
@@ -274,112 +356,33 @@ pub(crate) fn render_instance(plans: &[Plan], target: Target) -> Result<Renderin
         }
         .into());
     }
-    let mut errors = crate::validate::check_instance(plans);
+    let errors = crate::validate::check_instance(plans);
     if !errors.is_empty() {
         return Err(Errors::new(errors));
     }
     let module = family(target.family());
-    let mut merged: Option<Rendering> = None;
-    for plan in plans {
-        let stripped;
-        let (plan, warning) = match (module.refuses_route_table(), plan.route_table()) {
-            // One ENI alone is rendered as it is (a family that cannot carry its table refuses
-            // it); beside others, it loses its table with a warning.
-            (Some(reason), Some(table)) if plans.len() > 1 => {
-                stripped = plan.without_route_table();
-                let warning = format!(
-                    "{}: its route table {table} is not rendered for {} ({reason}); its \
+    let mut notes = Vec::new();
+    let decided: Vec<std::borrow::Cow<'_, Plan>> = plans
+        .iter()
+        .map(
+            |plan| match (module.refuses_route_table(), plan.route_table()) {
+                // One ENI alone is rendered as it is (a family that cannot carry its table refuses
+                // it); beside others, it loses its table with a warning.
+                (Some(reason), Some(table)) if plans.len() > 1 => {
+                    notes.push(format!(
+                        "{}: its route table {table} is not rendered for {} ({reason}); its \
                      replies leave by the main table",
-                    plan.interface(),
-                    target.name()
-                );
-                (&stripped, Some(warning))
-            }
-            _ => (plan, None),
-        };
-        let mut intent = Intent::of(plan);
-        if warning.is_some() && target.family() == OsFamily::Suse {
-            intent.drop_default_route4();
-        }
-        let mut rendering = match render_intent(&intent, target) {
-            Ok(rendering) => rendering,
-            Err(problems) if plans.len() == 1 => return Err(problems),
-            Err(problems) => {
-                errors.extend(
-                    problems
-                        .into_iter()
-                        .map(|error| error.within(plan.interface())),
-                );
-                continue;
-            }
-        };
-        rendering.warnings.extend(warning);
-        match merged.as_mut() {
-            None => merged = Some(rendering),
-            Some(into) => {
-                if let Err(error) = merge(into, rendering, plan.interface()) {
-                    errors.push(error);
+                        plan.interface(),
+                        target.name()
+                    ));
+                    std::borrow::Cow::Owned(plan.without_route_table())
                 }
-            }
-        }
-    }
-    match merged {
-        Some(rendering) if errors.is_empty() => Ok(rendering),
-        _ => Err(Errors::new(errors)),
-    }
-}
-
-/// Adds one more interface's rendering to an instance's.
-fn merge(into: &mut Rendering, other: Rendering, interface: &str) -> Result<(), Error> {
-    for file in other.files {
-        match into
-            .files
-            .iter_mut()
-            .find(|written| written.path == file.path)
-        {
-            None => into.files.push(file),
-            Some(written) if written.contents == file.contents => {}
-            Some(written) if SHARED_LINE_FILES.contains(&file.path.as_str()) => {
-                for line in file.contents.lines() {
-                    if !written.contents.lines().any(|kept| kept == line) {
-                        written.contents.push_str(line);
-                        written.contents.push('\n');
-                    }
-                }
-            }
-            Some(written) => {
-                return Err(Error::Internal {
-                    field: interface.into(),
-                    value: written.path.clone(),
-                    message: "two interfaces of one instance write different contents to one \
-                              file"
-                        .into(),
-                })
-            }
-        }
-    }
-    for path in other.delete {
-        if !into.delete.contains(&path) {
-            into.delete.push(path);
-        }
-    }
-    for (list, more) in [
-        (&mut into.commands, other.commands),
-        (&mut into.restart, other.restart),
-        (&mut into.verify, other.verify),
-    ] {
-        for command in more {
-            if !list.contains(&command) {
-                list.push(command);
-            }
-        }
-    }
-    for warning in other.warnings {
-        if !into.warnings.contains(&warning) {
-            into.warnings.push(warning);
-        }
-    }
-    Ok(())
+                _ => std::borrow::Cow::Borrowed(plan),
+            },
+        )
+        .collect();
+    let intents: Vec<Intent<'_>> = decided.iter().map(|plan| Intent::of(plan)).collect();
+    render_intents(&intents, target, host, &notes)
 }
 
 /// Renders the change from `before` to `after` for `target`: `after`'s full rendering, the
@@ -391,6 +394,7 @@ pub(crate) fn change(before: &Plan, after: &Plan, target: Target) -> Result<Rend
         std::slice::from_ref(before),
         std::slice::from_ref(after),
         target,
+        &NO_HOST,
     )
 }
 
@@ -402,6 +406,7 @@ pub(crate) fn change_instance(
     before: &[Plan],
     after: &[Plan],
     target: Target,
+    host: &HostFiles,
 ) -> Result<Rendering, Errors> {
     let mut errors = Vec::new();
     let mut pairs = Vec::new();
@@ -428,8 +433,8 @@ pub(crate) fn change_instance(
     if !errors.is_empty() {
         return Err(Errors::new(errors));
     }
-    let old = render_instance(before, target)?;
-    let mut new = render_instance(after, target)?;
+    let old = render_instance(before, target, host)?;
+    let mut new = render_instance(after, target, host)?;
     for file in old.files {
         let kept = new.files.iter().any(|written| written.path == file.path);
         if !kept && !new.delete.contains(&file.path) {
@@ -563,7 +568,8 @@ struct NoValues {}
 fn linux_epilogue(intent: &Intent<'_>, out: &mut Rendering) {
     let plan = intent.plan;
     if intent.table.is_some() && intent.ipv6.is_some() {
-        out.warnings.push(
+        push_unique(
+            &mut out.warnings,
             "route_table applies to IPv4: the IPv6 addresses and gateway stay in the main table"
                 .into(),
         );
@@ -575,13 +581,16 @@ fn linux_epilogue(intent: &Intent<'_>, out: &mut Rendering) {
         ));
     }
     if intent.method4 == Method::Static && plan.dns().is_empty() {
-        out.warnings.push(
+        push_unique(
+            &mut out.warnings,
             "the plan has no dns: a static configuration no longer learns DNS servers from \
              DHCP (Alibaba Cloud's are 100.100.2.136 and 100.100.2.138)"
                 .into(),
         );
     }
-    out.verify = linux_verify(intent);
+    for command in linux_verify(intent) {
+        push_unique(&mut out.verify, command);
+    }
 }
 
 /// The ECS document's step 5 ("Repeat Step 2"): `ip a` and the routing table. `ip route`

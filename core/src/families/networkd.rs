@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::{dhcp_source_warning, route_entries, Family, RouteEntry};
 use crate::error::Errors;
 use crate::intent::{Intent, Method, Rule};
+use crate::read::HostFiles;
 use crate::rendering::{File, Rendering, MODE_PUBLIC};
 use crate::target::Target;
 use crate::templates::Template;
@@ -37,6 +38,7 @@ impl Family for Networkd {
         &self,
         intent: &Intent<'_>,
         target: Target,
+        _host: &HostFiles,
         out: &mut Rendering,
     ) -> Result<(), Errors> {
         let mut addresses: Vec<&str> = intent.static4.iter().map(String::as_str).collect();

@@ -4,6 +4,7 @@ use super::networkmanager::{connection_name, default_connection_name, mixed_sour
 use super::{Family, Removal};
 use crate::error::Errors;
 use crate::intent::{Destination, Difference, Intent, Method, Version};
+use crate::read::HostFiles;
 use crate::rendering::{Command, Rendering};
 use crate::target::Target;
 
@@ -56,6 +57,7 @@ impl Family for Nmcli {
         &self,
         intent: &Intent<'_>,
         _target: Target,
+        _host: &HostFiles,
         out: &mut Rendering,
     ) -> Result<(), Errors> {
         let connection = connection_name(intent, out);

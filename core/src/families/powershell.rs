@@ -5,6 +5,7 @@ use super::{Family, Removal};
 use crate::error::Errors;
 use crate::intent::{Difference, Intent};
 use crate::quote::PsArg::{Parameter, Text, Token};
+use crate::read::HostFiles;
 use crate::rendering::{Command, Rendering};
 use crate::target::Target;
 
@@ -20,6 +21,7 @@ impl Family for Powershell {
         &self,
         intent: &Intent<'_>,
         _target: Target,
+        _host: &HostFiles,
         out: &mut Rendering,
     ) -> Result<(), Errors> {
         render(intent, out)

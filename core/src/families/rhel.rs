@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::error::Errors;
 use crate::intent::{Intent, Method, Role, Rule};
 use crate::os_family::{IfcfgReader, IfcfgStyle};
+use crate::read::HostFiles;
 use crate::rendering::{File, Rendering, MODE_PUBLIC};
 use crate::target::Target;
 use crate::templates::Template;
@@ -109,6 +110,7 @@ impl Family for Rhel {
         &self,
         intent: &Intent<'_>,
         target: Target,
+        _host: &HostFiles,
         out: &mut Rendering,
     ) -> Result<(), Errors> {
         let interface = intent.interface();

@@ -18,6 +18,7 @@ use super::windows_common::{self, static_gateway, NO_POLICY_ROUTING};
 use super::{Family, Removal};
 use crate::error::Errors;
 use crate::intent::{Difference, Intent};
+use crate::read::HostFiles;
 use crate::rendering::{Command, Rendering};
 use crate::target::Target;
 
@@ -50,6 +51,7 @@ impl Family for Netsh {
         &self,
         intent: &Intent<'_>,
         _target: Target,
+        _host: &HostFiles,
         out: &mut Rendering,
     ) -> Result<(), Errors> {
         let adapter = intent.interface();

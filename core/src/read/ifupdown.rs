@@ -52,6 +52,181 @@ fn run_parts_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
+/// What one `source` or `source-directory` line reads (interfaces(5)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Includes {
+    /// `source PATTERN`: the files of a directory whose names match a shell pattern.
+    Glob {
+        /// The directory.
+        dir: String,
+        /// The file-name pattern.
+        pattern: String,
+    },
+    /// `source-directory DIR`: the files of a directory with run-parts names.
+    Directory {
+        /// The directory.
+        dir: String,
+    },
+}
+
+impl Includes {
+    /// The includes of a line's words, `None` when the line is no `source` line.
+    pub(crate) fn parse(words: &[&str]) -> Option<Includes> {
+        let (keyword, pattern) = match words {
+            [keyword @ ("source" | "source-directory"), pattern] => (*keyword, *pattern),
+            _ => return None,
+        };
+        // A relative path is relative to /etc/network (interfaces(5)).
+        let absolute = if pattern.starts_with('/') {
+            pattern.to_string()
+        } else {
+            format!("{DIR}/{pattern}")
+        };
+        if keyword == "source-directory" {
+            return Some(Includes::Directory {
+                dir: absolute.trim_end_matches('/').to_string(),
+            });
+        }
+        let (dir, pattern) = absolute.rsplit_once('/')?;
+        Some(Includes::Glob {
+            dir: dir.to_string(),
+            pattern: pattern.to_string(),
+        })
+    }
+
+    /// Whether the line reads the file at `path`.
+    pub(crate) fn takes(&self, path: &str) -> bool {
+        let Some((dir, name)) = path.rsplit_once('/') else {
+            return false;
+        };
+        match self {
+            Includes::Glob { dir: d, pattern } => d == dir && glob(pattern, name),
+            Includes::Directory { dir: d } => d == dir && run_parts_name(name),
+        }
+    }
+}
+
+/// What one item of an interfaces(5) file is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BlockKind {
+    /// `iface NAME FAMILY METHOD` and its options.
+    Iface {
+        /// The logical interface.
+        name: String,
+    },
+    /// `auto`, `allow-hotplug`, `allow-auto`, `allow-*`: a keyword and the names it lists.
+    Auto {
+        /// The keyword.
+        keyword: String,
+        /// The interfaces listed.
+        names: Vec<String>,
+    },
+    /// `mapping PATTERN` and its options.
+    Mapping,
+    /// `source`/`source-directory`.
+    Source(Includes),
+    /// A line outside any stanza.
+    Other,
+}
+
+/// One item of an interfaces(5) file and the lines it spans (from 1, both ends included; an
+/// item ends at its last non-blank, non-comment line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Block {
+    /// What it is.
+    pub(crate) kind: BlockKind,
+    /// Its first line.
+    pub(crate) first: usize,
+    /// Its last line.
+    pub(crate) last: usize,
+}
+
+/// The items of one interfaces(5) file, in order. A line ending in `\` continues on the next
+/// one.
+pub(crate) fn blocks(text: &str) -> Vec<Block> {
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut open = false;
+    let lines: Vec<&str> = text.lines().collect();
+    let mut index = 0;
+    while index < lines.len() {
+        let first = index + 1;
+        let mut line = lines[index].trim().to_string();
+        while line.ends_with('\\') && index + 1 < lines.len() {
+            line.pop();
+            index += 1;
+            line.push(' ');
+            line.push_str(lines[index].trim());
+        }
+        let last = index + 1;
+        index += 1;
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let kind = match words.as_slice() {
+            ["iface", name, ..] => Some(BlockKind::Iface {
+                name: name.to_string(),
+            }),
+            ["mapping", ..] => Some(BlockKind::Mapping),
+            [keyword, names @ ..] if *keyword == "auto" || keyword.starts_with("allow-") => {
+                Some(BlockKind::Auto {
+                    keyword: keyword.to_string(),
+                    names: names.iter().map(|n| n.to_string()).collect(),
+                })
+            }
+            ["source" | "source-directory", ..] => {
+                Some(Includes::parse(&words).map_or(BlockKind::Other, BlockKind::Source))
+            }
+            _ => None,
+        };
+        match kind {
+            Some(kind) => {
+                open = matches!(kind, BlockKind::Iface { .. } | BlockKind::Mapping);
+                blocks.push(Block { kind, first, last });
+            }
+            // An option of the open stanza extends it.
+            None if open => {
+                if let Some(block) = blocks.last_mut() {
+                    block.last = last;
+                }
+            }
+            None => blocks.push(Block {
+                kind: BlockKind::Other,
+                first,
+                last,
+            }),
+        }
+    }
+    blocks
+}
+
+/// The files ifupdown reads from `main`, `main` first, each once, in reading order (the
+/// `source` lines followed where they stand).
+pub(crate) fn read_order(files: &HostFiles, main: &str) -> Vec<String> {
+    fn walk(files: &HostFiles, path: &str, order: &mut Vec<String>) {
+        if order.iter().any(|p| p == path) {
+            return;
+        }
+        let Some(text) = files.get(path) else { return };
+        order.push(path.to_string());
+        for block in blocks(text) {
+            if let BlockKind::Source(includes) = block.kind {
+                let next: Vec<String> = files
+                    .keys()
+                    .filter(|p| includes.takes(p))
+                    .cloned()
+                    .collect();
+                for path in next {
+                    walk(files, &path, order);
+                }
+            }
+        }
+    }
+    let mut order = Vec::new();
+    walk(files, main, &mut order);
+    order
+}
+
 /// Every file the main file reads, in order (sources followed, each file once).
 fn collect(
     files: &HostFiles,
@@ -89,34 +264,14 @@ fn collect(
             ["auto" | "allow-hotplug" | "allow-auto", ..] => {
                 stanzas.extend(current.take());
             }
-            ["source", pattern] | ["source-directory", pattern] => {
+            ["source" | "source-directory", _] => {
                 stanzas.extend(current.take());
-                let absolute = if pattern.starts_with('/') {
-                    pattern.to_string()
-                } else {
-                    format!("{DIR}/{pattern}")
+                let Some(includes) = Includes::parse(&words) else {
+                    continue;
                 };
-                let (dir, file_pattern) = if words[0] == "source-directory" {
-                    (absolute.trim_end_matches('/').to_string(), "*".to_string())
-                } else {
-                    match absolute.rsplit_once('/') {
-                        Some((d, f)) => (d.to_string(), f.to_string()),
-                        None => continue,
-                    }
-                };
-                let directory = words[0] == "source-directory";
                 let matching: Vec<String> = files
                     .keys()
-                    .filter(|p| {
-                        p.rsplit_once('/').is_some_and(|(d, f)| {
-                            d == dir
-                                && if directory {
-                                    run_parts_name(f)
-                                } else {
-                                    glob(&file_pattern, f)
-                                }
-                        })
-                    })
+                    .filter(|p| includes.takes(p))
                     .cloned()
                     .collect();
                 for next in matching {

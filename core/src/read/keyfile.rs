@@ -98,15 +98,28 @@ pub(super) fn ignored(name: &str) -> bool {
 pub(super) fn interfaces(files: &HostFiles) -> Vec<String> {
     let mut names: Vec<String> = profiles(files)
         .into_iter()
-        .map(|(name, _, _)| name)
+        .filter_map(|profile| profile.interface)
         .collect();
     names.sort();
     names.dedup();
     names
 }
 
-/// (interface, priority, path) of each profile.
-fn profiles(files: &HostFiles) -> Vec<(String, i64, String)> {
+/// One profile in the keyfile directory: what binds it to a NIC, and its boot priority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Profile {
+    /// `[connection] interface-name`.
+    pub(crate) interface: Option<String>,
+    /// `[ethernet] mac-address`, lowercase.
+    pub(crate) mac: Option<String>,
+    /// `[connection] autoconnect-priority` (0 when absent, as NetworkManager takes it).
+    pub(crate) priority: i64,
+    /// The file.
+    pub(crate) path: String,
+}
+
+/// Every profile NetworkManager reads here (nm-settings-keyfile(5)).
+pub(crate) fn profiles(files: &HostFiles) -> Vec<Profile> {
     files
         .iter()
         .filter(|(path, _)| {
@@ -117,12 +130,24 @@ fn profiles(files: &HostFiles) -> Vec<(String, i64, String)> {
         .filter_map(|(path, text)| {
             let ini = parse(path, text, &mut Vec::new());
             let connection = ini.get("connection")?;
-            let name = connection.get("interface-name")?.1.clone();
+            let interface = connection
+                .get("interface-name")
+                .map(|(_, value, _)| value.clone());
+            let mac = ini
+                .get("ethernet")
+                .or_else(|| ini.get("802-3-ethernet"))
+                .and_then(|ethernet| ethernet.get("mac-address"))
+                .map(|(_, value, _)| value.to_ascii_lowercase());
             let priority = connection
                 .get("autoconnect-priority")
                 .and_then(|(_, v, _)| v.parse().ok())
                 .unwrap_or(0);
-            Some((name, priority, path.clone()))
+            Some(Profile {
+                interface,
+                mac,
+                priority,
+                path: path.clone(),
+            })
         })
         .collect()
 }
@@ -139,8 +164,8 @@ fn list(value: &str) -> Vec<String> {
 pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors> {
     let mut candidates: Vec<(i64, String)> = profiles(files)
         .into_iter()
-        .filter(|(name, _, _)| name == interface)
-        .map(|(_, priority, path)| (priority, path))
+        .filter(|profile| profile.interface.as_deref() == Some(interface))
+        .map(|profile| (profile.priority, profile.path))
         .collect();
     candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut warnings = Vec::new();

@@ -8,9 +8,9 @@
 
 mod drift;
 mod ifcfg;
-mod ifupdown;
-mod keyfile;
-mod netplan;
+pub(crate) mod ifupdown;
+pub(crate) mod keyfile;
+pub(crate) mod netplan;
 mod networkd;
 mod runtime;
 mod suse;

@@ -68,7 +68,7 @@ fn merged(files: &HostFiles) -> Result<(Value, Vec<String>), Errors> {
     }
 }
 
-fn get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
+pub(crate) fn get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
     value.as_mapping()?.get(Value::String(key.into()))
 }
 

@@ -122,6 +122,17 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             v4.push((address, prefix));
         }
     }
+    // The networks of the interface's addresses: a `-` line of `routes` whose gateway lies in
+    // one of them is this interface's (ifroute(5)).
+    let networks: Vec<ipnet::IpNet> = v4
+        .iter()
+        .chain(v6.iter())
+        .filter_map(|(address, prefix)| {
+            let address: std::net::IpAddr = address.parse().ok()?;
+            let full = if address.is_ipv4() { 32 } else { 128 };
+            ipnet::IpNet::new(address, prefix.unwrap_or(full)).ok()
+        })
+        .collect();
     super::place_ipv4(&mut plan, v4);
     for (key, (line, value, text)) in vars {
         let implied = match key.as_str() {
@@ -159,18 +170,52 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         for (number, line) in lines(text) {
             let words: Vec<&str> = line.split_whitespace().collect();
             let device = words.get(3).copied().unwrap_or("-");
-            if !per_interface && device != "-" && device != interface {
+            let reaches = words
+                .get(1)
+                .and_then(|gateway| gateway.parse::<std::net::IpAddr>().ok())
+                .is_some_and(|gateway| networks.iter().any(|net| net.contains(&gateway)));
+            if !per_interface && device != interface && !(device == "-" && reaches) {
                 continue; // another interface's route
             }
-            match words.as_slice() {
-                ["default", gateway, ..] if gateway.contains(':') => {
+            let table = match words.get(4..) {
+                Some(["table", table]) => table.parse::<u32>().ok(),
+                _ => None,
+            };
+            match (words.as_slice(), table) {
+                (["default", gateway, ..], None) if gateway.contains(':') => {
                     gateway6 = Some(gateway.to_string())
                 }
-                ["default", gateway, ..] => plan.gateway = Some(gateway.to_string()),
+                (["default", gateway, ..], None) => plan.gateway = Some(gateway.to_string()),
+                // The ENI's own table (eniplan's ifroute-<if>): its default gives the gateway.
+                (["default", gateway, ..], Some(table)) if per_interface => {
+                    plan.gateway = Some(gateway.to_string());
+                    plan.route_table = Some(table);
+                }
+                ([destination, "-", ..], Some(_)) if per_interface && destination.contains('/') => {
+                }
                 _ if per_interface => {
                     notes.skip(number, line, "a route that is not part of a plan")
                 }
                 _ => {}
+            }
+        }
+    }
+    let rule_path = format!("{DIR}/ifrule-{interface}");
+    if let Some(text) = files.get(&rule_path) {
+        own.push(rule_path.clone());
+        let mut notes = Notes {
+            file: &rule_path,
+            unread: &mut unread,
+        };
+        for (number, line) in lines(text) {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let own_rule = matches!(
+                words.as_slice(),
+                ["ipv4", "from", _, "table", table, "priority", _] | ["from", _, "table", table, "priority", _]
+                    if table.parse::<u32>().ok() == plan.route_table
+            );
+            if !own_rule {
+                notes.skip(number, line, "a rule other than the ENI's per-address rule");
             }
         }
     }

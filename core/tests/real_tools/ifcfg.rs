@@ -61,8 +61,13 @@ fn read_files(rendering: &Rendering, dir_prefix: &str) -> Result<Vec<(String, Va
         let name = file.path.rsplit('/').next().expect("file name").to_string();
         let path = scratch.join(&name);
         fs::write(&path, &file.contents).map_err(|e| e.to_string())?;
-        // `routes`, `route-eth1` and `rule-eth1` hold `ip` arguments, not variables.
-        if name == "routes" || name.starts_with("route-") || name.starts_with("rule-") {
+        // `routes`, `route-eth1`, `rule-eth1` (and SUSE's `ifroute-eth1`, `ifrule-eth1`)
+        // hold routes and rules, not variables.
+        if name == "routes"
+            || ["route-", "rule-", "ifroute-", "ifrule-"]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+        {
             files.push((name, Vars::new()));
         } else {
             files.push((name, source_ifcfg(&path)?));
@@ -390,11 +395,58 @@ pub fn check_suse(item: &Item, rendering: &Rendering) -> Result<(), String> {
         ));
     }
 
-    let policy_ip = Vec::new();
-    // The routes file: `default <gateway> - <interface or ->` lines only.
-    let gateway4 = match plan.mode() {
-        Mode::Static => plan.gateway().map(|g| g.to_string()),
-        Mode::Dhcp => None,
+    // A secondary ENI's own table: each line of ifroute-<if> is a route wicked adds with
+    // its `table` option, each of ifrule-<if> an `ip rule add` (ifroute(5), ifrule(5);
+    // compat-suse.c reads the columns DESTINATION GATEWAY NETMASK INTERFACE OPTIONS, and a
+    // rule's optional leading `ipv4`/`ipv6` family).
+    let mut policy_ip: Vec<Vec<String>> = Vec::new();
+    for kind in ["ifroute", "ifrule"] {
+        let path = format!("/etc/sysconfig/network/{kind}-{interface}");
+        let file = rendering.files.iter().find(|file| file.path == path);
+        match (file, plan.route_table()) {
+            (None, None) => {}
+            (Some(file), Some(table)) => {
+                for line in file.contents.lines() {
+                    let line = line.trim();
+                    if line.is_empty() || line.starts_with('#') {
+                        continue;
+                    }
+                    let words: Vec<&str> = line.split_whitespace().collect();
+                    let args: Vec<String> = match (kind, words.as_slice()) {
+                        ("ifroute", [to, via, "-", dev, "table", t]) => {
+                            if *dev != interface || t.parse::<u32>().ok() != Some(table) {
+                                return Err(format!("{path}: `{line}` is not eth's table route"));
+                            }
+                            let mut args = vec!["route".to_string(), "add".into(), to.to_string()];
+                            if *via != "-" {
+                                args.extend(["via".to_string(), via.to_string()]);
+                            }
+                            args.extend(["dev", dev, "table", t].map(str::to_string));
+                            args
+                        }
+                        ("ifrule", ["ipv4", rest @ ..]) => {
+                            let mut args = vec!["rule".to_string(), "add".into()];
+                            args.extend(rest.iter().map(|w| w.to_string()));
+                            args
+                        }
+                        _ => return Err(format!("{path}: `{line}` is not what wicked reads")),
+                    };
+                    policy_ip.push(args);
+                }
+            }
+            (file, table) => {
+                return Err(format!(
+                    "{path}: written {}, route_table {table:?}",
+                    file.is_some()
+                ))
+            }
+        }
+    }
+    // The routes file: `default <gateway> - <interface or ->` lines only; a secondary ENI's
+    // default route is in its own table.
+    let gateway4 = match (plan.mode(), plan.route_table()) {
+        (Mode::Static, None) => plan.gateway().map(|g| g.to_string()),
+        _ => None,
     };
     let gateway6 = ipv6_gateway(plan);
     let mut want_routes: Vec<String> = Vec::new();
@@ -413,12 +465,28 @@ pub fn check_suse(item: &Item, rendering: &Rendering) -> Result<(), String> {
         .files
         .iter()
         .find(|f| f.path == "/etc/sysconfig/network/routes");
+    // The lines wicked gives this interface: those naming it, and `-` lines whose gateway
+    // lies in one of its networks (ifroute(5)); an instance's file holds the others' too.
+    let reaches = |gateway: &str| match gateway.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(gateway)) => plan.subnet().contains(&gateway),
+        Ok(std::net::IpAddr::V6(gateway)) => plan.ipv6().is_some_and(|ipv6| {
+            ipv6.network().contains(&gateway) || is_link_local(&gateway.to_string())
+        }),
+        Err(_) => false,
+    };
     let got_routes: Vec<String> = routes
         .map(|file| {
             file.contents
                 .lines()
                 .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
                 .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|line| {
+                    let words: Vec<&str> = line.split(' ').collect();
+                    match words.get(3) {
+                        Some(&"-") | None => words.get(1).is_some_and(|gateway| reaches(gateway)),
+                        Some(device) => *device == interface,
+                    }
+                })
                 .collect()
         })
         .unwrap_or_default();

@@ -207,40 +207,7 @@ fn ifupdown_instance() {
 
 #[test]
 fn suse_instance() {
-    // SUSE has no policy routing here: the other ENIs carry no table and no default route,
-    // so each interface's part is checked against its plan as rendered that way.
-    let target = Target::parse("sles-15").expect("target");
-    for (name, plans) in instances() {
-        let rendering = eniplan::render_instance(&plans, target).expect("renders");
-        assert!(
-            rendering.warnings.iter().any(|w| w.contains("route table")),
-            "{name}: the dropped table is not mentioned"
-        );
-        let routes = rendering
-            .files
-            .iter()
-            .find(|f| f.path == "/etc/sysconfig/network/routes")
-            .expect("routes file");
-        let defaults = routes
-            .contents
-            .lines()
-            .filter(|line| line.starts_with("default ") && !line.contains(':'))
-            .count();
-        assert_eq!(
-            defaults, 1,
-            "{name}: one IPv4 default route:\n{}",
-            routes.contents
-        );
-        let all: Vec<&str> = plans.iter().map(Plan::interface).collect();
-        let item = Item {
-            label: name.clone(),
-            raw: eniplan::EniPlan::default(),
-            plan: plans[0].clone(),
-        };
-        let configs = collecting_runtimes(|| {
-            crate::ifcfg::check_suse(&item, &part(&rendering, plans[0].interface(), &all))
-        })
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
-        apply_runtimes(&configs).unwrap_or_else(|e| panic!("{name}: {e}"));
-    }
+    // wicked's ifroute-<if> and ifrule-<if> carry each secondary ENI's own table; the global
+    // routes file holds the primary ENI's default route alone.
+    check_instance(OsFamily::Suse, "sles-15", crate::ifcfg::check_suse);
 }
