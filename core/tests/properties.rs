@@ -118,7 +118,7 @@ proptest! {
         for target in Target::all().filter(fits) {
             let rendering = eniplan::render(&plan, target);
             // Families without source-based policy routing refuse a route table, naming it.
-            let no_policy = matches!(target.family(), OsFamily::Suse | OsFamily::Windows | OsFamily::Powershell);
+            let no_policy = matches!(target.family(), OsFamily::Windows | OsFamily::Powershell);
             if no_policy && plan.route_table().is_some() {
                 let errors = rendering.expect_err("a route table must be refused here");
                 prop_assert_eq!(errors.as_slice()[0].field(), "route_table");
