@@ -70,13 +70,15 @@ test("every error is the same PlanError class, with the field it concerns", () =
   const unknownKey = errorOf(() => eniplan.render(plan, "rhel"));
   const badTarget = errorOf(() => eniplan.render(eniplan.example(), "centos-5"));
   const badValue = errorOf(() => eniplan.render({ ...eniplan.example(), secondaries: ["10.0.0.9"] }, "rhel"));
-  const wrongType = errorOf(() => eniplan.render({ ...eniplan.example(), prefix: "24" }, "rhel"));
+  const wrongType = errorOf(() => eniplan.render({ ...eniplan.example(), prefix: "twenty-four" }, "rhel"));
   assert.equal(unknownKey.constructor, badTarget.constructor);
   assert.equal(badValue.constructor, wrongType.constructor);
-  assert.match(unknownKey.message, /unknown field `secondary`/);
+  assert.match(unknownKey.message, /secondary: unknown key; did you mean `secondaries`\?/);
   assert.equal(badTarget.problems[0].field, "os");
   assert.deepEqual(badValue.problems.map((p) => [p.field, p.kind]), [["secondaries[0]", "outside_subnet"]]);
-  assert.equal(wrongType.problems[0].field, "plan");
+  assert.deepEqual([wrongType.problems[0].field, wrongType.problems[0].kind], ["prefix", "wrong_type"]);
+  // The core's input rules: a number written as text is that number.
+  assert.deepEqual(eniplan.render({ ...eniplan.example(), prefix: "24" }, "rhel"), eniplan.render(eniplan.example(), "rhel"));
 });
 
 test("validate lists problems and targets lists every target", () => {
