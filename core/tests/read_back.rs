@@ -289,3 +289,99 @@ fn the_ecs_documents_own_files_read_back() {
     assert_eq!(suse.plan.gateway.as_deref(), Some("192.168.1.253"));
     assert_eq!(suse.unread, []);
 }
+
+/// A copy of a configuration file beside it (an editor's `~`, a `.bak`, a package manager's
+/// `.rpmsave`, the `.eniplan~` copies of earlier releases) is skipped by the reader exactly
+/// when the family's own tool skips it — initscripts' `is_ignored_file`, NetworkManager's
+/// ifcfg-rh and keyfile rules, wicked's suffix blacklist — so a removed secondary does not
+/// come back in `read`, `drift` or `convert`.
+#[test]
+fn backup_and_editor_copies_are_read_as_the_tools_read_them() {
+    let plan = EniPlan::example().validate().expect("valid");
+    let mut bigger = EniPlan::example();
+    bigger.secondaries.push("192.168.1.209".into());
+    let bigger = bigger.validate().expect("valid");
+    for (target, copies, read_by_the_tool) in [
+        (
+            "centos-7",
+            &[
+                "~",
+                ".bak",
+                ".old",
+                ".orig",
+                ".rpmnew",
+                ".rpmorig",
+                ".rpmsave",
+                ".20260101000000.eniplan~",
+            ][..],
+            &[][..],
+        ),
+        // NetworkManager's ifcfg-rh skips `.rej` and `.augnew` too, but not `.old`.
+        (
+            "rocky-8",
+            &["~", ".bak", ".orig", ".rej", ".rpmnew", ".augnew", ".BAK"][..],
+            &[][..],
+        ),
+        (
+            "sles-15",
+            &[
+                "~",
+                ".old",
+                ".bak",
+                ".orig",
+                ".scpmbackup",
+                ".rpmnew",
+                ".rpmsave",
+                ".rpmorig",
+            ][..],
+            &[][..],
+        ),
+        // NetworkManager reads any file under /etc but hidden ones, `~` backups and mkstemp's
+        // `.XXXXXX`: a `.bak` copy of a keyfile is a second profile to it, and to eniplan.
+        ("rhel-9", &["~", ".Ab12Zq"][..], &[".bak"][..]),
+    ] {
+        let target = Target::parse(target).expect("target");
+        let current = eniplan::render(&plan, target).expect("renders");
+        let old = eniplan::render(&bigger, target).expect("renders");
+        let mut files = files_of(&current);
+        for file in &old.files {
+            for suffix in copies.iter().chain(read_by_the_tool) {
+                files.insert(format!("{}{suffix}", file.path), file.contents.clone());
+            }
+        }
+        // A hidden editor swap file is skipped by every tool.
+        for file in &old.files {
+            if let Some((dir, name)) = file.path.rsplit_once('/') {
+                files.insert(format!("{dir}/.{name}.swp"), file.contents.clone());
+            }
+        }
+        let interfaces = eniplan::configured_interfaces(&files, target).expect("interfaces");
+        if read_by_the_tool.is_empty() {
+            assert_eq!(interfaces, ["eth0"], "{target}");
+            let reading = eniplan::read(&files, target, Some("eth0")).expect("reads");
+            assert!(
+                !reading
+                    .plan
+                    .secondaries
+                    .contains(&"192.168.1.209".to_string()),
+                "{target}: a copy was read: {:?}",
+                reading.files
+            );
+            assert!(
+                eniplan::drift(&EniPlan::example(), &reading.plan, target.family()).is_empty(),
+                "{target}"
+            );
+        } else {
+            // Two profiles for eth0, as NetworkManager sees them: the reader names the other.
+            let reading = eniplan::read(&files, target, Some("eth0")).expect("reads");
+            assert!(
+                reading
+                    .warnings
+                    .iter()
+                    .any(|w| w.contains("profiles name eth0") && w.contains(".bak")),
+                "{target}: {:?}",
+                reading.warnings
+            );
+        }
+    }
+}

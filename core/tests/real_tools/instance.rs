@@ -59,7 +59,7 @@ fn instances_with_raw() -> Vec<(String, Vec<(eniplan::EniPlan, Plan)>)> {
 /// commands, and those no interface owns (the cloud-init file, ifupdown's main file). A
 /// command belongs to the interface it names, or whose file holds one of its words (the
 /// keyfile's uuid in `nmcli connection up uuid …`).
-fn part(rendering: &Rendering, interface: &str, all: &[&str]) -> Rendering {
+pub fn part(rendering: &Rendering, interface: &str, all: &[&str]) -> Rendering {
     let owner = |path: &str| all.iter().copied().find(|name| mentions(path, name));
     let command_owner = |command: &eniplan::Command| {
         owner(&command.shell).or_else(|| {

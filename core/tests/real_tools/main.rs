@@ -11,6 +11,7 @@ mod cloud_init;
 mod common;
 mod convert;
 mod hostile;
+mod hosts;
 mod ifcfg;
 mod ifupdown;
 mod instance;

@@ -543,7 +543,8 @@ pub fn apply_runtime(config: &RuntimeConfig, plan: &Plan, windows: bool) -> Resu
     check_kernel_state(&namespace, plan, windows, &config.interface)
 }
 
-fn apply_config(namespace: &Namespace, config: &RuntimeConfig) -> Result<(), String> {
+/// Applies one interface's runtime configuration in `namespace` (see [`RuntimeConfig`]).
+pub fn apply_config(namespace: &Namespace, config: &RuntimeConfig) -> Result<(), String> {
     let dev = config.interface.as_str();
     // The scripts bring the link up; its peer stays down, so there is still no carrier.
     namespace.exec(&["ip", "link", "set", "dev", dev, "up"])?;
