@@ -596,3 +596,62 @@ pub fn host_files(
         )))
     }
 }
+
+/// What a host under `root` shows of its network stack, for `--os auto`
+/// ([`crate::detect`]): its os-release file (`/etc/os-release`, else `/usr/lib/os-release`),
+/// the configuration files of every family (as the readers take them; a file that is not
+/// text is no evidence and is left out), and the systemd units enabled in
+/// `/etc/systemd/system/*.wants/` with what an alias there stands for, and SysV's
+/// `/etc/rc3.d/S*` links.
+pub fn evidence(root: &Path) -> Result<crate::detect::Evidence, HostFilesError> {
+    let mut found = crate::detect::Evidence::default();
+    for path in ["etc/os-release", "usr/lib/os-release"] {
+        if let Ok(text) = fs::read_to_string(root.join(path)) {
+            found.os_release = Some(text);
+            break;
+        }
+    }
+    for family in crate::os_family::OsFamily::ALL {
+        match host_files(root, family) {
+            Ok(files) => found.files.extend(files),
+            Err(HostFilesError::Invalid(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let units = root.join("etc/systemd/system");
+    let alias_of = |path: &Path| -> Option<String> {
+        let target = fs::read_link(path).ok()?;
+        Some(target.file_name()?.to_string_lossy().into_owned())
+    };
+    if let Ok(entries) = fs::read_dir(&units) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".wants") {
+                for unit in fs::read_dir(entry.path()).into_iter().flatten().flatten() {
+                    let unit_name = unit.file_name().to_string_lossy().into_owned();
+                    let alias = alias_of(&unit.path());
+                    found.enabled.push((unit_name, alias));
+                }
+            } else if name.ends_with(".service") {
+                // An alias: enabled when what it names is (`network.service` → wicked).
+                if let Some(target) = alias_of(&entry.path()) {
+                    if target != name {
+                        found.enabled.push((name, Some(target)));
+                    }
+                }
+            }
+        }
+    }
+    for rc in ["etc/rc3.d", "etc/rc.d/rc3.d"] {
+        for entry in fs::read_dir(root.join(rc)).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(service) = name.strip_prefix('S') {
+                let service = service.trim_start_matches(|c: char| c.is_ascii_digit());
+                found.enabled.push((format!("{service}.service"), None));
+            }
+        }
+    }
+    found.enabled.sort();
+    found.enabled.dedup();
+    Ok(found)
+}

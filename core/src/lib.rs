@@ -20,6 +20,7 @@
 
 #[cfg(feature = "apply")]
 pub mod apply;
+mod detect;
 mod error;
 mod families;
 #[cfg(feature = "fast-yaml")]
@@ -39,6 +40,7 @@ mod target;
 mod templates;
 mod validate;
 
+pub use detect::{Detection, Evidence};
 pub use error::{Error, Errors, Problem};
 pub use input::{plans_from_bytes, plans_from_text, plans_from_value};
 pub use model::{Cloud, Ipv6Config, MacAddr, Plan};
@@ -66,6 +68,34 @@ pub use validate::{AVAILABLE_ENI_LIMIT, DOCUMENTED_AVAILABLE_LIMIT, MAX_ADDRESSE
 /// convert a Python dict or list, or a JS value, into before [`EniPlan::from_value`] or
 /// [`plans_from_value`] reads it with the plan's input rules.
 pub use yaml_serde::Value as PlanValue;
+
+/// The target of the network stack a host runs (`--os auto`), from evidence gathered under its
+/// root: os-release gives the distribution's default, the configuration present and the
+/// services enabled say what runs. Contradicting evidence is an error listing it.
+pub fn detect(evidence: &Evidence) -> Result<Detection, Errors> {
+    detect::detect(evidence)
+}
+
+/// A `--os` argument with `auto` replaced by the detected target (the detection too, when
+/// `auto` was asked for).
+pub fn resolve_auto(
+    selection: &str,
+    evidence: &Evidence,
+) -> Result<(String, Option<Detection>), Errors> {
+    if !selection.split(',').any(|name| name.trim() == "auto") {
+        return Ok((selection.to_string(), None));
+    }
+    let detection = detect(evidence)?;
+    let resolved = selection
+        .split(',')
+        .map(|name| match name.trim() {
+            "auto" => detection.target.name(),
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    Ok((resolved, Some(detection)))
+}
 
 /// Renders a validated plan for one target.
 pub fn render(plan: &Plan, target: Target) -> Result<Rendering, Errors> {

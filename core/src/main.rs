@@ -40,11 +40,13 @@ enum Cmd {
         plan: Option<PathBuf>,
         /// Target: a family such as rhel or netplan, a distribution such as centos-7 or
         /// ubuntu-22.04 (`eniplan targets` lists every name), a comma-separated list, `all`
-        /// (every OS family), `ecs-doc` (the six families of the ECS document) or `auto` (this
-        /// host's target, from /etc/os-release or the file --os-release names).
+        /// (every OS family), `ecs-doc` (the six families of the ECS document) or `auto` (the
+        /// network stack the host runs, decided from its files under --root, else the
+        /// --write-to directory, else `/`: os-release, the configuration present, the
+        /// services enabled; the choice and its evidence are printed on stderr).
         #[arg(long = "os", default_value = "all")]
         os: String,
-        /// The os-release file `--os auto` reads instead of /etc/os-release.
+        /// The os-release file `--os auto` reads instead of the root's /etc/os-release.
         #[arg(long, value_name = "FILE")]
         os_release: Option<PathBuf>,
         /// `text` for people; `json` for programs (the public contract: one object for one
@@ -120,7 +122,8 @@ enum Cmd {
     /// interfaces and --interface names none. What was not understood is also printed to
     /// stderr. Exit 2 when there is no configuration for the interface.
     Read {
-        /// The family to read as: a target name (`eniplan targets`), e.g. centos-7 or rhel-9.
+        /// The family to read as: a target name (`eniplan targets`), e.g. centos-7 or rhel-9,
+        /// or `auto` (the stack the host under --root runs).
         #[arg(long = "os", required_unless_present_any = ["from_ip_json", "from_windows_json"])]
         os: Option<String>,
         /// Read the runtime state instead: the output of `ip -j addr show` (needs --interface).
@@ -156,7 +159,8 @@ enum Cmd {
     Drift {
         /// The plan (YAML or JSON; one ENI or a list of them); `-` reads standard input.
         plan: PathBuf,
-        /// The family the host's files are read as (a target name).
+        /// The family the host's files are read as (a target name, or `auto`: the stack the
+        /// host under --root runs).
         #[arg(long = "os")]
         os: String,
         /// Read the files under this directory as if it were `/`.
@@ -175,7 +179,7 @@ enum Cmd {
     /// Migrate: read one family's configuration under a root and render it for another, with
     /// the old family's files in `delete`.
     Convert {
-        /// The family the files are now (a target name, e.g. centos-7).
+        /// The family the files are now (a target name, e.g. centos-7, or `auto`).
         #[arg(long)]
         from: String,
         /// The target to render for (e.g. rhel-9).
@@ -206,10 +210,10 @@ enum Cmd {
         /// force when only AFTER is given.
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
-        /// One target name (see `eniplan targets`), or `auto` (this host's, from os-release).
+        /// One target name (see `eniplan targets`), or `auto` (the stack the host runs).
         #[arg(long = "os")]
         os: String,
-        /// The os-release file `--os auto` reads instead of /etc/os-release.
+        /// The os-release file `--os auto` reads instead of the root's /etc/os-release.
         #[arg(long, value_name = "FILE")]
         os_release: Option<PathBuf>,
         /// `text` or `json`.
@@ -222,10 +226,10 @@ enum Cmd {
         /// The plan in force now (YAML or JSON; one ENI or a list of them); `-` reads standard
         /// input.
         plan: PathBuf,
-        /// One target name (see `eniplan targets`), or `auto` (this host's, from os-release).
+        /// One target name (see `eniplan targets`), or `auto` (the stack the host runs).
         #[arg(long = "os")]
         os: String,
-        /// The os-release file `--os auto` reads instead of /etc/os-release.
+        /// The os-release file `--os auto` reads instead of the root's /etc/os-release.
         #[arg(long, value_name = "FILE")]
         os_release: Option<PathBuf>,
         /// `text` or `json`.
@@ -245,7 +249,8 @@ enum Cmd {
     Validate {
         /// The plan, YAML or JSON (one ENI or a list of them); `-` reads standard input.
         plan: PathBuf,
-        /// Also check the plan against these targets (e.g. interface name rules).
+        /// Also check the plan against these targets (e.g. interface name rules): a selection,
+        /// or `auto` (the stack this host runs).
         #[arg(long = "os")]
         os: Option<String>,
     },
@@ -323,7 +328,11 @@ fn run(command: Cmd) -> Result<(), Failure> {
             from_metadata,
             nic,
         } => {
-            let os = resolve_auto(&os, os_release.as_deref())?;
+            let evidence_root = root
+                .clone()
+                .or_else(|| write_to.clone())
+                .unwrap_or_else(|| "/".into());
+            let os = resolve_auto(&os, os_release.as_deref(), &evidence_root)?;
             let plans = match (&plan, from_metadata) {
                 (_, Some(metadata)) => Some(eniplan::plans_from_metadata(
                     &read_text(&metadata)?,
@@ -452,6 +461,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
                     interface.as_deref().unwrap_or_default(),
                 )?,
                 (Some(os), None, None) => {
+                    let os = resolve_auto(&os, None, &root)?;
                     let target = Target::parse(&os).map_err(Errors::from)?;
                     require_dir(&root)?;
                     let files = host_files(&root, target)?;
@@ -493,6 +503,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
         } => {
             let planned = read_plans(&plan)?;
             eniplan::check_plans(&planned, None)?;
+            let os = resolve_auto(&os, None, &root)?;
             let target = Target::parse(&os).map_err(Errors::from)?;
             require_dir(&root)?;
             let files = host_files(&root, target)?;
@@ -553,6 +564,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             format,
             write_to,
         } => {
+            let from = resolve_auto(&from, None, &root)?;
             let from = Target::parse(&from).map_err(Errors::from)?;
             let to = Target::parse(&to).map_err(Errors::from)?;
             require_dir(&root)?;
@@ -576,7 +588,8 @@ fn run(command: Cmd) -> Result<(), Failure> {
             os_release,
             format,
         } => {
-            let os = resolve_auto(&os, os_release.as_deref())?;
+            let host_root = root.clone().unwrap_or_else(|| PathBuf::from("/"));
+            let os = resolve_auto(&os, os_release.as_deref(), &host_root)?;
             let target = Target::parse(&os).map_err(Errors::from)?;
             let rendering = match plans.as_slice() {
                 [after] => {
@@ -612,7 +625,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             os_release,
             format,
         } => {
-            let os = resolve_auto(&os, os_release.as_deref())?;
+            let os = resolve_auto(&os, os_release.as_deref(), Path::new("/"))?;
             let plans = read_plans(&plan)?;
             let rendering = eniplan::render_change_instance(&plans, None, &os)?;
             print(&render_output(
@@ -632,6 +645,9 @@ fn run(command: Cmd) -> Result<(), Failure> {
         }
         Cmd::Validate { plan, os } => {
             let plans = read_plans(&plan)?;
+            let os = os
+                .map(|os| resolve_auto(&os, None, Path::new("/")))
+                .transpose()?;
             eniplan::check_plans(&plans, os.as_deref())?;
             print(&format!("{}: the plan is valid\n", plan.display()))?;
             Ok(())
@@ -639,27 +655,38 @@ fn run(command: Cmd) -> Result<(), Failure> {
     }
 }
 
-/// Replaces `auto` in a `--os` selection by this host's target, read from its os-release file;
-/// an assumption made through `ID_LIKE` is printed as a warning.
-fn resolve_auto(selection: &str, os_release: Option<&Path>) -> Result<String, Failure> {
+/// Replaces `auto` in a `--os` selection by the target of the network stack the host under
+/// `root` runs (`eniplan::detect`), its os-release file replaced by `os_release` when given;
+/// the choice and the evidence behind it are printed on stderr.
+fn resolve_auto(
+    selection: &str,
+    os_release: Option<&Path>,
+    root: &Path,
+) -> Result<String, Failure> {
     if !selection.split(',').any(|name| name.trim() == "auto") {
         return Ok(selection.to_string());
     }
-    let path = os_release.unwrap_or(Path::new("/etc/os-release"));
-    let text = fs::read_to_string(path)
-        .map_err(|error| Failure::Io(format!("cannot read {}: {error}", path.display())))?;
-    let resolved = Target::from_os_release(&text).map_err(Errors::from)?;
-    if let Some(assumption) = &resolved.assumption {
-        eprintln!("warning: {assumption}");
+    require_dir(root)?;
+    let mut evidence = apply::evidence(root).map_err(|error| match error {
+        apply::HostFilesError::Io(message) => Failure::Io(message),
+        apply::HostFilesError::Invalid(errors) => Failure::Invalid(errors),
+    })?;
+    if let Some(path) = os_release {
+        evidence.os_release =
+            Some(fs::read_to_string(path).map_err(|error| {
+                Failure::Io(format!("cannot read {}: {error}", path.display()))
+            })?);
     }
-    Ok(selection
-        .split(',')
-        .map(|name| match name.trim() {
-            "auto" => resolved.target.name(),
-            other => other,
-        })
-        .collect::<Vec<_>>()
-        .join(","))
+    let (resolved, detection) = eniplan::resolve_auto(selection, &evidence)?;
+    if let Some(detection) = detection {
+        eprintln!(
+            "note: --os auto chose {} for the host under {}: {}",
+            detection.target.name(),
+            root.display(),
+            detection.evidence.join("; ")
+        );
+    }
+    Ok(resolved)
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {

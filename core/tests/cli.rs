@@ -235,6 +235,7 @@ fn change_and_unassign_render_the_removal_commands() {
 #[test]
 fn os_auto_resolves_every_distribution_from_its_os_release() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/os-release");
+    let empty = scratch("auto-empty-root");
     let mut seen = 0;
     for entry in fs::read_dir(&dir).expect("tests/os-release") {
         let path = entry.expect("entry").path();
@@ -243,12 +244,15 @@ fn os_auto_resolves_every_distribution_from_its_os_release() {
             .expect("name")
             .to_string_lossy()
             .into_owned();
+        // An empty root: no configuration and no service, so the distribution's default.
         let output = eniplan(&[
             "render",
             "--os",
             "auto",
             "--os-release",
             &path.to_string_lossy(),
+            "--root",
+            &empty.to_string_lossy(),
             "--format",
             "json",
         ]);
@@ -271,10 +275,15 @@ fn os_auto_resolves_every_distribution_from_its_os_release() {
                 stem.split("-via-").next().expect("target").to_string()
             }
             None => {
-                assert!(stderr.is_empty(), "{name}: {stderr}");
+                assert!(!stderr.contains("ID_LIKE"), "{name}: {stderr}");
                 name.clone()
             }
         };
+        assert!(
+            stderr.contains(&format!("note: --os auto chose {expected}"))
+                && stderr.contains("the distribution's default"),
+            "{name}: the choice and its evidence are not said: {stderr}"
+        );
         assert_eq!(rendering["target"], expected.as_str(), "{name}");
     }
     assert!(seen >= 20, "only {seen} os-release files");
@@ -753,4 +762,110 @@ fn exit_statuses_are_diffs() {
         "{}",
         String::from_utf8_lossy(&same.stdout)
     );
+}
+
+/// `--os auto` finds the stack the host runs, for every subcommand, and names its evidence: a
+/// Debian 12 host whose /etc/network/interfaces configures eth0 and whose networking service
+/// is enabled runs ifupdown, though Debian 12's default is netplan.
+#[cfg(unix)]
+#[test]
+fn os_auto_finds_the_running_stack_for_every_subcommand() {
+    let root = scratch("auto-debian12-ifupdown");
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        fs::create_dir_all(path.parent().expect("dir")).expect("dir");
+        fs::write(path, text).expect("write");
+    };
+    write(
+        "etc/os-release",
+        "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n",
+    );
+    write(
+        "etc/network/interfaces",
+        "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet dhcp\n",
+    );
+    fs::create_dir_all(root.join("etc/netplan")).expect("empty netplan dir");
+    let wants = root.join("etc/systemd/system/multi-user.target.wants");
+    fs::create_dir_all(&wants).expect("wants");
+    std::os::unix::fs::symlink(
+        "/lib/systemd/system/networking.service",
+        wants.join("networking.service"),
+    )
+    .expect("symlink");
+    let root_text = root.to_string_lossy().into_owned();
+    let plan = scratch("auto-plan").join("eth1.yaml");
+    fs::write(
+        &plan,
+        "interface: eth1\nprimary: 192.168.2.10\nprefix: 24\ngateway: 192.168.2.253\nroute_table: 1001\n",
+    )
+    .expect("plan");
+    let plan = plan.to_string_lossy().into_owned();
+
+    let render = eniplan(&[
+        "render", &plan, "--os", "auto", "--root", &root_text, "--format", "json",
+    ]);
+    let stderr = String::from_utf8_lossy(&render.stderr);
+    assert!(render.status.success(), "{stderr}");
+    let rendering: serde_json::Value = serde_json::from_slice(&render.stdout).expect("JSON");
+    assert_eq!(rendering["target"], "ifupdown");
+    assert!(
+        stderr.contains("note: --os auto chose ifupdown"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("networking.service is enabled"), "{stderr}");
+    assert!(stderr.contains("/etc/network/interfaces"), "{stderr}");
+    // The host's main file is merged, not replaced: eth0's stanza stays.
+    let main = rendering["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|file| file["path"] == "/etc/network/interfaces")
+        .expect("the main file gains eniplan's source line");
+    assert!(main["contents"]
+        .as_str()
+        .expect("text")
+        .contains("iface eth0 inet dhcp"));
+
+    let read = eniplan(&["read", "--os", "auto", "--root", &root_text]);
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    assert!(String::from_utf8_lossy(&read.stdout).contains("mode: dhcp"));
+    let valid = eniplan(&["validate", &plan, "--os", "ifupdown"]);
+    assert!(valid.status.success());
+    let change = eniplan(&["change", &plan, "--os", "auto", "--root", &root_text]);
+    assert!(
+        change.status.success(),
+        "{}",
+        String::from_utf8_lossy(&change.stderr)
+    );
+    let drift = eniplan(&["drift", &plan, "--os", "auto", "--root", &root_text]);
+    assert_eq!(
+        drift.status.code(),
+        Some(2),
+        "eth1 is not configured there yet"
+    );
+    assert!(String::from_utf8_lossy(&drift.stderr).contains("eth1"));
+
+    // Contradicting evidence: netplan's YAML configures a NIC too.
+    write(
+        "etc/netplan/50-cloud-init.yaml",
+        "network:\n  version: 2\n  ethernets:\n    eth1:\n      dhcp4: true\n",
+    );
+    let conflict = eniplan(&["render", &plan, "--os", "auto", "--root", &root_text]);
+    assert_eq!(conflict.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&conflict.stderr);
+    assert!(
+        stderr.contains("netplan (debian-12) and ifupdown (ifupdown)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pass --os"), "{stderr}");
+    assert!(conflict.stdout.is_empty());
+
+    // A root that is not there is named.
+    let missing = eniplan(&["read", "--os", "auto", "--root", "/nonexistent/root"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/root"));
 }

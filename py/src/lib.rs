@@ -118,14 +118,39 @@ fn read_plans(py: Python<'_>, plans: &Bound<'_, PyAny>) -> PyResult<Vec<EniPlan>
 }
 
 /// One target's rendering of one plan or an instance.
-fn render_one(py: Python<'_>, plans: &[EniPlan], target: &str) -> PyResult<Py<PyAny>> {
+fn render_one(
+    py: Python<'_>,
+    plans: &[EniPlan],
+    target: &str,
+    root: Option<&std::path::Path>,
+) -> PyResult<Py<PyAny>> {
     let target = Target::parse(target).map_err(|error| plan_error(py, &error.into()))?;
-    let outcome = eniplan::render_plans(plans, target.name())
+    let host = host_of(py, root, target)?;
+    let outcome = eniplan::render_plans_on(plans, target.name(), &host)
         .map_err(|errors| plan_error(py, &errors))?
         .remove(0);
     match outcome {
         eniplan::Outcome::Rendered(rendering) => to_python(py, &rendering),
         eniplan::Outcome::Refused(refusal) => Err(plan_error(py, &refusal.errors)),
+    }
+}
+
+/// The host's files a rendering for `target` is merged with: those under `root` that the
+/// family reads (nothing without a root, or for a root that does not exist yet).
+fn host_of(
+    py: Python<'_>,
+    root: Option<&std::path::Path>,
+    target: Target,
+) -> PyResult<eniplan::HostFiles> {
+    let Some(root) = root.filter(|root| root.exists()) else {
+        return Ok(eniplan::HostFiles::new());
+    };
+    match eniplan::apply::host_files(root, target.family()) {
+        Ok(files) => Ok(files),
+        Err(eniplan::apply::HostFilesError::Invalid(errors)) => Err(plan_error(py, &errors)),
+        Err(eniplan::apply::HostFilesError::Io(message)) => {
+            Err(pyo3::exceptions::PyOSError::new_err(message))
+        }
     }
 }
 
@@ -136,27 +161,44 @@ fn to_python<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<Py<PyAn
 }
 
 /// Renders a plan (or every ENI of an instance, a list of plans) for one target; returns the
-/// rendering as a dict.
+/// rendering as a dict. With `root`, merged with the host's files there: eniplan changes only
+/// what it owns.
 #[pyfunction]
-fn render(py: Python<'_>, plan: &Bound<'_, PyAny>, target: &str) -> PyResult<Py<PyAny>> {
+#[pyo3(signature = (plan, target, root = None))]
+fn render(
+    py: Python<'_>,
+    plan: &Bound<'_, PyAny>,
+    target: &str,
+    root: Option<std::path::PathBuf>,
+) -> PyResult<Py<PyAny>> {
     let plans = read_plans(py, plan)?;
-    render_one(py, &plans, target)
+    render_one(py, &plans, target, root.as_deref())
 }
 
 /// Renders the change from plan `before` to plan `after` for one target: `after`'s files,
 /// `before`'s files that `after` no longer writes under `delete`, and first the commands that
 /// remove the dropped addresses at once. Each may be one plan or a list (an instance).
+/// With `root`, merged with the host's files there; with `before=None`, the plan in force is
+/// read from them.
 #[pyfunction]
+#[pyo3(signature = (before, after, target, root = None))]
 fn render_change(
     py: Python<'_>,
     before: &Bound<'_, PyAny>,
     after: &Bound<'_, PyAny>,
     target: &str,
+    root: Option<std::path::PathBuf>,
 ) -> PyResult<Py<PyAny>> {
-    let before = read_plans(py, before)?;
     let after = read_plans(py, after)?;
-    let rendering = eniplan::render_change_instance(&before, Some(&after), target)
-        .map_err(|e| plan_error(py, &e))?;
+    let parsed = Target::parse(target).map_err(|error| plan_error(py, &error.into()))?;
+    let host = host_of(py, root.as_deref(), parsed)?;
+    let rendering = if before.is_none() {
+        eniplan::render_change_from_host(&after, target, &host)
+    } else {
+        let before = read_plans(py, before)?;
+        eniplan::render_change_on(&before, Some(&after), target, &host)
+    }
+    .map_err(|e| plan_error(py, &e))?;
     to_python(py, &rendering)
 }
 
@@ -164,10 +206,18 @@ fn render_change(
 /// the primaries stay) for one target: the files that carried them to delete, and the
 /// commands that remove them now.
 #[pyfunction]
-fn render_absent(py: Python<'_>, plan: &Bound<'_, PyAny>, target: &str) -> PyResult<Py<PyAny>> {
+#[pyo3(signature = (plan, target, root = None))]
+fn render_absent(
+    py: Python<'_>,
+    plan: &Bound<'_, PyAny>,
+    target: &str,
+    root: Option<std::path::PathBuf>,
+) -> PyResult<Py<PyAny>> {
     let plans = read_plans(py, plan)?;
+    let parsed = Target::parse(target).map_err(|error| plan_error(py, &error.into()))?;
+    let host = host_of(py, root.as_deref(), parsed)?;
     let rendering =
-        eniplan::render_change_instance(&plans, None, target).map_err(|e| plan_error(py, &e))?;
+        eniplan::render_change_on(&plans, None, target, &host).map_err(|e| plan_error(py, &e))?;
     to_python(py, &rendering)
 }
 
@@ -314,9 +364,15 @@ fn metadata_items() -> (Vec<&'static str>, Vec<&'static str>) {
 /// Renders every ENI of one instance (a list of plans, the primary ENI first) for one target
 /// as one rendering; for a selection (`all`, `ecs-doc`, a list) see `render_many`.
 #[pyfunction]
-fn render_instance(py: Python<'_>, plans: &Bound<'_, PyAny>, target: &str) -> PyResult<Py<PyAny>> {
+#[pyo3(signature = (plans, target, root = None))]
+fn render_instance(
+    py: Python<'_>,
+    plans: &Bound<'_, PyAny>,
+    target: &str,
+    root: Option<std::path::PathBuf>,
+) -> PyResult<Py<PyAny>> {
     let plans = read_plans(py, plans)?;
-    render_one(py, &plans, target)
+    render_one(py, &plans, target, root.as_deref())
 }
 
 fn target_of(py: Python<'_>, name: &str) -> PyResult<Target> {
@@ -467,6 +523,38 @@ fn apply(
     }
 }
 
+/// The target of the network stack the host under `root` runs (`--os auto`): a dict with
+/// `target` and `evidence` (what was found, in words). `os_release` replaces the root's
+/// os-release text when given; `distribution` and `version` (Ansible's facts, Salt's grains)
+/// stand in for a root without one. Contradicting evidence raises `PlanError` listing it.
+#[pyfunction]
+#[pyo3(signature = (root = std::path::PathBuf::from("/"), os_release = None, distribution = None, version = None))]
+fn detect(
+    py: Python<'_>,
+    root: std::path::PathBuf,
+    os_release: Option<String>,
+    distribution: Option<String>,
+    version: Option<String>,
+) -> PyResult<Py<PyAny>> {
+    let mut evidence = match eniplan::apply::evidence(&root) {
+        Ok(evidence) => evidence,
+        Err(eniplan::apply::HostFilesError::Invalid(errors)) => {
+            return Err(plan_error(py, &errors))
+        }
+        Err(eniplan::apply::HostFilesError::Io(message)) => {
+            return Err(pyo3::exceptions::PyOSError::new_err(message))
+        }
+    };
+    if os_release.is_some() {
+        evidence.os_release = os_release;
+    }
+    if let Some(distribution) = distribution {
+        evidence.distribution = Some((distribution, version.unwrap_or_default()));
+    }
+    let detection = eniplan::detect(&evidence).map_err(|errors| plan_error(py, &errors))?;
+    to_python(py, &detection)
+}
+
 /// Puts back what the write that made backup `set` changed under `root`
 /// (`eniplan::apply::restore`): the old files byte for byte, the created ones deleted.
 #[pyfunction]
@@ -509,6 +597,7 @@ fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(plan_schema, module)?)?;
     module.add_function(wrap_pyfunction!(apply, module)?)?;
     module.add_function(wrap_pyfunction!(restore, module)?)?;
+    module.add_function(wrap_pyfunction!(detect, module)?)?;
     module.add_function(wrap_pyfunction!(backup_sets, module)?)?;
     module.add_function(wrap_pyfunction!(plans_from_metadata, module)?)?;
     module.add_function(wrap_pyfunction!(metadata_items, module)?)?;

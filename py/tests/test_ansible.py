@@ -222,3 +222,43 @@ def test_the_module_options_are_the_cores_plan_schema():
         docs = documented[field["name"]]
         assert docs["type"] == option["type"], field
         assert docs.get("choices") == option.get("choices"), field
+
+
+def test_an_instance_on_a_host_is_merged_and_auto_finds_its_stack(tmp_path):
+    """A Debian 10 host whose main file configures eth0 by DHCP: two ENIs given as one list
+    (what `eniplan plan` prints), `target: auto`. The host runs ifupdown; eth0's stanza is
+    commented out (eniplan configures eth0 now), nothing else of the file changes, and the
+    evidence for the target is returned."""
+    root = tmp_path / "root"
+    (root / "etc/network").mkdir(parents=True)
+    (root / "etc/os-release").write_text('ID=debian\nVERSION_ID="10"\n')
+    main = "auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet dhcp\n"
+    (root / "etc/network/interfaces").write_text(main)
+    play = tmp_path / "instance.yml"
+    play.write_text(f"""
+- hosts: all
+  gather_facts: false
+  tasks:
+    - eniplan.network.secondary_ips:
+        plan:
+          - {{interface: eth0, primary: 192.168.1.201, secondaries: [192.168.1.202],
+              prefix: 24, gateway: 192.168.1.253}}
+          - {{interface: eth1, primary: 192.168.2.10, prefix: 24, gateway: 192.168.2.253,
+              route_table: 1001}}
+        root: {root}
+      register: result
+    - debug: var=result.target_evidence
+    - assert:
+        that: result.target == "debian-10"
+""")
+    first = playbook(play, "-v")
+    assert recap(first)["failed"] == 0, first.stdout
+    assert recap(first)["changed"] == 1, first.stdout
+    assert "the running stack is ifupdown" in first.stdout
+    merged = (root / "etc/network/interfaces").read_text()
+    assert merged.startswith("auto lo\niface lo inet loopback\n\n#eniplan# auto eth0\n"
+                             "#eniplan# iface eth0 inet dhcp\n"), merged
+    assert "source /etc/network/interfaces.d/60-eniplan-eth1" in merged
+    assert (root / "etc/network/interfaces.d/60-eniplan-eth1").is_file()
+    second = playbook(play)
+    assert recap(second)["changed"] == 0, second.stdout

@@ -433,9 +433,13 @@ pub(crate) fn change_instance(
     if !errors.is_empty() {
         return Err(Errors::new(errors));
     }
-    let old = render_instance(before, target, host)?;
+    let old_files = if before.is_empty() {
+        Vec::new()
+    } else {
+        render_instance(before, target, host)?.files
+    };
     let mut new = render_instance(after, target, host)?;
-    for file in old.files {
+    for file in old_files {
         let kept = new.files.iter().any(|written| written.path == file.path);
         if !kept && !new.delete.contains(&file.path) {
             new.delete.push(file.path);

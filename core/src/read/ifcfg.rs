@@ -18,7 +18,7 @@ pub(super) const DIR: &str = "/etc/sysconfig/network-scripts";
 /// *.rpmsave`), or NetworkManager's ifcfg-rh `utils_should_ignore_file`
 /// (nms-ifcfg-rh-utils.c: `.bak ~ .orig .rej .rpmnew .augnew .augtmp`, case-insensitive, and
 /// rpm's `;xxxxxxxx` temporary files).
-pub(super) fn ignored(name: &str, reader: crate::os_family::IfcfgReader) -> bool {
+pub(crate) fn ignored(name: &str, reader: crate::os_family::IfcfgReader) -> bool {
     let lower = name.to_ascii_lowercase();
     match reader {
         crate::os_family::IfcfgReader::Initscripts => {

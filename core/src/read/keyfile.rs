@@ -82,7 +82,7 @@ fn parse(path: &str, text: &str, unread: &mut Vec<Unread>) -> Ini {
 /// `_ignore_filename`): hidden files, backups ending in `~`, mkstemp's temporary files
 /// (`.XXXXXX`) and 802.1x certificates (`.pem`, `.der`). Any other file is a profile,
 /// `.nmconnection` or not.
-pub(super) fn ignored(name: &str) -> bool {
+pub(crate) fn ignored(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let temporary = name.rsplit_once('.').is_some_and(|(_, tail)| {
         tail.len() == 6 && tail.bytes().all(|b| b.is_ascii_alphanumeric())

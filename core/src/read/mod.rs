@@ -7,13 +7,13 @@
 //! files (or the caller). The CLI gathers the files under a root; the core does no I/O.
 
 mod drift;
-mod ifcfg;
+pub(crate) mod ifcfg;
 pub(crate) mod ifupdown;
 pub(crate) mod keyfile;
 pub(crate) mod netplan;
 mod networkd;
 mod runtime;
-mod suse;
+pub(crate) mod suse;
 
 pub use runtime::{read_ip_json, read_windows_json};
 

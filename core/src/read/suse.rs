@@ -15,7 +15,7 @@ pub(super) const DIR: &str = "/etc/sysconfig/network";
 
 /// Whether wicked skips the file `name`: compat-suse.c's `ni_suse_ifcfg_valid_suffix`
 /// blacklist (`~ .old .bak .orig .scpmbackup .rpmnew .rpmsave .rpmorig`).
-pub(super) fn ignored(name: &str) -> bool {
+pub(crate) fn ignored(name: &str) -> bool {
     [
         "~",
         ".old",

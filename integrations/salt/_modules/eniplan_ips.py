@@ -16,17 +16,22 @@ def __virtual__():
     return __virtualname__
 
 
-def _target(target):
+def _target(target, root="/"):
     import eniplan
 
     if target == "auto":
-        return eniplan.target_for(__grains__.get("os", ""), __grains__.get("osrelease", ""))
+        # The stack the host under root runs; the os/osrelease grains stand in for a root
+        # without os-release.
+        return eniplan.detect(root, distribution=__grains__.get("os") or None,
+                              version=__grains__.get("osrelease", ""))["target"]
     return target
 
 
 def render(plan=None, target="auto", state="present", previous=None, source="plan",
-           metadata_url=None, nics=None):
-    """The rendering of ``plan`` for ``target`` (``auto``: from the os/osrelease grains).
+           metadata_url=None, nics=None, root="/"):
+    """The rendering of ``plan`` (one ENI, or a list of them: an instance) for ``target``
+    (``auto``: the network stack the host under ``root`` runs), merged with the host's files
+    under ``root``: what eniplan does not own there stays as it is.
     ``state=absent`` renders the removal of the secondaries; ``previous`` (the plan in force
     now) renders the change from it: stale files deleted, dropped addresses removed.
     ``source=metadata`` renders every ENI of this instance from its instance metadata instead
@@ -34,7 +39,7 @@ def render(plan=None, target="auto", state="present", previous=None, source="pla
     own names); partial metadata raises before anything is written."""
     import eniplan
 
-    target = _target(target)
+    target = _target(target, root)
     if source == "metadata":
         import eniplan.metadata
 
@@ -45,12 +50,12 @@ def render(plan=None, target="auto", state="present", previous=None, source="pla
             )
         document = eniplan.metadata.fetch(metadata_url or eniplan.metadata.DEFAULT_URL)
         plans = eniplan.plans_from_metadata(document, nics or eniplan.metadata.host_nics())
-        return eniplan.render_instance(plans, target)
+        return eniplan.render_instance(plans, target, root)
     if state == "absent":
-        return eniplan.render_absent(plan, target)
+        return eniplan.render_absent(plan, target, root)
     if previous:
-        return eniplan.render_change(previous, plan, target)
-    return eniplan.render(plan, target)
+        return eniplan.render_change(previous, plan, target, root)
+    return eniplan.render(plan, target, root)
 
 
 def validate(plan, target=None):

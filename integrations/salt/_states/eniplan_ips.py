@@ -61,11 +61,20 @@ def managed(name, plan=None, target="auto", state="present", root="/", backup=Fa
         ret["result"] = False
         ret["comment"] = f"state must be present or absent, not {state!r}"
         return ret
-    merged = dict(plan or {})
-    merged.update({key: value for key, value in fields.items() if not key.startswith("__")})
+    fields = {key: value for key, value in fields.items() if not key.startswith("__")}
+    if isinstance(plan, list):
+        # An instance: every key inside its plans.
+        if fields:
+            ret["result"] = False
+            ret["comment"] = f"plan is a list of ENIs: give {', '.join(sorted(fields))} inside it"
+            return ret
+        merged = plan
+    else:
+        merged = dict(plan or {})
+        merged.update(fields)
     try:
         rendering = __salt__["eniplan.render"](merged, target, state, previous, source,
-                                               metadata_url, nics)
+                                               metadata_url, nics, root)
     except eniplan.Error as error:
         ret["result"] = False
         ret["comment"] = str(error)
@@ -86,7 +95,7 @@ def managed(name, plan=None, target="auto", state="present", root="/", backup=Fa
     for change in changes:
         if change.action != "unchanged":
             ret["changes"][change.path] = {"action": change.action, "diff": _diff(change)}
-    if __opts__["test"] and source == "plan" and state == "present":
+    if __opts__["test"] and source == "plan" and state == "present" and isinstance(merged, dict):
         try:
             reading = eniplan.read_host(root, rendering["target"], merged.get("interface"))
             drift = eniplan.drift(merged, reading["plan"], rendering["target"])

@@ -18,18 +18,21 @@ class Problem:
     @property
     def kind(self) -> str: ...
 
-def render(plan: Plans, target: str) -> Rendering:
-    """Renders ``plan`` (one plan or an instance) for one target. Raises
-    :class:`eniplan.PlanError`."""
+def render(plan: Plans, target: str, root: Optional[str] = None) -> Rendering:
+    """Renders ``plan`` (one plan or an instance) for one target; with ``root``, merged with
+    the host's files there. Raises :class:`eniplan.PlanError`."""
 
 def render_many(plan: Plans, targets: str = "all") -> List[Outcome]:
     """Renders ``plan`` for a selection (``all``, ``ecs-doc``, a comma-separated list): one
     entry per target, its rendering or a :class:`Refusal`."""
 
-def render_change(before: Plans, after: Plans, target: str) -> Rendering:
-    """``after``'s rendering, deleting the files of ``before`` it no longer writes."""
+def render_change(
+    before: Optional[Plans], after: Plans, target: str, root: Optional[str] = None
+) -> Rendering:
+    """``after``'s rendering, deleting the files of ``before`` it no longer writes; with
+    ``before=None``, the plan in force is read from the host's files under ``root``."""
 
-def render_absent(plan: Plans, target: str) -> Rendering:
+def render_absent(plan: Plans, target: str, root: Optional[str] = None) -> Rendering:
     """Removes every secondary of ``plan`` (the primary stays), deleting their files."""
 
 def render_example(targets: str = "all") -> List[Rendering]:
@@ -52,6 +55,17 @@ def apply_changes(rendering: Rendering, root: str) -> List[Dict[str, Any]]:
 
 def apply(rendering: Rendering, root: str, backup: bool = False) -> Dict[str, Any]:
     """Writes a rendering under ``root`` (use :mod:`eniplan.apply`)."""
+
+def detect(
+    root: str = "/",
+    os_release: Optional[str] = None,
+    distribution: Optional[str] = None,
+    version: Optional[str] = None,
+) -> Dict[str, Any]:
+    """The target of the network stack the host under ``root`` runs (``--os auto``):
+    ``{"target": name, "evidence": [facts]}``. ``distribution`` and ``version`` (Ansible's
+    facts, Salt's grains) stand in for a root without os-release. Raises
+    :class:`eniplan.PlanError` when the evidence contradicts itself or there is none."""
 
 def restore(root: str, set: str) -> Dict[str, Any]:
     """Puts back what a backed-up write changed (use :func:`eniplan.apply.restore`)."""
@@ -80,7 +94,7 @@ def plans_from_api(
 ) -> List[Plan]:
     """The same plans from DescribeNetworkInterfaces and DescribeVSwitches output."""
 
-def render_instance(plans: Plans, target: str) -> Rendering:
+def render_instance(plans: Plans, target: str, root: Optional[str] = None) -> Rendering:
     """Every ENI of one instance rendered for one target as one rendering."""
 
 def read(files: Mapping[str, str], target: str, interface: Optional[str] = None) -> Dict[str, Any]:

@@ -40,9 +40,10 @@ options:
     type: dict
   plan:
     description:
-      - The whole plan as a dict with eniplan's keys. Use this or the individual options
-        below (which are merged over it).
-    type: dict
+      - The whole plan as a dict with eniplan's keys, or a list of such dicts (every ENI of
+        the instance, as C(eniplan plan) prints them). Use this or the individual options
+        below (which are merged over a dict).
+    type: raw
   interface:
     description: OS name of the NIC (Windows adapter name on Windows).
     type: str
@@ -95,15 +96,17 @@ options:
     type: int
   previous:
     description:
-      - The plan in force now (for example the one the last run applied), as a dict. With
-        O(state=present) the module then renders the change from it to the new plan, deleting
-        the files the old plan wrote and the new one does not, and with O(apply=true) removing
-        the dropped addresses at once.
-    type: dict
+      - The plan in force now (for example the one the last run applied), as a dict or a list
+        of them. With O(state=present) the module then renders the change from it to the new
+        plan, deleting the files the old plan wrote and the new one does not, and with
+        O(apply=true) removing the dropped addresses at once.
+    type: raw
   target:
     description:
-      - An eniplan target (C(centos-7), C(ubuntu-22.04), C(nmcli), ...) or C(auto) to pick it
-        from the host's distribution and version, as Ansible's facts name them.
+      - An eniplan target (C(centos-7), C(ubuntu-22.04), C(nmcli), ...) or C(auto) for the
+        network stack the host runs, decided from its files under O(root) (os-release, the
+        configuration present, the services enabled; Ansible's distribution facts when the
+        root has no os-release). The evidence is returned in RV(target_evidence).
     type: str
     default: auto
   state:
@@ -114,7 +117,10 @@ options:
     choices: [present, absent]
     default: present
   root:
-    description: Directory the rendered absolute paths are written under.
+    description:
+      - Directory the rendered absolute paths are written under. The host's configuration
+        there is merged with, not replaced; other NICs' stanzas, other tools' routes and
+        profiles stay as they are.
     type: path
     default: /
   backup:
@@ -169,6 +175,11 @@ target:
   returned: always
   type: str
   sample: centos-7
+target_evidence:
+  description: With O(target=auto), what the host showed of its network stack.
+  returned: when target is auto
+  type: list
+  elements: str
 files:
   description: Each rendered file with the action taken (create, update, delete, unchanged).
   returned: always
@@ -236,15 +247,23 @@ PLAN_KEYS = tuple(PLAN_OPTIONS)
 
 
 def host_drift(eniplan, plan, target, root):
-    """Every field in which the host's files differ from the plan (check mode), or None when
-    the family cannot be read back."""
-    try:
-        reading = eniplan.read_host(root, target, plan.get("interface"))
-    except eniplan.PlanError as error:
-        if any(p.kind == "unsupported" for p in error.problems):
-            return None
-        return [dict(field="interface", planned=plan.get("interface") or "", found="")]
-    return eniplan.drift(plan, reading["plan"], target)
+    """Every field in which the host's files differ from the plan (check mode; each field
+    named with its interface for an instance), or None when the family cannot be read back."""
+    plans = plan if isinstance(plan, list) else [plan]
+    drift = []
+    for one in plans:
+        try:
+            reading = eniplan.read_host(root, target, one.get("interface"))
+        except eniplan.PlanError as error:
+            if any(p.kind == "unsupported" for p in error.problems):
+                return None
+            drift.append(dict(field="interface", planned=one.get("interface") or "", found=""))
+            continue
+        for difference in eniplan.drift(one, reading["plan"], target):
+            if len(plans) > 1:
+                difference = dict(difference, field=f"{one.get('interface')}: {difference['field']}")
+            drift.append(difference)
+    return drift
 
 
 def main():
@@ -253,9 +272,9 @@ def main():
             source=dict(type="str", choices=["plan", "metadata"], default="plan"),
             metadata_url=dict(type="str", default="http://100.100.100.200/latest/meta-data/"),
             nics=dict(type="dict"),
-            plan=dict(type="dict"),
+            plan=dict(type="raw"),
             **PLAN_OPTIONS,
-            previous=dict(type="dict"),
+            previous=dict(type="raw"),
             target=dict(type="str", default="auto"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             root=dict(type="path", default="/"),
@@ -272,13 +291,24 @@ def main():
                              "(pip install eniplan)")
 
     params = module.params
-    plan = dict(params["plan"] or {})
-    plan.update({key: params[key] for key in PLAN_KEYS if params[key] is not None})
+    root = params["root"]
+    fields = {key: params[key] for key in PLAN_KEYS if params[key] is not None}
+    if isinstance(params["plan"], list):
+        if fields:
+            module.fail_json(msg="plan is a list of ENIs (an instance): give every key inside it, "
+                                 f"not beside it ({', '.join(sorted(fields))})")
+        plan = params["plan"]
+    else:
+        plan = dict(params["plan"] or {})
+        plan.update(fields)
 
+    evidence = None
     try:
         target = params["target"]
         if target == "auto":
-            target = eniplan.target_for(get_distribution() or "", get_distribution_version() or "")
+            detection = eniplan.detect(root, distribution=get_distribution() or None,
+                                       version=get_distribution_version() or "")
+            target, evidence = detection["target"], detection["evidence"]
         if params["source"] == "metadata":
             if params["state"] != "present" or params["previous"] or plan:
                 module.fail_json(msg="source=metadata takes no plan, previous or state=absent: "
@@ -290,20 +320,19 @@ def main():
                 module.fail_json(msg=f"cannot read the instance metadata: {error}")
             nics = params["nics"] or eniplan.metadata.host_nics()
             plans = eniplan.plans_from_metadata(document, nics)
-            rendering = eniplan.render_instance(plans, target)
+            rendering = eniplan.render_instance(plans, target, root)
         elif params["state"] == "present" and params["previous"]:
-            rendering = eniplan.render_change(params["previous"], plan, target)
+            rendering = eniplan.render_change(params["previous"], plan, target, root)
         elif params["state"] == "present":
-            rendering = eniplan.render(plan, target)
+            rendering = eniplan.render(plan, target, root)
         else:
-            rendering = eniplan.render_absent(plan, target)
+            rendering = eniplan.render_absent(plan, target, root)
     except eniplan.PlanError as error:
         module.fail_json(
             msg=str(error),
             problems=[dict(field=p.field, value=p.value, message=p.message) for p in error.problems],
         )
 
-    root = params["root"]
     drift = None
     try:
         if module.check_mode:
@@ -340,6 +369,8 @@ def main():
     )
     if module.check_mode and drift is not None:
         result["drift"] = drift
+    if evidence is not None:
+        result["target_evidence"] = evidence
     if module._diff:
         result["diff"] = [
             dict(before=c.before or "", after=c.after or "",
