@@ -135,6 +135,10 @@ pub enum Guard {
     /// already there, is discarded), so the command that deletes it finds it and succeeds; the
     /// line's status is the delete's, so a real failure (no such adapter) still shows.
     AfterEnsuring(Vec<String>),
+    /// cmd `first >nul 2>&1 & command`: `first` deletes the object (its error, when the object
+    /// is not there, is discarded), so the command that adds it does not find it; the line's
+    /// status is the add's.
+    AfterRemoving(Vec<String>),
 }
 
 impl Command {
@@ -215,6 +219,12 @@ impl Command {
         self.guarded(Guard::AfterEnsuring(first.argv), &first.shell)
     }
 
+    /// This netsh command, run after `first` (which removes what it adds) whatever `first`
+    /// did.
+    pub(crate) fn after_removing(self, first: Command) -> Self {
+        self.guarded(Guard::AfterRemoving(first.argv), &first.shell)
+    }
+
     /// The same command with another purpose.
     pub(crate) fn purpose(self, purpose: impl Into<String>) -> Self {
         Command {
@@ -242,7 +252,9 @@ fn guarded_line(guard: &Guard, other: &str, command: &str) -> String {
         Guard::UnlessFound(_) => format!("if (-not ({other})) {{ {command} }}"),
         Guard::IfFound(_) => format!("if ({other}) {{ {command} }}"),
         Guard::UnlessSucceeds(_) => format!("{other} || {command}"),
-        Guard::AfterEnsuring(_) => format!("{other} >nul 2>&1 & {command}"),
+        Guard::AfterEnsuring(_) | Guard::AfterRemoving(_) => {
+            format!("{other} >nul 2>&1 & {command}")
+        }
     }
 }
 

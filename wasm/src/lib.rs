@@ -24,7 +24,7 @@ export interface Plan {
 export interface Command {
   argv: string[]; shell: string; purpose: string;
   guard?: { unless_found: string[] } | { if_found: string[] } | { unless_succeeds: string[] }
-    | { after_ensuring: string[] };
+    | { after_ensuring: string[] } | { after_removing: string[] };
 }
 /** One file to write. */
 export interface File { path: string; contents: string; mode: number }

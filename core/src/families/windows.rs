@@ -172,16 +172,70 @@ impl Family for Netsh {
         Ok(())
     }
 
-    /// `netsh … delete address` for every dropped IPv6 address. The dropped IPv4 ones need no
-    /// command: the new rendering's `set address` replaces the adapter's whole IPv4 list.
+    /// A change that keeps the primary, its mask and its gateway never resets the adapter's
+    /// IPv4 list (`set address` would drop every kept secondary for a moment, and a session
+    /// on one with it): each dropped IPv4 secondary is deleted and each new one added, both
+    /// guarded, and the DNS and IPv6 lines follow as the new rendering has them. A change of
+    /// the primary needs `set address`: then only the dropped IPv6 addresses are deleted
+    /// first, the rendering's `set address` replacing the IPv4 list.
     fn removal(
         &self,
         difference: &Difference<'_>,
         before: &Intent<'_>,
-        _after: &Intent<'_>,
+        after: &Intent<'_>,
     ) -> Result<Removal, Errors> {
         let adapter = before.interface();
         let mut commands = Vec::new();
+        let kept_primary = difference.primary_changed.is_none()
+            && before.netmask() == after.netmask()
+            && before.plan_gateway() == after.plan_gateway()
+            && before.method4 == after.method4
+            && after.method4 == crate::intent::Method::Static;
+        if kept_primary {
+            let name = || arg("name", adapter);
+            for address in &difference.ipv4 {
+                let address_of = |verb| {
+                    let mut args = vec![name(), arg("address", address.text)];
+                    if verb == "add" {
+                        args.push(arg("mask", before.netmask()));
+                    }
+                    let mut argv: Vec<String> = ["netsh", "interface", "ipv4", verb, "address"]
+                        .map(str::to_string)
+                        .to_vec();
+                    argv.extend(args);
+                    Command::cmd(
+                        argv,
+                        format!("remove {} now: it is no longer planned", address.text),
+                    )
+                };
+                commands.push(address_of("delete").after_ensuring(address_of("add")));
+            }
+            for secondary in after.secondaries() {
+                if before
+                    .secondaries()
+                    .iter()
+                    .any(|kept| kept.text == secondary.text)
+                {
+                    continue;
+                }
+                let add = netsh(
+                    &["interface", "ipv4", "add", "address"],
+                    [
+                        name(),
+                        arg("address", secondary.text),
+                        arg("mask", after.netmask()),
+                        arg("skipassource", "true"),
+                    ],
+                    format!("add the secondary address {}", secondary.text),
+                );
+                let delete = netsh(
+                    &["interface", "ipv4", "delete", "address"],
+                    [name(), arg("address", secondary.text)],
+                    "",
+                );
+                commands.push(add.after_removing(delete));
+            }
+        }
         for address in difference.ipv6.iter().map(|a| a.text) {
             let address_of = |verb| {
                 netsh(
@@ -192,6 +246,31 @@ impl Family for Netsh {
             };
             commands.push(address_of("delete").after_ensuring(address_of("add")));
         }
-        Ok(Removal::Before(commands))
+        if !kept_primary {
+            return Ok(Removal::Before(commands));
+        }
+        // The rendering's DNS and IPv6 lines change nothing that stays.
+        let mut rest = Rendering {
+            target: String::new(),
+            family: crate::os_family::OsFamily::Windows,
+            files: Vec::new(),
+            delete: Vec::new(),
+            commands: Vec::new(),
+            restart: Vec::new(),
+            verify: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let windows = Target::parse("windows").map_err(Errors::from)?;
+        self.render(after, windows, &crate::families::NO_HOST, &mut rest)?;
+        // Everything but the IPv4 address lines, which the guarded adds and deletes above
+        // stand for.
+        commands.extend(rest.commands.into_iter().filter(|command| {
+            let words: Vec<&str> = command.argv.iter().map(String::as_str).collect();
+            !matches!(
+                words.as_slice(),
+                ["netsh", "interface", "ipv4", "set" | "add", "address", ..]
+            )
+        }));
+        Ok(Removal::Instead(commands))
     }
 }

@@ -295,7 +295,35 @@ fn windows_change(family: OsFamily, before: &Plan, after: &Plan) -> Result<(), S
     let adapter = before.interface();
     let (host, want) = (Host::planned(before), Host::planned(after));
     if family == OsFamily::Windows {
-        return run_twice(&Netsh { adapter }, &change.commands, host, &want, false).map(|_| ());
+        let (first, _) = run_twice(&Netsh { adapter }, &change.commands, host, &want, false)?;
+        // A change that keeps the primary never resets the IPv4 list, and never touches an
+        // address both plans have: only what differs is added or deleted.
+        let kept_primary = before.primary() == after.primary()
+            && before.prefix_len() == after.prefix_len()
+            && before.gateway() == after.gateway()
+            && before.mode() == Mode::Static
+            && after.mode() == Mode::Static;
+        if kept_primary {
+            let kept: BTreeSet<String> = before
+                .ipv4_addresses()
+                .filter(|a| after.ipv4_addresses().any(|b| b == *a))
+                .map(|a| a.to_string())
+                .collect();
+            for change in &first.changes {
+                let words: Vec<&str> = change.split(' ').collect();
+                if words.get(3..5) == Some(&["set", "address"][..]) && words[2] == "ipv4" {
+                    return Err(format!("the change resets the IPv4 list: {change}"));
+                }
+                let address = words
+                    .iter()
+                    .find_map(|word| word.strip_prefix("address="))
+                    .unwrap_or_default();
+                if words[2] == "ipv4" && kept.contains(address) {
+                    return Err(format!("the change touches the kept {address}: {change}"));
+                }
+            }
+        }
+        return Ok(());
     }
     let (first, _) = run_twice(&PowerShell { adapter }, &change.commands, host, &want, true)?;
     let addresses =

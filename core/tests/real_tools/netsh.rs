@@ -135,6 +135,13 @@ fn grammar(
             &["interface", "address", "store"],
             &["interface", "address"],
         ),
+        // `delete address [name=]<string> [[address=]<IPv4 address>] [[gateway=]<IPv4
+        // address>|all] [[store=]active|persistent]` (Microsoft's netsh interface ipv4
+        // reference).
+        ("ipv4", "delete", "address") => (
+            &["name", "address", "gateway", "store"],
+            &["name", "address"],
+        ),
         ("ipv6", "add", "address") => (
             &[
                 "interface",
@@ -254,7 +261,7 @@ impl Shell for Netsh<'_> {
                     .ok_or("no `||` in a guarded line")?;
                 (Some((argv, probe)), line)
             }
-            Some(Guard::AfterEnsuring(argv)) => {
+            Some(Guard::AfterEnsuring(argv)) | Some(Guard::AfterRemoving(argv)) => {
                 let (first, line) =
                     split_outside_quotes(&command.shell, " >nul 2>&1 & ", cmd_quote)
                         .ok_or("no `>nul 2>&1 &` in a guarded line")?;
@@ -307,7 +314,9 @@ impl Shell for Netsh<'_> {
                 host.add_address(address, prefix.unwrap_or(128), skip.unwrap_or(false))
             }
             ("ipv6", "set", "address") => host.modify_address(address_of(tags["address"]).0, skip),
-            ("ipv6", "delete", "address") => host.remove_address(address_of(tags["address"]).0),
+            ("ipv6" | "ipv4", "delete", "address") => {
+                host.remove_address(address_of(tags["address"]).0)
+            }
             ("ipv6", "add", "route") => host.add_route(
                 tags["prefix"],
                 tags.get("nexthop")

@@ -278,7 +278,7 @@ pub fn run(shell: &dyn Shell, commands: &[Command], host: &mut Host) -> Run {
                 Ok(changed) => record(first, Ok(changed)),
                 Err(_) => record(&command.argv, shell.run(&command.argv, host)),
             },
-            Some(Guard::AfterEnsuring(first)) => {
+            Some(Guard::AfterEnsuring(first)) | Some(Guard::AfterRemoving(first)) => {
                 // The line discards `first`'s error: only what it changed counts.
                 if let Ok(true) = shell.run(first, host) {
                     record(first, Ok(true));

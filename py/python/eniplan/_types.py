@@ -15,7 +15,8 @@ class Command(_CommandFields, total=False):
     """One command: argv for a program, a quoted shell line for a person, and why.
 
     A Windows command that creates or removes one object carries a ``guard`` (one key:
-    ``unless_found``, ``if_found``, ``unless_succeeds`` or ``after_ensuring``, with the other
+    ``unless_found``, ``if_found``, ``unless_succeeds``, ``after_ensuring`` or
+    ``after_removing``, with the other
     command's argv) that keeps it safe to run twice; ``shell`` holds both, so run ``shell``
     for a guarded command, never its ``argv`` alone.
     """
