@@ -588,6 +588,15 @@ pub fn host_files(
             }
         }
     }
+    for path in crate::read::global_files(family) {
+        let on_disk = root.join(path.trim_start_matches('/'));
+        if fs::metadata(&on_disk).is_ok_and(|meta| meta.is_file() && meta.len() <= MAX_CONFIG_FILE)
+        {
+            if let Ok(text) = fs::read_to_string(&on_disk) {
+                files.insert((*path).to_string(), text);
+            }
+        }
+    }
     if errors.is_empty() {
         Ok(files)
     } else {

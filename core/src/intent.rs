@@ -195,7 +195,7 @@ impl<'p> Intent<'p> {
                 .zip(text.ipv6_gateway.as_deref())
                 .map(|(gateway, text)| Gateway6 {
                     text,
-                    link_local: gateway.segments()[0] & 0xffc0 == 0xfe80,
+                    link_local: crate::net::is_link_local(gateway),
                 }),
         });
         let table = match (plan.route_table(), &text.gateway) {

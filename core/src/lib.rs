@@ -29,6 +29,7 @@ mod input;
 mod intent;
 mod model;
 mod names;
+mod net;
 mod os_family;
 mod plan;
 pub mod quote;
@@ -50,8 +51,8 @@ pub use plan::{
 };
 pub use read::{
     configured_interfaces, convert, directories as read_directories, drift, drift_except,
-    not_carried, read, read_ip_json, read_windows_json, Drift, HostFiles, Reading, Unread,
-    NOT_IN_RUNTIME,
+    global_files, not_carried, read, read_ip_json, read_windows_json, Drift, HostFiles, Reading,
+    Unread, NOT_IN_RUNTIME,
 };
 pub use rendering::{
     to_json, Command, File, Guard, Outcome, Refusal, Rendering, MODE_PRIVATE, MODE_PUBLIC,

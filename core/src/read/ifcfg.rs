@@ -5,13 +5,18 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-use super::{lines, HostFiles, Notes, Reading, Unread};
+use super::{
+    lines, parse_cidr, Found, FoundAddress, FoundRoute, HostFiles, Notes, Reading, Unread,
+};
 use crate::error::{Error, Errors};
 use crate::os_family::IfcfgStyle;
-use crate::plan::{EniPlan, Ipv6Plan, Mode};
 use crate::target::Target;
 
 pub(super) const DIR: &str = "/etc/sysconfig/network-scripts";
+
+/// The global file of the network service: its `GATEWAY`, `GATEWAYDEV`, `IPV6INIT` and
+/// `IPV6_DEFAULTGW` apply to every interface that does not set its own.
+pub(super) const NETWORK: &str = "/etc/sysconfig/network";
 
 /// Whether the tool that reads `target`'s ifcfg files skips the file `name`: initscripts'
 /// `is_ignored_file` (etc/rc.d/init.d/functions: `*~ *.bak *.old *.orig *.rpmnew *.rpmorig
@@ -145,18 +150,26 @@ fn implied(key: &str, value: &str) -> Option<bool> {
     })
 }
 
-fn prefix_of(
-    variables: &BTreeMap<String, (usize, String, String)>,
-    prefix_key: &str,
-    mask_key: &str,
-) -> Option<u8> {
-    if let Some((_, value, _)) = variables.get(prefix_key) {
-        return value.parse().ok();
+/// The NetworkManager-style boolean of an ifcfg value (`svGetValueBoolean`: yes, true, t, y,
+/// 1 in any case).
+fn truthy(value: &str) -> bool {
+    matches!(
+        value.to_ascii_lowercase().as_str(),
+        "yes" | "true" | "t" | "y" | "1"
+    )
+}
+
+/// What NetworkManager refuses: the whole profile, so nothing of the file is read.
+fn refused(path: &str, key: &str, value: &str, what: &str) -> Errors {
+    Error::Syntax {
+        field: path.to_string(),
+        message: format!(
+            "{key}=`{}` is not {what}: NetworkManager's ifcfg-rh reader refuses the whole file, so \
+             nothing of it is read",
+            crate::error::shown(value)
+        ),
     }
-    variables
-        .get(mask_key)
-        .and_then(|(_, mask, _)| mask.parse::<Ipv4Addr>().ok())
-        .map(|mask| u32::from(mask).leading_ones() as u8)
+    .into()
 }
 
 pub(super) fn read(files: &HostFiles, interface: &str, target: Target) -> Result<Reading, Errors> {
@@ -170,10 +183,14 @@ pub(super) fn read(files: &HostFiles, interface: &str, target: Target) -> Result
     let mut unread = Vec::new();
     let mut warnings = Vec::new();
     let mut vars = variables(&main_path, main, &mut unread);
-    let mut plan = EniPlan::default();
-    let mut take = |key: &str| vars.remove(key);
+    let network = files
+        .get(NETWORK)
+        .map(|text| variables(NETWORK, text, &mut Vec::new()))
+        .unwrap_or_default();
+    let at = |line: usize| format!("{main_path}:{line}");
+    let mut found = Found::default();
 
-    if let Some((line, device, text)) = take("DEVICE") {
+    if let Some((line, device, text)) = vars.remove("DEVICE") {
         if device != interface {
             unread.push(Unread {
                 file: main_path.clone(),
@@ -183,135 +200,232 @@ pub(super) fn read(files: &HostFiles, interface: &str, target: Target) -> Result
             });
         }
     }
-    let bootproto = take("BOOTPROTO")
-        .map(|(_, v, _)| v)
+    let bootproto = vars
+        .remove("BOOTPROTO")
+        .map(|(_, v, _)| v.to_ascii_lowercase())
         .unwrap_or_else(|| "none".into());
-    plan.mode = Some(match bootproto.as_str() {
-        "dhcp" => Mode::Dhcp,
-        _ => Mode::Static,
-    });
-    if !matches!(bootproto.as_str(), "static" | "none" | "dhcp") {
+    found.dhcp4 = matches!(bootproto.as_str(), "dhcp" | "bootp");
+    if !matches!(
+        bootproto.as_str(),
+        "static" | "none" | "" | "dhcp" | "bootp"
+    ) {
         warnings.push(format!("BOOTPROTO={bootproto} is read as static"));
     }
-    plan.mac = take("HWADDR")
-        .or_else(|| take("MACADDR"))
+    found.mac = vars
+        .remove("HWADDR")
+        .or_else(|| vars.remove("MACADDR"))
         .map(|(_, v, _)| v.to_lowercase());
-    plan.connection = take("NAME").map(|(_, v, _)| v);
-    plan.gateway = take("GATEWAY").map(|(_, v, _)| v);
+    found.connection = vars.remove("NAME").map(|(_, v, _)| v);
 
-    // The primary: IPADDR, else the lowest-numbered IPADDRn (ifcfg-rh counts IPADDR as 0).
-    let mut indexed: BTreeMap<u32, (String, Option<u8>)> = BTreeMap::new();
-    let numbered: Vec<String> = vars
-        .keys()
-        .filter(|key| {
-            key.strip_prefix("IPADDR")
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        })
-        .cloned()
-        .collect();
-    for key in numbered {
-        let n: u32 = key["IPADDR".len()..].parse().unwrap_or(u32::MAX);
-        let prefix = prefix_of(&vars, &format!("PREFIX{n}"), &format!("NETMASK{n}"));
-        let Some((_, address, _)) = vars.remove(&key) else {
+    // The addresses as NetworkManager's ifcfg-rh reads them (nms-ifcfg-rh-reader.c,
+    // make_ip4_setting and read_full_ip4_address): IPADDR, then IPADDR0, IPADDR1, IPADDR2, …
+    // up to the first missing one after IPADDR2; each with PREFIXn, else NETMASKn, else its
+    // class's default; the gateway is the first GATEWAYn beside an IPADDRn that has one.
+    let mut gateway: Option<FoundRoute<Ipv4Addr>> = None;
+    let mut indexed = false;
+    for index in -1_i64.. {
+        let suffix = if index < 0 {
+            String::new()
+        } else {
+            index.to_string()
+        };
+        let Some((line, value, _)) = vars.remove(&format!("IPADDR{suffix}")) else {
+            if index > 1 {
+                break;
+            }
             continue;
         };
-        vars.remove(&format!("PREFIX{n}"));
-        vars.remove(&format!("NETMASK{n}"));
-        indexed.insert(n, (address, prefix));
-    }
-    let prefix = prefix_of(&vars, "PREFIX", "NETMASK");
-    vars.remove("PREFIX");
-    vars.remove("NETMASK");
-    let mut addresses: Vec<(String, Option<u8>)> = Vec::new();
-    if let Some((_, address, _)) = vars.remove("IPADDR") {
-        addresses.push((address, prefix));
-    }
-    // Secondaries in the main file: IPADDRn, or any address at all beside a DHCP primary.
-    let has_indexed =
-        !indexed.is_empty() || (plan.mode == Some(Mode::Dhcp) && !addresses.is_empty());
-    addresses.extend(indexed.into_values());
-    if plan.mode == Some(Mode::Static) && !addresses.is_empty() {
-        let (primary, primary_prefix) = addresses.remove(0);
-        plan.primary = Some(primary);
-        plan.prefix = primary_prefix;
-    }
-    for (address, address_prefix) in addresses {
-        if address_prefix.is_some() && plan.prefix.is_some() && address_prefix != plan.prefix {
-            warnings.push(format!(
-                "{address} has prefix /{} unlike the primary's; a plan has one prefix",
-                address_prefix.unwrap_or_default()
-            ));
+        indexed |= index >= 0;
+        let address: Ipv4Addr = value.parse().map_err(|_| {
+            refused(
+                &main_path,
+                &format!("IPADDR{suffix}"),
+                &value,
+                "an IPv4 address",
+            )
+        })?;
+        let prefix = match (
+            vars.remove(&format!("PREFIX{suffix}")),
+            vars.remove(&format!("NETMASK{suffix}")),
+        ) {
+            (Some((_, prefix, _)), _) => Some(
+                prefix
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|p| *p <= 32)
+                    .ok_or_else(|| {
+                        refused(
+                            &main_path,
+                            &format!("PREFIX{suffix}"),
+                            &prefix,
+                            "a prefix length",
+                        )
+                    })?,
+            ),
+            (None, Some((_, mask, _))) => {
+                Some(crate::net::netmask_prefix(&mask).ok_or_else(|| {
+                    refused(&main_path, &format!("NETMASK{suffix}"), &mask, "a netmask")
+                })?)
+            }
+            (None, None) => {
+                let prefix = crate::net::class_prefix(address);
+                warnings.push(format!(
+                    "IPADDR{suffix}={address} has no PREFIX{suffix} or NETMASK{suffix}: \
+                     NetworkManager gives it its class's prefix, /{prefix}"
+                ));
+                Some(prefix)
+            }
+        };
+        if let Some((gateway_line, via, _)) = vars.remove(&format!("GATEWAY{suffix}")) {
+            let via: Ipv4Addr = via.parse().map_err(|_| {
+                refused(
+                    &main_path,
+                    &format!("GATEWAY{suffix}"),
+                    &via,
+                    "an IPv4 address",
+                )
+            })?;
+            gateway.get_or_insert(FoundRoute {
+                via,
+                metric: None,
+                at: at(gateway_line),
+            });
         }
-        if plan.prefix.is_none() {
-            plan.prefix = address_prefix;
-        }
-        plan.secondaries.push(address);
+        found.ipv4.push(FoundAddress {
+            address,
+            prefix,
+            at: at(line),
+        });
     }
+    if gateway.is_none() && !found.ipv4.is_empty() {
+        if let Some((line, via, _)) = network.get("GATEWAY") {
+            if let Ok(via) = via.parse::<Ipv4Addr>() {
+                gateway = Some(FoundRoute {
+                    via,
+                    metric: None,
+                    at: format!("{NETWORK}:{line}"),
+                });
+            }
+        }
+    }
+    // DEFROUTE=no, or a GATEWAYDEV in /etc/sysconfig/network naming another device, keeps the
+    // gateway out of the default route (ifcfg-rh: never-default).
+    let defroute = vars.remove("DEFROUTE");
+    let never_default = match (network.get("GATEWAYDEV"), &defroute) {
+        (Some((_, device, _)), _) => device != interface,
+        (None, Some((_, value, _))) => !truthy(value),
+        (None, None) => false,
+    };
+    if let (true, Some(route)) = (never_default, &gateway) {
+        warnings.push(format!(
+            "the gateway {} ({}) makes no default route: DEFROUTE=no or /etc/sysconfig/network's \
+             GATEWAYDEV keeps it out",
+            route.via, route.at
+        ));
+        gateway = None;
+    }
+    found.gateways4.extend(gateway);
 
-    let mut dns: Vec<(u32, String)> = Vec::new();
-    let dns_keys: Vec<String> = vars
-        .keys()
-        .filter(|k| k.starts_with("DNS"))
-        .cloned()
+    let mut dns = Vec::new();
+    for n in 1.. {
+        let Some((_, server, _)) = vars.remove(&format!("DNS{n}")) else {
+            break;
+        };
+        let server: std::net::IpAddr = server.parse().map_err(|_| {
+            refused(
+                &main_path,
+                &format!("DNS{n}"),
+                &server,
+                "a DNS server address",
+            )
+        })?;
+        dns.push(server);
+    }
+    found.dns = dns;
+
+    let ipv6init = vars
+        .remove("IPV6INIT")
+        .map(|(_, v, _)| v)
+        .or_else(|| network.get("IPV6INIT").map(|(_, v, _)| v.clone()))
+        .is_some_and(|value| truthy(&value));
+    let disabled = vars
+        .remove("IPV6_DISABLED")
+        .is_some_and(|(_, value, _)| truthy(&value));
+    let addresses6: Vec<(usize, String)> = ["IPV6ADDR", "IPV6ADDR_SECONDARIES"]
+        .iter()
+        .filter_map(|key| vars.remove(*key))
+        .flat_map(|(line, value, _)| {
+            value
+                .split_whitespace()
+                .map(|item| (line, item.to_string()))
+                .collect::<Vec<_>>()
+        })
         .collect();
-    for key in dns_keys {
-        if let (Ok(n), Some((_, server, _))) = (key[3..].parse::<u32>(), vars.get(&key).cloned()) {
-            vars.remove(&key);
-            dns.push((n, server));
+    let gateway6 = vars.remove("IPV6_DEFAULTGW");
+    let defroute6 = vars.remove("IPV6_DEFROUTE");
+    if ipv6init && !disabled {
+        for (line, item) in addresses6 {
+            // An address without a prefix is a /64 (ifcfg-rh).
+            let (address, prefix) = parse_cidr::<std::net::Ipv6Addr>(&item, 128)
+                .ok_or_else(|| refused(&main_path, "IPV6ADDR", &item, "an IPv6 address"))?;
+            found.ipv6.push(FoundAddress {
+                address,
+                prefix: Some(prefix.unwrap_or(64)),
+                at: at(line),
+            });
         }
-    }
-    dns.sort();
-    plan.dns = dns.into_iter().map(|(_, server)| server).collect();
-
-    let mut ipv6_addresses: Vec<String> = Vec::new();
-    if let Some((_, first, _)) = vars.remove("IPV6ADDR") {
-        ipv6_addresses.push(first);
-    }
-    if let Some((_, rest, _)) = vars.remove("IPV6ADDR_SECONDARIES") {
-        ipv6_addresses.extend(rest.split_whitespace().map(str::to_string));
-    }
-    let gateway6 = vars
-        .remove("IPV6_DEFAULTGW")
-        .map(|(_, gw, _)| gw.split('%').next().unwrap_or_default().to_string());
-    if !ipv6_addresses.is_empty() {
-        let mut prefix6 = None;
-        let addresses = ipv6_addresses
-            .into_iter()
-            .map(|cidr| match cidr.split_once('/') {
-                Some((address, length)) => {
-                    prefix6 = prefix6.or(length.parse().ok());
-                    address.to_string()
+        let gateway6 = gateway6.or_else(|| network.get("IPV6_DEFAULTGW").cloned());
+        if let Some((line, via, _)) = gateway6 {
+            let via = via.split('%').next().unwrap_or_default();
+            if let Ok(via) = via.parse() {
+                if defroute6.is_none_or(|(_, value, _)| truthy(&value)) {
+                    found.gateways6.push(FoundRoute {
+                        via,
+                        metric: None,
+                        at: at(line),
+                    });
                 }
-                None => cidr,
-            })
-            .collect();
-        plan.ipv6 = Some(Ipv6Plan {
-            addresses,
-            prefix: prefix6,
-            gateway: gateway6,
+            }
+        }
+    } else if let Some((line, item)) = addresses6.first() {
+        unread.push(Unread {
+            file: main_path.clone(),
+            line: *line,
+            text: item.clone(),
+            reason: "an IPv6 address NetworkManager does not read: IPV6INIT is not yes".into(),
         });
     }
     for (key, (line, value, text)) in vars {
-        match implied(&key, &value) {
-            Some(true) => {}
-            Some(false) => unread.push(Unread {
-                file: main_path.clone(),
-                line,
-                text,
-                reason: format!(
-                    "{key}={value} has no place in a plan (eniplan writes the opposite)"
-                ),
-            }),
-            None => unread.push(Unread {
-                file: main_path.clone(),
-                line,
-                text,
-                reason: format!("{key} is not part of a plan"),
-            }),
-        }
+        let numbered = ["IPADDR", "PREFIX", "NETMASK", "GATEWAY", "DNS"]
+            .iter()
+            .any(|stem| {
+                key.strip_prefix(stem)
+                    .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+            });
+        let reason = match implied(&key, &value) {
+            Some(true) => continue,
+            Some(false) => {
+                format!("{key}={value} has no place in a plan (eniplan writes the opposite)")
+            }
+            None if key == "GATEWAY" => "GATEWAY is read beside IPADDR only (NetworkManager's \
+                 ifcfg-rh), and this file has none"
+                .to_string(),
+            None if numbered => format!(
+                "{key} is not read: NetworkManager reads IPADDR, IPADDR0, IPADDR1, IPADDR2, … \
+                 up to the first one missing, each with its own PREFIX, NETMASK and GATEWAY"
+            ),
+            None => format!("{key} is not part of a plan"),
+        };
+        unread.push(Unread {
+            file: main_path.clone(),
+            line,
+            text,
+            reason,
+        });
     }
 
-    // Alias files, in the order of their numbers.
+    // Alias files, in the order of their numbers: NetworkManager reads one only when its DEVICE
+    // names it (nms-ifcfg-rh-reader.c: "alias file has invalid DEVICE … for filename").
     let mut aliases: Vec<(u64, String, String)> = Vec::new();
     let alias_prefix = format!("{DIR}/ifcfg-{interface}:");
     for (path, text) in files.range(alias_prefix.clone()..) {
@@ -322,20 +436,57 @@ pub(super) fn read(files: &HostFiles, interface: &str, target: Target) -> Result
         aliases.push((order, path.clone(), text.clone()));
     }
     aliases.sort();
+    let base_prefix = found.ipv4.first().and_then(|a| a.prefix);
+    let in_main = found.ipv4.len();
+    let mut read_aliases = Vec::new();
     for (_, path, text) in &aliases {
+        let label = &path[alias_prefix.len()..];
         let mut vars = variables(path, text, &mut unread);
-        vars.remove("DEVICE");
+        let device = vars.remove("DEVICE").map(|(_, v, _)| v);
+        let expected = format!("{interface}:{label}");
+        let valid_label = !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if device.as_deref() != Some(expected.as_str()) || !valid_label {
+            unread.push(Unread {
+                file: path.clone(),
+                line: 1,
+                text: String::new(),
+                reason: match device {
+                    None => format!(
+                        "an alias file without DEVICE: NetworkManager skips it (initscripts' \
+                         ifup-aliases would take {expected} from the file name)"
+                    ),
+                    Some(device) => {
+                        format!("its DEVICE is {device}, not {expected}: NetworkManager skips it")
+                    }
+                },
+            });
+            continue;
+        }
         vars.remove("BOOTPROTO");
-        let prefix = prefix_of(&vars, "PREFIX", "NETMASK");
-        vars.remove("PREFIX");
-        vars.remove("NETMASK");
+        let prefix = match (vars.remove("PREFIX"), vars.remove("NETMASK")) {
+            (Some((_, p, _)), _) => p.parse().ok().filter(|p: &u8| *p <= 32),
+            (None, Some((_, mask, _))) => crate::net::netmask_prefix(&mask),
+            (None, None) => base_prefix,
+        };
         match vars.remove("IPADDR") {
-            Some((_, address, _)) => {
-                if plan.prefix.is_none() {
-                    plan.prefix = prefix;
+            Some((line, address, text)) => match address.parse::<Ipv4Addr>() {
+                Ok(address) => {
+                    found.ipv4.push(FoundAddress {
+                        address,
+                        prefix,
+                        at: format!("{path}:{line}"),
+                    });
                 }
-                plan.secondaries.push(address);
-            }
+                Err(_) => unread.push(Unread {
+                    file: path.clone(),
+                    line,
+                    text,
+                    reason: "not an IPv4 address: NetworkManager skips the alias".into(),
+                }),
+            },
             None => unread.push(Unread {
                 file: path.clone(),
                 line: 1,
@@ -353,25 +504,25 @@ pub(super) fn read(files: &HostFiles, interface: &str, target: Target) -> Result
                 });
             }
         }
+        read_aliases.push(path.clone());
     }
-    let style = if has_indexed {
+    let style = if indexed || (found.dhcp4 && in_main > 0) {
         IfcfgStyle::Indexed
     } else {
         IfcfgStyle::Aliases
     };
-    if !plan.secondaries.is_empty() && target.ifcfg_reader().default_style() != style {
-        plan.ifcfg_style = Some(style);
+    let secondaries = found.ipv4.len() > usize::from(!found.dhcp4);
+    if secondaries && target.ifcfg_reader().default_style() != style {
+        found.ifcfg_style = Some(style);
     }
 
-    read_policy(files, interface, &mut plan, &mut unread);
-    if plan.route_table.is_some() {
-        // The ENI's gateway lives in its table (route-<if>), not in GATEWAY.
-        if plan.gateway.is_none() {
-            warnings.push("the route table has no default route".into());
-        }
+    read_policy(files, interface, &mut found, &mut unread);
+    if found.table.is_some() && found.gateways4.is_empty() {
+        warnings.push("the route table has no default route".into());
     }
+    let plan = found.into_plan(&mut warnings);
     let mut read_files = vec![main_path];
-    read_files.extend(aliases.into_iter().map(|(_, path, _)| path));
+    read_files.extend(read_aliases);
     for kind in ["route", "rule"] {
         let path = format!("{DIR}/{kind}-{interface}");
         if files.contains_key(&path) {
@@ -386,8 +537,9 @@ pub(super) fn read(files: &HostFiles, interface: &str, target: Target) -> Result
     })
 }
 
-/// `route-<if>` and `rule-<if>`: the ENI's own table (its default route gives the gateway).
-fn read_policy(files: &HostFiles, interface: &str, plan: &mut EniPlan, unread: &mut Vec<Unread>) {
+/// `route-<if>` and `rule-<if>`: the ENI's own table (its default route gives the gateway), and
+/// default routes of the main table.
+fn read_policy(files: &HostFiles, interface: &str, found: &mut Found, unread: &mut Vec<Unread>) {
     let route_path = format!("{DIR}/route-{interface}");
     if let Some(text) = files.get(&route_path) {
         let mut notes = Notes {
@@ -396,23 +548,41 @@ fn read_policy(files: &HostFiles, interface: &str, plan: &mut EniPlan, unread: &
         };
         for (number, line) in lines(text) {
             let words: Vec<&str> = line.split_whitespace().collect();
-            let table = words
-                .iter()
-                .position(|w| *w == "table")
-                .and_then(|i| words.get(i + 1))
-                .and_then(|t| t.parse::<u32>().ok());
-            match (words.first(), table) {
-                (Some(&"default"), Some(table)) => {
-                    plan.route_table = Some(table);
-                    if let Some(via) = words
-                        .iter()
-                        .position(|w| *w == "via")
-                        .and_then(|i| words.get(i + 1))
-                    {
-                        plan.gateway = Some(via.to_string());
+            let after = |key: &str| {
+                words
+                    .iter()
+                    .position(|w| *w == key)
+                    .and_then(|i| words.get(i + 1))
+                    .copied()
+            };
+            let table = after("table").and_then(|t| t.parse::<u32>().ok());
+            let via = after("via").and_then(|v| v.parse::<Ipv4Addr>().ok());
+            let metric = after("metric").and_then(|m| m.parse::<u32>().ok());
+            match (words.first().copied(), table, via) {
+                (Some("default" | "0.0.0.0/0"), table, Some(via))
+                    if table.is_none() || found.table.is_none_or(|own| Some(own) == table) =>
+                {
+                    if table.is_some() {
+                        found.table = table;
+                        // The ENI's own default route is its gateway, ahead of any other.
+                        found.gateways4.retain(|route| route.metric.is_some());
+                        found.gateways4.insert(
+                            0,
+                            FoundRoute {
+                                via,
+                                metric: None,
+                                at: format!("{route_path}:{number}"),
+                            },
+                        );
+                    } else {
+                        found.gateways4.push(FoundRoute {
+                            via,
+                            metric,
+                            at: format!("{route_path}:{number}"),
+                        });
                     }
                 }
-                (Some(destination), Some(_)) if destination.contains('/') => {}
+                (Some(destination), Some(_), _) if destination.contains('/') => {}
                 _ => notes.skip(number, line, "a route a plan does not hold"),
             }
         }
@@ -425,7 +595,7 @@ fn read_policy(files: &HostFiles, interface: &str, plan: &mut EniPlan, unread: &
         };
         for (number, line) in lines(text) {
             let words: Vec<&str> = line.split_whitespace().collect();
-            let ok = matches!(words.as_slice(), ["from", _, "table", table, "priority", _] if table.parse::<u32>().ok() == plan.route_table);
+            let ok = matches!(words.as_slice(), ["from", _, "table", table, "priority", _] if table.parse::<u32>().ok() == found.table);
             if !ok {
                 notes.skip(number, line, "a rule other than the ENI's per-address rule");
             }

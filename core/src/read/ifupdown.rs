@@ -3,9 +3,10 @@
 //! cloud-init writes them, add addresses), its alias stanzas `<if>:<n>`, and the `up ip addr
 //! add`/`up ip route add … table`/`up ip rule add` lines that carry what the options cannot.
 
-use super::{HostFiles, Reading, Unread};
+use std::net::Ipv4Addr;
+
+use super::{parse_cidr, Found, FoundAddress, FoundRoute, HostFiles, Reading, Unread};
 use crate::error::{Error, Errors};
-use crate::plan::{EniPlan, Ipv6Plan, Mode};
 
 pub(super) const DIR: &str = "/etc/network";
 pub(super) const SOURCED: &str = "/etc/network/interfaces.d";
@@ -227,13 +228,17 @@ pub(crate) fn read_order(files: &HostFiles, main: &str) -> Vec<String> {
     order
 }
 
-/// Every file the main file reads, in order (sources followed, each file once).
+/// Every file the main file reads, in order (sources followed, each file once). A line
+/// ifupdown cannot read makes it refuse the whole configuration (config.c: "'inherits'
+/// keyword is missing a parameter", "unknown or no address type and no inherits keyword
+/// specified"): that is an error.
 fn collect(
     files: &HostFiles,
     path: &str,
     seen: &mut Vec<String>,
     stanzas: &mut Vec<Stanza>,
     unread: &mut Vec<Unread>,
+    refusals: &mut Vec<Error>,
 ) {
     if seen.iter().any(|p| p == path) {
         return;
@@ -249,6 +254,28 @@ fn collect(
         }
         let words: Vec<&str> = line.split_whitespace().collect();
         let top = !raw.starts_with(char::is_whitespace);
+        if words[0] == "iface" {
+            let inherits = words.iter().position(|w| *w == "inherits");
+            let refusal = match inherits {
+                Some(at) if at + 1 >= words.len() => {
+                    Some("'inherits' keyword is missing a parameter")
+                }
+                Some(_) => None,
+                None if words.len() < 4 => {
+                    Some("unknown or no address type and no inherits keyword specified")
+                }
+                None => None,
+            };
+            if let Some(why) = refusal {
+                refusals.push(Error::Syntax {
+                    field: format!("{path}:{number}"),
+                    message: format!(
+                        "`{line}`: {why}; ifupdown refuses the whole configuration, so nothing \
+                         of it is read"
+                    ),
+                });
+            }
+        }
         match words.as_slice() {
             ["iface", name, family, method, ..] => {
                 stanzas.extend(current.take());
@@ -275,7 +302,7 @@ fn collect(
                     .cloned()
                     .collect();
                 for next in matching {
-                    collect(files, &next, seen, stanzas, unread);
+                    collect(files, &next, seen, stanzas, unread, refusals);
                 }
             }
             // interfaces(5): every other line until the next stanza is an option of the
@@ -299,13 +326,21 @@ fn collect(
     stanzas.extend(current);
 }
 
-fn stanzas(files: &HostFiles) -> (Vec<Stanza>, Vec<Unread>) {
+fn stanzas(files: &HostFiles) -> (Vec<Stanza>, Vec<Unread>, Vec<Error>) {
     let mut stanzas = Vec::new();
     let mut unread = Vec::new();
+    let mut refusals = Vec::new();
     let mut seen = Vec::new();
     let main = format!("{DIR}/interfaces");
     if files.contains_key(&main) {
-        collect(files, &main, &mut seen, &mut stanzas, &mut unread);
+        collect(
+            files,
+            &main,
+            &mut seen,
+            &mut stanzas,
+            &mut unread,
+            &mut refusals,
+        );
     } else {
         // Without the main file (only interfaces.d given), read what Debian's default one
         // sources: every file of interfaces.d.
@@ -318,10 +353,17 @@ fn stanzas(files: &HostFiles) -> (Vec<Stanza>, Vec<Unread>) {
             .cloned()
             .collect();
         for path in sourced {
-            collect(files, &path, &mut seen, &mut stanzas, &mut unread);
+            collect(
+                files,
+                &path,
+                &mut seen,
+                &mut stanzas,
+                &mut unread,
+                &mut refusals,
+            );
         }
     }
-    (stanzas, unread)
+    (stanzas, unread, refusals)
 }
 
 pub(super) fn interfaces(files: &HostFiles) -> Vec<String> {
@@ -336,15 +378,11 @@ pub(super) fn interfaces(files: &HostFiles) -> Vec<String> {
     names
 }
 
-fn split_cidr(value: &str) -> (String, Option<u8>) {
-    match value.split_once('/') {
-        Some((a, p)) => (a.to_string(), p.parse().ok()),
-        None => (value.to_string(), None),
-    }
-}
-
 pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors> {
-    let (all, mut unread) = stanzas(files);
+    let (all, mut unread, refusals) = stanzas(files);
+    if !refusals.is_empty() {
+        return Err(Errors::from_vec(refusals));
+    }
     let alias_prefix = format!("{interface}:");
     let mine: Vec<&Stanza> = all
         .iter()
@@ -360,21 +398,22 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
     // Unread lines of files that hold none of this interface's stanzas are not its concern.
     unread.retain(|u| mine.iter().any(|s| s.file == u.file));
     let mut warnings = Vec::new();
-    let mut plan = EniPlan {
-        mode: Some(Mode::Static),
-        ..EniPlan::default()
-    };
-    let mut v4: Vec<String> = Vec::new();
-    let mut v6: Vec<(String, Option<u8>)> = Vec::new();
-    let mut gateway6 = None;
-    let mut aliases: Vec<(u64, String)> = Vec::new();
+    if interface.contains('.') {
+        warnings.push(format!(
+            "{interface} is a VLAN interface (its name has a `.`): a plan configures an ENI's NIC"
+        ));
+    }
+    let mut found = Found::default();
+    // The main interface's addresses first, then its aliases' in the order of their numbers.
+    let mut aliases: Vec<(u64, FoundAddress<Ipv4Addr>)> = Vec::new();
     for stanza in &mine {
         let alias = stanza
             .name
             .strip_prefix(&alias_prefix)
             .map(|n| n.parse::<u64>().unwrap_or(u64::MAX));
+        let at = |line: usize| format!("{}:{line}", stanza.file);
         if stanza.family == "inet" && stanza.method == "dhcp" && alias.is_none() {
-            plan.mode = Some(Mode::Dhcp);
+            found.dhcp4 = true;
         } else if !matches!(stanza.method.as_str(), "static" | "manual" | "dhcp") {
             warnings.push(format!(
                 "{}:{}: iface {} {} {} is read as static",
@@ -389,53 +428,86 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
                 reason: reason.into(),
             });
         };
+        // One stanza, one address: ifupdown uses the first `address` line and ignores the
+        // others (its netmask given by `netmask`, which wins over a `/prefix`).
+        let mut address: Option<(usize, String)> = None;
+        let mut netmask: Option<String> = None;
         for (line, option) in &stanza.options {
             let words: Vec<&str> = option.split_whitespace().collect();
             match (stanza.family.as_str(), words.as_slice()) {
-                ("inet", ["address", value]) => {
-                    let (address, prefix) = split_cidr(value);
-                    plan.prefix = plan.prefix.or(prefix);
-                    match alias {
-                        Some(n) => aliases.push((n, address)),
-                        None => v4.push(address),
-                    }
+                ("inet" | "inet6", ["address", value]) if address.is_none() => {
+                    address = Some((*line, value.to_string()))
                 }
-                ("inet", ["netmask", mask]) => {
-                    if plan.prefix.is_none() {
-                        plan.prefix = mask.parse::<u8>().ok().or_else(|| {
-                            mask.parse::<std::net::Ipv4Addr>()
-                                .ok()
-                                .map(|m| u32::from(m).leading_ones() as u8)
-                        });
-                    }
-                }
-                ("inet", ["gateway", gateway]) => plan.gateway = Some(gateway.to_string()),
-                ("inet6", ["address", value]) => v6.push(split_cidr(value)),
-                ("inet6", ["netmask", length]) => {
-                    if let Some(last) = v6.last_mut() {
-                        last.1 = last.1.or(length.parse().ok());
-                    }
-                }
-                ("inet6", ["gateway", gateway]) => gateway6 = Some(gateway.to_string()),
+                ("inet" | "inet6", ["address", _]) => skip(
+                    *line,
+                    option,
+                    "a second address line in one stanza: ifupdown uses the first only",
+                ),
+                ("inet" | "inet6", ["netmask", mask]) => netmask = Some(mask.to_string()),
+                ("inet", ["gateway", gateway]) => match gateway.parse() {
+                    Ok(via) => found.gateways4.push(FoundRoute {
+                        via,
+                        metric: None,
+                        at: at(*line),
+                    }),
+                    Err(_) => skip(*line, option, "not an IPv4 gateway"),
+                },
+                ("inet6", ["gateway", gateway]) => match gateway.parse() {
+                    Ok(via) => found.gateways6.push(FoundRoute {
+                        via,
+                        metric: None,
+                        at: at(*line),
+                    }),
+                    Err(_) => skip(*line, option, "not an IPv6 gateway"),
+                },
                 (_, ["hwaddress", "ether", mac] | ["hwaddress", mac]) => {
-                    plan.mac = Some(mac.to_lowercase())
+                    found.mac = Some(mac.to_lowercase())
                 }
                 (_, ["dns-nameservers", servers @ ..]) => {
-                    plan.dns.extend(servers.iter().map(|s| s.to_string()))
+                    for server in servers {
+                        match server.parse() {
+                            Ok(server) => found.dns.push(server),
+                            Err(_) => skip(*line, option, "not a DNS server address"),
+                        }
+                    }
                 }
                 (_, ["up", "ip", "-6", "addr", "add", cidr, "dev", dev]) if *dev == interface => {
-                    v6.push(split_cidr(cidr))
+                    match parse_cidr::<std::net::Ipv6Addr>(cidr, 128) {
+                        Some((address, prefix)) => found.ipv6.push(FoundAddress {
+                            address,
+                            prefix: Some(prefix.unwrap_or(128)),
+                            at: at(*line),
+                        }),
+                        None => skip(*line, option, "not an IPv6 address"),
+                    }
                 }
                 (_, ["up", "ip", "addr", "add", cidr, "dev", dev, ..]) if *dev == interface => {
-                    v4.push(split_cidr(cidr).0);
+                    match parse_cidr::<Ipv4Addr>(cidr, 32) {
+                        Some((address, prefix)) => found.ipv4.push(FoundAddress {
+                            address,
+                            prefix: Some(prefix.unwrap_or(32)),
+                            at: at(*line),
+                        }),
+                        None => skip(*line, option, "not an IPv4 address"),
+                    }
                 }
                 (
                     _,
                     ["up", "ip", "route", "add", "default", "via", gateway, "dev", _, "table", table],
-                ) => {
-                    plan.gateway = Some(gateway.to_string());
-                    plan.route_table = table.parse().ok();
-                }
+                ) => match (gateway.parse(), table.parse()) {
+                    (Ok(via), Ok(table)) => {
+                        found.table = Some(table);
+                        found.gateways4.insert(
+                            0,
+                            FoundRoute {
+                                via,
+                                metric: None,
+                                at: at(*line),
+                            },
+                        );
+                    }
+                    _ => skip(*line, option, "not a route of the ENI's own table"),
+                },
                 (_, ["up", "ip", "route", "add", _, "dev", _, "table", _]) => {}
                 (
                     _,
@@ -450,22 +522,57 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
                 _ => skip(*line, option, "an option that is not part of a plan"),
             }
         }
+        let Some((line, value)) = address else {
+            continue;
+        };
+        match stanza.family.as_str() {
+            "inet" => match parse_cidr::<Ipv4Addr>(&value, 32) {
+                Some((address, prefix)) => {
+                    // `netmask` wins over a `/prefix` written with the address.
+                    let prefix = netmask
+                        .as_deref()
+                        .and_then(|m| {
+                            m.parse::<u8>()
+                                .ok()
+                                .filter(|p| *p <= 32)
+                                .or_else(|| crate::net::netmask_prefix(m))
+                        })
+                        .or(prefix)
+                        .or(Some(32));
+                    let found_address = FoundAddress {
+                        address,
+                        prefix,
+                        at: at(line),
+                    };
+                    match alias {
+                        Some(n) => aliases.push((n, found_address)),
+                        None => found.ipv4.push(found_address),
+                    }
+                }
+                None => skip_address(&mut unread, stanza, line, &value),
+            },
+            _ => match parse_cidr::<std::net::Ipv6Addr>(&value, 128) {
+                Some((address, prefix)) => {
+                    let prefix = netmask
+                        .as_deref()
+                        .and_then(|m| m.parse::<u8>().ok().filter(|p| *p <= 128))
+                        .or(prefix)
+                        .or(Some(128));
+                    found.ipv6.push(FoundAddress {
+                        address,
+                        prefix,
+                        at: at(line),
+                    });
+                }
+                None => skip_address(&mut unread, stanza, line, &value),
+            },
+        }
     }
-    aliases.sort();
-    if plan.mode == Some(Mode::Static) && !v4.is_empty() {
-        plan.primary = Some(v4.remove(0));
-    }
-    plan.secondaries = v4
-        .into_iter()
-        .chain(aliases.into_iter().map(|(_, a)| a))
-        .collect();
-    if !v6.is_empty() {
-        plan.ipv6 = Some(Ipv6Plan {
-            prefix: v6[0].1,
-            addresses: v6.into_iter().map(|(a, _)| a).collect(),
-            gateway: gateway6,
-        });
-    }
+    aliases.sort_by_key(|(n, _)| *n);
+    found
+        .ipv4
+        .extend(aliases.into_iter().map(|(_, address)| address));
+    let plan = found.into_plan(&mut warnings);
     // A migration deletes the files that hold this interface's stanzas and nothing else.
     let mut own: Vec<String> = Vec::new();
     for stanza in &mine {
@@ -484,4 +591,21 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         warnings,
         files: own,
     })
+}
+
+/// An `address` that is no address: ifupdown hands it to `ip`, which refuses it.
+fn skip_address(unread: &mut Vec<Unread>, stanza: &Stanza, line: usize, value: &str) {
+    unread.push(Unread {
+        file: stanza.file.clone(),
+        line,
+        text: format!("address {value}"),
+        reason: format!(
+            "`{value}` is not an {} address: `ip` refuses it when ifup runs",
+            if stanza.family == "inet" {
+                "IPv4"
+            } else {
+                "IPv6"
+            }
+        ),
+    });
 }

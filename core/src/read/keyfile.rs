@@ -6,9 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{HostFiles, Reading, Unread};
-use crate::error::Errors;
-use crate::plan::{EniPlan, Ipv6Plan, Mode};
+use super::{parse_cidr, Found, FoundAddress, FoundRoute, HostFiles, Reading, Unread};
+use crate::error::{Error, Errors};
 
 pub(super) const DIR: &str = "/etc/NetworkManager/system-connections";
 
@@ -186,13 +185,14 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
     let path = candidates[0].1.clone();
     let mut unread = Vec::new();
     let mut ini = parse(&path, &files[&path], &mut unread);
-    let mut plan = EniPlan::default();
+    let mut found = Found::default();
+    let at = |line: usize| format!("{path}:{line}");
 
     let mut section = |name: &str| ini.remove(name).unwrap_or_default();
     let mut connection = section("connection");
     if let Some((_, id, _)) = connection.remove("id") {
         if id != format!("System {interface}") {
-            plan.connection = Some(id);
+            found.connection = Some(id);
         }
     }
     for key in ["uuid", "interface-name", "autoconnect-priority"] {
@@ -212,7 +212,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         }
     }
     let mut ethernet = section("ethernet");
-    plan.mac = ethernet
+    found.mac = ethernet
         .remove("mac-address")
         .map(|(_, v, _)| v.to_lowercase());
 
@@ -221,40 +221,71 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         .remove("method")
         .map(|(_, v, _)| v)
         .unwrap_or_else(|| "auto".into());
-    plan.mode = Some(if method == "auto" {
-        Mode::Dhcp
-    } else {
-        Mode::Static
-    });
-    let addresses = numbered(&mut ipv4, "address");
-    let mut first = true;
-    for (_, cidr) in addresses {
-        let (address, gateway) = match cidr.split_once(',') {
-            Some((address, gateway)) => (address.to_string(), Some(gateway.to_string())),
-            None => (cidr.clone(), None),
-        };
-        let (address, prefix) = match address.split_once('/') {
-            Some((a, p)) => (a.to_string(), p.parse().ok()),
-            None => (address, None),
-        };
-        plan.prefix = plan.prefix.or(prefix);
-        if gateway.is_some() {
-            plan.gateway = gateway;
+    found.dhcp4 = method == "auto";
+    let mut gateway4 = None;
+    for (n, cidr, line, text) in addresses(&mut ipv4) {
+        match address_entry::<std::net::Ipv4Addr>(&cidr, 32) {
+            Some((address, prefix, gateway)) => {
+                if prefix.is_none() {
+                    warnings.push(format!(
+                        "address{n}={cidr} has no prefix length: NetworkManager defaults it to /24"
+                    ));
+                }
+                found.ipv4.push(FoundAddress {
+                    address,
+                    prefix: Some(prefix.unwrap_or(24)),
+                    at: at(line),
+                });
+                if gateway4.is_none() {
+                    gateway4 = gateway.map(|via| FoundRoute {
+                        via,
+                        metric: None,
+                        at: at(line),
+                    });
+                }
+            }
+            None => unread.push(Unread {
+                file: path.clone(),
+                line,
+                text,
+                reason: format!("address{n} is not an IPv4 address: NetworkManager drops it"),
+            }),
         }
-        if first && plan.mode == Some(Mode::Static) {
-            plan.primary = Some(address);
-        } else {
-            plan.secondaries.push(address);
+    }
+    if let Some((line, gateway, text)) = ipv4.remove("gateway") {
+        match gateway.parse() {
+            Ok(via) => {
+                gateway4 = Some(FoundRoute {
+                    via,
+                    metric: None,
+                    at: at(line),
+                })
+            }
+            Err(_) => unread.push(Unread {
+                file: path.clone(),
+                line,
+                text,
+                reason: "not an IPv4 gateway".into(),
+            }),
         }
-        first = false;
     }
-    if let Some((_, gateway, _)) = ipv4.remove("gateway") {
-        plan.gateway = Some(gateway);
+    if method == "manual" && found.ipv4.is_empty() {
+        return Err(refused_profile(&path, "ipv4", "manual"));
     }
-    let mut dns = ipv4
-        .remove("dns")
-        .map(|(_, v, _)| list(&v))
-        .unwrap_or_default();
+    // never-default=true: the gateway makes no default route (nm-settings(5)).
+    let never_default = ipv4
+        .remove("never-default")
+        .is_some_and(|(_, value, _)| value == "true");
+    if never_default {
+        if let Some(route) = gateway4.take() {
+            warnings.push(format!(
+                "the gateway {} ({}) makes no default route: never-default=true",
+                route.via, route.at
+            ));
+        }
+    }
+    found.gateways4.extend(gateway4);
+    let mut dns = dns_list(&mut ipv4, &path, &mut unread);
     for (n, route, line, text) in numbered_lines(&mut ipv4, "route") {
         let options = ipv4
             .remove(&format!("route{n}_options"))
@@ -265,12 +296,30 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             .find_map(|option| option.trim().strip_prefix("table="))
             .and_then(|t| t.parse::<u32>().ok());
         let parts: Vec<&str> = route.split(',').collect();
-        match (parts.as_slice(), table) {
-            (["0.0.0.0/0", via, ..], Some(table)) => {
-                plan.route_table = Some(table);
-                plan.gateway = Some(via.to_string());
+        let via = parts
+            .get(1)
+            .and_then(|via| via.parse::<std::net::Ipv4Addr>().ok());
+        let metric = parts.get(2).and_then(|metric| metric.parse::<u32>().ok());
+        match (parts.first().copied(), via, table) {
+            (Some("0.0.0.0/0"), Some(via), Some(table)) => {
+                found.table = Some(table);
+                found.gateways4.insert(
+                    0,
+                    FoundRoute {
+                        via,
+                        metric: None,
+                        at: at(line),
+                    },
+                );
             }
-            ([destination], Some(_)) if destination.contains('/') => {}
+            (Some("0.0.0.0/0"), Some(via), None) if !never_default => {
+                found.gateways4.push(FoundRoute {
+                    via,
+                    metric,
+                    at: at(line),
+                });
+            }
+            (Some(destination), _, Some(_)) if destination.contains('/') => {}
             _ => unread.push(Unread {
                 file: path.clone(),
                 line,
@@ -281,7 +330,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
     }
     for (n, rule, line, text) in numbered_lines(&mut ipv4, "routing-rule") {
         let words: Vec<&str> = rule.split_whitespace().collect();
-        let ours = matches!(words.as_slice(), ["priority", _, "from", _, "table", t] if t.parse::<u32>().ok() == plan.route_table);
+        let ours = matches!(words.as_slice(), ["priority", _, "from", _, "table", t] if t.parse::<u32>().ok() == found.table);
         if !ours {
             unread.push(Unread {
                 file: path.clone(),
@@ -294,51 +343,60 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
 
     let mut ipv6 = section("ipv6");
     let method6 = ipv6.remove("method").map(|(_, v, _)| v);
-    let addresses6: Vec<String> = numbered(&mut ipv6, "address")
-        .into_iter()
-        .map(|(_, v)| v)
-        .collect();
-    let mut gateway6 = ipv6.remove("gateway").map(|(_, v, _)| v);
-    dns.extend(
-        ipv6.remove("dns")
-            .map(|(_, v, _)| list(&v))
-            .unwrap_or_default(),
-    );
-    plan.dns = dns;
-    if !addresses6.is_empty() {
-        let mut prefix6 = None;
-        let addresses = addresses6
-            .into_iter()
-            .map(|entry| {
-                // NetworkManager writes the gateway after the first address: `address1=a/64,gw`.
-                let mut parts = entry.split(',');
-                let cidr = parts.next().unwrap_or_default().to_string();
-                if let Some(gateway) = parts.next().filter(|g| !g.is_empty()) {
-                    gateway6.get_or_insert_with(|| gateway.to_string());
+    for (n, entry, line, text) in addresses(&mut ipv6) {
+        // NetworkManager writes the gateway after the first address: `address1=a/64,gw`.
+        match address_entry::<std::net::Ipv6Addr>(&entry, 128) {
+            Some((address, prefix, gateway)) => {
+                if prefix.is_none() {
+                    warnings.push(format!(
+                        "address{n}={entry} has no prefix length: NetworkManager defaults it to /64"
+                    ));
                 }
-                match cidr.split_once('/') {
-                    Some((a, p)) => {
-                        prefix6 = prefix6.or(p.parse().ok());
-                        a.to_string()
-                    }
-                    None => cidr,
+                found.ipv6.push(FoundAddress {
+                    address,
+                    prefix: Some(prefix.unwrap_or(64)),
+                    at: at(line),
+                });
+                if let (Some(via), true) = (gateway, found.gateways6.is_empty()) {
+                    found.gateways6.push(FoundRoute {
+                        via,
+                        metric: None,
+                        at: at(line),
+                    });
                 }
-            })
-            .collect();
-        plan.ipv6 = Some(Ipv6Plan {
-            addresses,
-            prefix: prefix6,
-            gateway: gateway6,
-        });
-    } else if !matches!(
-        method6.as_deref(),
-        None | Some("ignore") | Some("disabled") | Some("auto") | Some("link-local")
-    ) {
-        warnings.push(format!(
-            "[ipv6] method={} without addresses",
-            method6.unwrap_or_default()
-        ));
+            }
+            None => unread.push(Unread {
+                file: path.clone(),
+                line,
+                text,
+                reason: format!("address{n} is not an IPv6 address: NetworkManager drops it"),
+            }),
+        }
     }
+    if let Some((line, gateway, text)) = ipv6.remove("gateway") {
+        match gateway.parse() {
+            Ok(via) => {
+                found.gateways6.clear();
+                found.gateways6.push(FoundRoute {
+                    via,
+                    metric: None,
+                    at: at(line),
+                });
+            }
+            Err(_) => unread.push(Unread {
+                file: path.clone(),
+                line,
+                text,
+                reason: "not an IPv6 gateway".into(),
+            }),
+        }
+    }
+    if method6.as_deref() == Some("manual") && found.ipv6.is_empty() {
+        return Err(refused_profile(&path, "ipv6", "manual"));
+    }
+    dns.extend(dns_list(&mut ipv6, &path, &mut unread));
+    found.dns = dns;
+    let plan = found.into_plan(&mut warnings);
     let rest = [
         ("connection", connection),
         ("ethernet", ethernet),
@@ -377,6 +435,64 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
     })
 }
 
+/// The `addressN` (or `addressesN`) entries of an ip section, in the order of N.
+fn addresses(
+    section: &mut BTreeMap<String, (usize, String, String)>,
+) -> Vec<(u32, String, usize, String)> {
+    let mut found = numbered_lines(section, "address");
+    found.extend(numbered_lines(section, "addresses"));
+    found.sort_by_key(|(n, ..)| *n);
+    found
+}
+
+/// `address/prefix[,gateway]` of a keyfile, typed; `None` when the address or the prefix is no
+/// such thing (libnm's reader warns and drops it).
+fn address_entry<A: std::str::FromStr>(entry: &str, max: u8) -> Option<(A, Option<u8>, Option<A>)> {
+    let mut parts = entry.split(',');
+    let (address, prefix) = parse_cidr::<A>(parts.next()?, max)?;
+    let gateway = parts
+        .next()
+        .and_then(|gateway| gateway.trim().parse::<A>().ok());
+    Some((address, prefix, gateway))
+}
+
+/// The `dns=` servers of a section; a word that is no address is unread.
+fn dns_list(
+    section: &mut BTreeMap<String, (usize, String, String)>,
+    path: &str,
+    unread: &mut Vec<Unread>,
+) -> Vec<std::net::IpAddr> {
+    let Some((line, value, text)) = section.remove("dns") else {
+        return Vec::new();
+    };
+    let mut servers = Vec::new();
+    for item in list(&value) {
+        match item.parse() {
+            Ok(server) => servers.push(server),
+            Err(_) => unread.push(Unread {
+                file: path.to_string(),
+                line,
+                text: text.clone(),
+                reason: format!("`{item}` is not a DNS server address"),
+            }),
+        }
+    }
+    servers
+}
+
+/// A profile NetworkManager refuses whole (it does not verify), so nothing of it is read.
+fn refused_profile(path: &str, section: &str, method: &str) -> Errors {
+    Error::Syntax {
+        field: path.to_string(),
+        message: format!(
+            "[{section}] method={method} without addresses: NetworkManager refuses the profile \
+             (\"{section}.addresses: this property cannot be empty for 'method={method}'\"), so \
+             nothing of it is read"
+        ),
+    }
+    .into()
+}
+
 /// `keyN` entries of a section in the order of N, removed from it, with their lines.
 fn numbered_lines(
     section: &mut BTreeMap<String, (usize, String, String)>,
@@ -397,15 +513,4 @@ fn numbered_lines(
         .collect();
     found.sort_by_key(|(n, ..)| *n);
     found
-}
-
-/// `keyN` values of a section in the order of N, removed from it.
-fn numbered(
-    section: &mut BTreeMap<String, (usize, String, String)>,
-    key: &str,
-) -> Vec<(u32, String)> {
-    numbered_lines(section, key)
-        .into_iter()
-        .map(|(n, value, ..)| (n, value))
-        .collect()
 }

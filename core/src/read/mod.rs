@@ -120,6 +120,15 @@ pub fn configured_interfaces(files: &HostFiles, target: Target) -> Result<Vec<St
     })
 }
 
+/// Single files outside those directories that a family's tool reads too (RHEL's
+/// /etc/sysconfig/network: the global GATEWAY, GATEWAYDEV, IPV6INIT).
+pub fn global_files(family: OsFamily) -> &'static [&'static str] {
+    match family {
+        OsFamily::Rhel => &[ifcfg::NETWORK],
+        _ => &[],
+    }
+}
+
 /// Reads the plan for `interface` (or the only interface the files configure) from a host's
 /// files, the way `target`'s family reads them.
 pub fn read(files: &HostFiles, target: Target, interface: Option<&str>) -> Result<Reading, Errors> {
@@ -216,34 +225,209 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         })
 }
 
-/// An address as a file writes it, with the prefix written beside it if any.
-pub(crate) type Written = (String, Option<u8>);
+/// An address a reader found, typed where it was read (a word that is no address never gets
+/// this far: it is unread), with the prefix the tool gives it (the one written beside it, or
+/// the tool's own default) and where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FoundAddress<A> {
+    pub(crate) address: A,
+    pub(crate) prefix: Option<u8>,
+    /// `file:line`, for the words about it.
+    pub(crate) at: String,
+}
 
-/// The IPv4 addresses in the file's order: in static mode the first is the primary; every
-/// other is a secondary, and the first prefix found is the plan's.
-pub(crate) fn place_ipv4(plan: &mut EniPlan, mut v4: Vec<Written>) {
-    if plan.mode == Some(crate::plan::Mode::Static) && !v4.is_empty() {
-        let (primary, prefix) = v4.remove(0);
-        plan.primary = Some(primary);
+/// A default route a reader found: its next hop, its metric when one is written, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FoundRoute<A> {
+    pub(crate) via: A,
+    pub(crate) metric: Option<u32>,
+    pub(crate) at: String,
+}
+
+/// What a reader found for one interface, typed: the one model every reader ends at. A plan
+/// holds less than a host can (one prefix per address family, one default route each); what
+/// does not fit is named when the plan is taken from it ([`Found::into_plan`]), never folded
+/// into a value silently.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Found {
+    /// DHCPv4 gives the primary.
+    pub(crate) dhcp4: bool,
+    /// The IPv4 addresses, in the order the tool adds them.
+    pub(crate) ipv4: Vec<FoundAddress<std::net::Ipv4Addr>>,
+    /// The IPv6 addresses, in order.
+    pub(crate) ipv6: Vec<FoundAddress<std::net::Ipv6Addr>>,
+    /// The IPv4 default routes of the main table (or of the ENI's own table).
+    pub(crate) gateways4: Vec<FoundRoute<std::net::Ipv4Addr>>,
+    /// The IPv6 default routes.
+    pub(crate) gateways6: Vec<FoundRoute<std::net::Ipv6Addr>>,
+    /// The DNS servers, in order.
+    pub(crate) dns: Vec<std::net::IpAddr>,
+    /// The MAC the configuration names.
+    pub(crate) mac: Option<String>,
+    /// The ENI's own route table.
+    pub(crate) table: Option<u32>,
+    /// A NetworkManager connection name.
+    pub(crate) connection: Option<String>,
+    /// The RHEL ifcfg style, where the family has one.
+    pub(crate) ifcfg_style: Option<crate::os_family::IfcfgStyle>,
+}
+
+/// `address/prefix` as a reader takes it: the address typed, the prefix a number; `None` when
+/// the address is no address of its kind or the prefix no number in range (the caller reports
+/// the text as unread).
+pub(crate) fn parse_cidr<A: std::str::FromStr>(text: &str, max: u8) -> Option<(A, Option<u8>)> {
+    let (address, prefix) = crate::net::split_cidr(text.trim());
+    let address = address.parse::<A>().ok()?;
+    let prefix = match prefix {
+        Some(prefix) => Some(prefix.parse::<u8>().ok().filter(|p| *p <= max)?),
+        None => None,
+    };
+    Some((address, prefix))
+}
+
+impl Found {
+    /// The plan these values make, with a warning for each thing a plan cannot carry: an
+    /// address whose prefix differs from the primary's (a plan has one prefix per family, so
+    /// it would be rendered with the primary's), a second default route (the one the kernel
+    /// prefers, the lowest metric, is read), an address the tool gives no prefix.
+    pub(crate) fn into_plan(self, warnings: &mut Vec<String>) -> EniPlan {
+        use crate::plan::{Ipv6Plan, Mode};
+        let mut plan = EniPlan {
+            mode: Some(if self.dhcp4 { Mode::Dhcp } else { Mode::Static }),
+            mac: self.mac,
+            connection: self.connection,
+            route_table: self.table,
+            ifcfg_style: self.ifcfg_style,
+            dns: self.dns.iter().map(ToString::to_string).collect(),
+            ..EniPlan::default()
+        };
+        let mut ipv4 = self.ipv4;
+        dedup(&mut ipv4, warnings);
+        let mut rest = ipv4.into_iter();
+        let first = if self.dhcp4 { None } else { rest.next() };
+        let mut prefix = None;
+        if let Some(first) = first {
+            plan.primary = Some(first.address.to_string());
+            prefix = first.prefix;
+        }
+        for address in rest {
+            prefix = prefix.or(address.prefix);
+            plan.secondaries.push(address.address.to_string());
+            different_prefix(&address, prefix, "IPv4", warnings);
+        }
         plan.prefix = prefix;
-    }
-    for (address, prefix) in v4 {
-        plan.prefix = plan.prefix.or(prefix);
-        plan.secondaries.push(address);
+        if let Some(first) = first_of_prefixless(&plan, prefix) {
+            warnings.push(first);
+        }
+        plan.gateway = choose(self.gateways4, "IPv4", warnings).map(|g| g.to_string());
+        let mut ipv6 = self.ipv6;
+        dedup(&mut ipv6, warnings);
+        if !ipv6.is_empty() {
+            let prefix6 = ipv6[0].prefix;
+            for address in &ipv6[1..] {
+                different_prefix(address, prefix6, "IPv6", warnings);
+            }
+            plan.ipv6 = Some(Ipv6Plan {
+                prefix: prefix6,
+                addresses: ipv6.iter().map(|a| a.address.to_string()).collect(),
+                gateway: choose(self.gateways6, "IPv6", warnings).map(|g| g.to_string()),
+            });
+        } else if let Some(gateway) = choose(self.gateways6, "IPv6", warnings) {
+            warnings.push(format!(
+                "an IPv6 default route via {gateway} without an IPv6 address: a plan's IPv6 \
+                 gateway goes with its addresses, so it is not read"
+            ));
+        }
+        plan
     }
 }
 
-/// The IPv6 part from its addresses (the first's prefix is the plan's) and gateway.
-pub(crate) fn ipv6_part(
-    v6: Vec<Written>,
-    gateway: Option<String>,
-) -> Option<crate::plan::Ipv6Plan> {
-    let prefix = v6.first()?.1;
-    Some(crate::plan::Ipv6Plan {
-        prefix,
-        addresses: v6.into_iter().map(|(address, _)| address).collect(),
-        gateway,
-    })
+/// Each address once; one configured again with another prefix is named (the kernel holds
+/// both; a plan holds the address once).
+fn dedup<A: PartialEq + std::fmt::Display>(
+    addresses: &mut Vec<FoundAddress<A>>,
+    warnings: &mut Vec<String>,
+) {
+    let mut seen: Vec<FoundAddress<A>> = Vec::with_capacity(addresses.len());
+    for address in addresses.drain(..) {
+        match seen.iter().find(|kept| kept.address == address.address) {
+            None => seen.push(address),
+            Some(kept) if kept.prefix != address.prefix => warnings.push(format!(
+                "{}/{} ({}) is configured again as /{} ({}): a plan holds each address once, \
+                 with the first prefix",
+                address.address,
+                kept.prefix.map_or("?".into(), |p| p.to_string()),
+                kept.at,
+                address.prefix.map_or("?".into(), |p| p.to_string()),
+                address.at
+            )),
+            Some(_) => {}
+        }
+    }
+    *addresses = seen;
+}
+
+fn different_prefix<A: std::fmt::Display>(
+    address: &FoundAddress<A>,
+    prefix: Option<u8>,
+    family: &str,
+    warnings: &mut Vec<String>,
+) {
+    if let (Some(own), Some(plan)) = (address.prefix, prefix) {
+        if own != plan {
+            warnings.push(format!(
+                "{}/{own} ({}) has a prefix unlike the first {family} address's /{plan}: a plan \
+                 has one {family} prefix, so it is read (and would be rendered) as /{plan}",
+                address.address, address.at
+            ));
+        }
+    }
+}
+
+fn first_of_prefixless(plan: &EniPlan, prefix: Option<u8>) -> Option<String> {
+    let address = plan.primary.as_ref().or(plan.secondaries.first())?;
+    prefix
+        .is_none()
+        .then(|| format!("{address} has no prefix the tool applies: the plan's prefix is not read"))
+}
+
+/// The default route a plan keeps of several: the lowest metric (no metric counts as 0, the
+/// kernel's default), the first written among equals; the others named.
+fn choose<A: std::fmt::Display + Copy>(
+    routes: Vec<FoundRoute<A>>,
+    family: &str,
+    warnings: &mut Vec<String>,
+) -> Option<A> {
+    let mut unique: Vec<FoundRoute<A>> = Vec::with_capacity(routes.len());
+    for route in routes {
+        if !unique
+            .iter()
+            .any(|kept| kept.via.to_string() == route.via.to_string())
+        {
+            unique.push(route);
+        }
+    }
+    let chosen = unique
+        .iter()
+        .enumerate()
+        .min_by_key(|(index, route)| (route.metric.unwrap_or(0), *index))
+        .map(|(_, route)| route.via)?;
+    if unique.len() > 1 {
+        warnings.push(format!(
+            "{} {family} default routes ({}): a plan has one, so the one the kernel prefers \
+             (the lowest metric) is read, via {chosen}",
+            unique.len(),
+            unique
+                .iter()
+                .map(|route| match route.metric {
+                    Some(metric) => format!("via {} metric {metric} ({})", route.via, route.at),
+                    None => format!("via {} ({})", route.via, route.at),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Some(chosen)
 }
 
 /// Collects unread lines for one file.

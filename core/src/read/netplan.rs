@@ -6,9 +6,8 @@
 
 use yaml_serde::{Mapping, Value};
 
-use super::{HostFiles, Reading, Unread};
+use super::{parse_cidr, Found, FoundAddress, FoundRoute, HostFiles, Reading, Unread};
 use crate::error::{Error, Errors};
-use crate::plan::{EniPlan, Mode};
 
 pub(super) const DIR: &str = "/etc/netplan";
 
@@ -108,8 +107,28 @@ fn text(value: &Value) -> Option<String> {
     }
 }
 
+/// netplan's own booleans (parse.c, `handle_generic_bool`): true, on, yes and y, in any case,
+/// beside YAML's own `true`.
 fn truthy(value: &Value) -> bool {
-    matches!(value, Value::Bool(true)) || matches!(value.as_str(), Some("true" | "yes" | "on"))
+    matches!(value, Value::Bool(true))
+        || value.as_str().is_some_and(|word| {
+            matches!(
+                word.to_ascii_lowercase().as_str(),
+                "true" | "on" | "yes" | "y"
+            )
+        })
+}
+
+/// What netplan refuses: the whole configuration, so nothing of it is read.
+fn refused(at: &str, cidr: &str) -> Errors {
+    Error::Syntax {
+        field: at.to_string(),
+        message: format!(
+            "the address `{cidr}` has no prefix length: netplan refuses the configuration \
+             (\"address … is missing /prefixlength\"), so nothing of it is read"
+        ),
+    }
+    .into()
 }
 
 /// The line of a file that first sets `key`, for reporting it.
@@ -120,6 +139,16 @@ fn locate(files: &HostFiles, read: &[String], key: &str) -> (String, usize, Stri
                 .trim_start_matches("- ")
                 .starts_with(&format!("{key}:"))
         }) {
+            return (path.clone(), index + 1, line.to_string());
+        }
+    }
+    // A value rather than a key (an address of a list): the line that holds it.
+    for path in read.iter().rev() {
+        if let Some((index, line)) = files[path]
+            .lines()
+            .enumerate()
+            .find(|(_, line)| line.contains(key) && !line.trim_start().starts_with('#'))
+        {
             return (path.clone(), index + 1, line.to_string());
         }
     }
@@ -154,7 +183,6 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             reason,
         });
     };
-    let mut plan = EniPlan::default();
     let Some(entry) = entry.as_mapping() else {
         return Err(Error::Syntax {
             field: format!("network.ethernets.{id}"),
@@ -162,14 +190,14 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         }
         .into());
     };
-    plan.mode = Some(if entry.get("dhcp4").is_some_and(truthy) {
-        Mode::Dhcp
-    } else {
-        Mode::Static
-    });
-    let mut v4: Vec<super::Written> = Vec::new();
-    let mut v6: Vec<(String, Option<u8>)> = Vec::new();
-    let mut gateway6 = None;
+    let mut found = Found {
+        dhcp4: entry.get("dhcp4").is_some_and(truthy),
+        ..Found::default()
+    };
+    let here = |key: &str| {
+        let (file, line, _) = locate(files, &read_files, key);
+        format!("{file}:{line}")
+    };
     for (key, value) in entry {
         let Some(key) = key.as_str() else { continue };
         match key {
@@ -178,8 +206,8 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             "match" => {
                 for (k, v) in value.as_mapping().into_iter().flatten() {
                     match k.as_str() {
-                        Some("macaddress") => plan.mac = text(v).map(|m| m.to_lowercase()),
-                        Some("name") if text(v).as_deref() == Some(interface) => {}
+                        Some("macaddress") => found.mac = text(v).map(|m| m.to_lowercase()),
+                        Some("name") => {}
                         Some(other) => skip(
                             other,
                             format!("match.{other} is not part of a plan"),
@@ -190,43 +218,110 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
                 }
             }
             "addresses" => {
-                for address in value.as_sequence().into_iter().flatten() {
-                    match text(address) {
-                        Some(cidr) => {
-                            let (address, prefix) = match cidr.split_once('/') {
-                                Some((a, p)) => (a.to_string(), p.parse().ok()),
-                                None => (cidr.clone(), None),
-                            };
-                            if address.contains(':') {
-                                v6.push((address, prefix));
-                            } else {
-                                v4.push((address, prefix));
-                            }
+                for item in value.as_sequence().into_iter().flatten() {
+                    // An address with options (`- 10.0.0.5/24: {label: …}`) is the address;
+                    // its options are not part of a plan.
+                    let (cidr, options) = match item {
+                        Value::Mapping(mapping) if mapping.len() == 1 => {
+                            let (k, v) = mapping.iter().next().expect("one entry");
+                            (text(k), Some(v))
                         }
-                        None => skip(
-                            "addresses",
-                            "an address with options is not part of a plan".into(),
+                        other => (text(other), None),
+                    };
+                    let Some(cidr) = cidr else {
+                        skip("addresses", "not an address".into(), &mut unread);
+                        continue;
+                    };
+                    if options.is_some() {
+                        skip(
+                            &cidr,
+                            format!("the options of {cidr} are not part of a plan"),
                             &mut unread,
-                        ),
+                        );
+                    }
+                    // netplan refuses an address without its prefix length ("address … is
+                    // missing /prefixlength"), and the whole file with it.
+                    let at = here(&cidr);
+                    if let Some((address, prefix)) = parse_cidr::<std::net::Ipv4Addr>(&cidr, 32) {
+                        if prefix.is_none() {
+                            return Err(refused(&at, &cidr));
+                        }
+                        found.ipv4.push(FoundAddress {
+                            address,
+                            prefix,
+                            at,
+                        });
+                    } else if let Some((address, prefix)) =
+                        parse_cidr::<std::net::Ipv6Addr>(&cidr, 128)
+                    {
+                        if prefix.is_none() {
+                            return Err(refused(&at, &cidr));
+                        }
+                        found.ipv6.push(FoundAddress {
+                            address,
+                            prefix,
+                            at,
+                        });
+                    } else {
+                        skip(
+                            "addresses",
+                            format!("`{cidr}` is not an address"),
+                            &mut unread,
+                        );
                     }
                 }
             }
-            "gateway4" => plan.gateway = text(value),
-            "gateway6" => gateway6 = text(value),
+            "gateway4" | "gateway6" => match text(value).map(|via| via.parse::<std::net::IpAddr>())
+            {
+                Some(Ok(std::net::IpAddr::V4(via))) if key == "gateway4" => {
+                    found.gateways4.push(FoundRoute {
+                        via,
+                        metric: None,
+                        at: here(key),
+                    })
+                }
+                Some(Ok(std::net::IpAddr::V6(via))) if key == "gateway6" => {
+                    found.gateways6.push(FoundRoute {
+                        via,
+                        metric: None,
+                        at: here(key),
+                    })
+                }
+                _ => skip(
+                    key,
+                    format!("{key} is not an address of its family"),
+                    &mut unread,
+                ),
+            },
             "routes" => {
                 for route in value.as_sequence().into_iter().flatten() {
                     let field = |k: &str| get(route, k).and_then(text);
-                    let (to, via, table) = (
+                    let (to, via, table, metric) = (
                         field("to"),
-                        field("via"),
+                        field("via").and_then(|via| via.parse::<std::net::IpAddr>().ok()),
                         field("table").and_then(|t| t.parse::<u32>().ok()),
+                        field("metric").and_then(|m| m.parse::<u32>().ok()),
                     );
+                    let at = here("to");
                     match (to.as_deref(), via) {
-                        (Some("default" | "0.0.0.0/0"), Some(via)) if !via.contains(':') => {
-                            plan.gateway = Some(via);
-                            plan.route_table = table;
+                        (Some("default" | "0.0.0.0/0"), Some(std::net::IpAddr::V4(via))) => {
+                            if table.is_some() {
+                                found.table = table;
+                                found.gateways4.insert(
+                                    0,
+                                    FoundRoute {
+                                        via,
+                                        metric: None,
+                                        at,
+                                    },
+                                );
+                            } else {
+                                found.gateways4.push(FoundRoute { via, metric, at });
+                            }
                         }
-                        (Some("default" | "::/0"), Some(via)) => gateway6 = Some(via),
+                        (Some("default" | "::/0"), Some(std::net::IpAddr::V6(via))) => {
+                            found.gateways6.push(FoundRoute { via, metric, at })
+                        }
                         (Some(to), None) if table.is_some() && to.contains('/') => {}
                         _ => skip(
                             "to",
@@ -253,9 +348,18 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             "nameservers" => {
                 for (k, v) in value.as_mapping().into_iter().flatten() {
                     match k.as_str() {
-                        Some("addresses") => plan
-                            .dns
-                            .extend(v.as_sequence().into_iter().flatten().filter_map(text)),
+                        Some("addresses") => {
+                            for server in v.as_sequence().into_iter().flatten().filter_map(text) {
+                                match server.parse() {
+                                    Ok(server) => found.dns.push(server),
+                                    Err(_) => skip(
+                                        &server,
+                                        format!("`{server}` is not a DNS server address"),
+                                        &mut unread,
+                                    ),
+                                }
+                            }
+                        }
                         Some(other) => skip(
                             other,
                             format!("nameservers.{other} is not part of a plan"),
@@ -268,11 +372,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             other => skip(other, format!("{other} is not part of a plan"), &mut unread),
         }
     }
-    super::place_ipv4(&mut plan, v4);
-    if v6.is_empty() && gateway6.is_some() {
-        warnings.push("an IPv6 gateway without IPv6 addresses".into());
-    }
-    plan.ipv6 = super::ipv6_part(v6, gateway6);
+    let plan = found.into_plan(&mut warnings);
     // The files a migration deletes: those that configure this interface and no other.
     let mut own = Vec::new();
     for path in &read_files {

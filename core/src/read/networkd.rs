@@ -3,9 +3,8 @@
 //! with `[Network]` `DHCP=`, `Address=`, `Gateway=`, `DNS=`, one `[Address]` per address, and
 //! `[Route]`/`[RoutingPolicyRule]` sections.
 
-use super::{HostFiles, Reading, Unread};
+use super::{parse_cidr, Found, FoundAddress, FoundRoute, HostFiles, Reading, Unread};
 use crate::error::{Error, Errors};
-use crate::plan::{EniPlan, Mode};
 
 pub(super) const DIR: &str = "/etc/systemd/network";
 
@@ -14,7 +13,29 @@ type Sections = Vec<(String, Vec<(usize, String, String, String)>)>;
 
 fn sections(path: &str, text: &str, unread: &mut Vec<Unread>) -> Sections {
     let mut out: Sections = Vec::new();
-    for (index, line) in text.lines().enumerate() {
+    // A line ending in `\` continues on the next (systemd.syntax(7)).
+    let mut joined: Vec<(usize, String)> = Vec::new();
+    let mut pending: Option<(usize, String)> = None;
+    for (index, raw) in text.lines().enumerate() {
+        let piece = raw.trim();
+        let (start, mut line) = match pending.take() {
+            Some((start, mut line)) => {
+                line.push(' ');
+                line.push_str(piece);
+                (start, line)
+            }
+            None => (index, piece.to_string()),
+        };
+        if line.ends_with('\\') && !line.starts_with('#') && !line.starts_with(';') {
+            line.pop();
+            pending = Some((start, line));
+            continue;
+        }
+        joined.push((start, line));
+    }
+    joined.extend(pending);
+    for (index, line) in joined {
+        let line = line.as_str();
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
             continue;
@@ -78,14 +99,9 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         .into());
     };
     let mut unread = Vec::new();
-    let warnings = Vec::new();
-    let mut plan = EniPlan {
-        mode: Some(Mode::Static),
-        ..EniPlan::default()
-    };
-    let mut v4: Vec<super::Written> = Vec::new();
-    let mut v6: Vec<(String, Option<u8>)> = Vec::new();
-    let mut gateway6 = None;
+    let mut warnings = Vec::new();
+    let mut found = Found::default();
+    let at = |line: usize| format!("{path}:{line}");
     let note = |line: usize, text: &str, reason: String, unread: &mut Vec<Unread>| {
         unread.push(Unread {
             file: path.clone(),
@@ -94,23 +110,58 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             reason,
         })
     };
-    let mut add_address = |cidr: &str| {
-        let (address, prefix) = match cidr.split_once('/') {
-            Some((a, p)) => (a.to_string(), p.parse().ok()),
-            None => (cidr.to_string(), None),
+    // An address as systemd-networkd's config_parse_address takes it: without a prefix, the
+    // class of an IPv4 address or /128 (in_addr_prefix_from_string_auto); 0.0.0.0 and :: ask
+    // for an address from a pool, which is no fixed address; a word that is no address is
+    // ignored.
+    let add_address =
+        |value: &str, line: usize, text: &str, found: &mut Found, unread: &mut Vec<Unread>| {
+            if let Some((address, prefix)) = parse_cidr::<std::net::Ipv4Addr>(value, 32) {
+                if address.is_unspecified() {
+                    note(
+                        line,
+                        text,
+                        "0.0.0.0 asks for an address from a pool: no fixed address".into(),
+                        unread,
+                    );
+                    return;
+                }
+                found.ipv4.push(FoundAddress {
+                    address,
+                    prefix: Some(prefix.unwrap_or_else(|| crate::net::class_prefix(address))),
+                    at: at(line),
+                });
+            } else if let Some((address, prefix)) = parse_cidr::<std::net::Ipv6Addr>(value, 128) {
+                if address.is_unspecified() {
+                    note(
+                        line,
+                        text,
+                        ":: asks for an address from a pool: no fixed address".into(),
+                        unread,
+                    );
+                    return;
+                }
+                found.ipv6.push(FoundAddress {
+                    address,
+                    prefix: Some(prefix.unwrap_or(128)),
+                    at: at(line),
+                });
+            } else {
+                note(
+                    line,
+                    text,
+                    format!("`{value}` is not an address: systemd-networkd ignores it"),
+                    unread,
+                );
+            }
         };
-        if address.contains(':') {
-            v6.push((address, prefix));
-        } else {
-            v4.push((address, prefix));
-        }
-    };
     for (name, entries) in sections(path, text, &mut unread) {
         let get = |key: &str| {
             entries
                 .iter()
+                .rev()
                 .find(|(_, k, _, _)| k == key)
-                .map(|(_, _, v, _)| v.clone())
+                .map(|(line, _, v, _)| (*line, v.clone()))
         };
         match name.as_str() {
             "Match" => {
@@ -118,7 +169,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
                     match key.as_str() {
                         "Name" => {}
                         "MACAddress" | "PermanentMACAddress" => {
-                            plan.mac = Some(value.to_lowercase())
+                            found.mac = Some(value.to_lowercase())
                         }
                         _ => note(
                             *line,
@@ -133,16 +184,50 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
                 for (line, key, value, text) in &entries {
                     match key.as_str() {
                         "DHCP" => {
-                            if matches!(value.as_str(), "yes" | "ipv4" | "true") {
-                                plan.mode = Some(Mode::Dhcp);
+                            found.dhcp4 = matches!(
+                                value.to_ascii_lowercase().as_str(),
+                                "yes" | "true" | "ipv4" | "both" | "1" | "on"
+                            );
+                        }
+                        // An empty assignment resets the list (systemd.network(5)).
+                        "DNS" if value.is_empty() => found.dns.clear(),
+                        "DNS" => {
+                            for server in value.split_whitespace() {
+                                match server.split('%').next().unwrap_or_default().parse() {
+                                    Ok(server) => found.dns.push(server),
+                                    Err(_) => note(
+                                        *line,
+                                        text,
+                                        format!("`{server}` is not a DNS server address"),
+                                        &mut unread,
+                                    ),
+                                }
                             }
                         }
-                        "DNS" => plan
-                            .dns
-                            .extend(value.split_whitespace().map(str::to_string)),
-                        "Address" => add_address(value),
-                        "Gateway" if value.contains(':') => gateway6 = Some(value.clone()),
-                        "Gateway" => plan.gateway = Some(value.clone()),
+                        "Address" if value.is_empty() => {
+                            found.ipv4.clear();
+                            found.ipv6.clear();
+                        }
+                        "Address" => add_address(value, *line, text, &mut found, &mut unread),
+                        "Gateway" if value.is_empty() => {
+                            found.gateways4.clear();
+                            found.gateways6.clear();
+                        }
+                        "Gateway" => match value.parse::<std::net::IpAddr>() {
+                            Ok(std::net::IpAddr::V4(via)) => found.gateways4.push(FoundRoute {
+                                via,
+                                metric: None,
+                                at: at(*line),
+                            }),
+                            Ok(std::net::IpAddr::V6(via)) => found.gateways6.push(FoundRoute {
+                                via,
+                                metric: None,
+                                at: at(*line),
+                            }),
+                            Err(_) => {
+                                note(*line, text, "not a gateway address".into(), &mut unread)
+                            }
+                        },
                         "IPv6AcceptRA" | "LinkLocalAddressing" => {}
                         _ => note(
                             *line,
@@ -153,28 +238,65 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
                     }
                 }
             }
-            "Address" => match get("Address") {
-                Some(cidr) if entries.len() == 1 => add_address(&cidr),
-                _ => {
-                    for (line, _, _, text) in &entries {
+            "Address" => {
+                if let Some((line, cidr)) = get("Address") {
+                    let text = entries
+                        .iter()
+                        .find(|(l, ..)| *l == line)
+                        .map(|e| e.3.clone())
+                        .unwrap_or_default();
+                    add_address(&cidr, line, &text, &mut found, &mut unread);
+                }
+                // The section's other keys (a label, a lifetime, a peer) are not in a plan.
+                for (line, key, _, text) in &entries {
+                    if key != "Address" {
                         note(
                             *line,
                             text,
-                            "an [Address] with options is not part of a plan".into(),
+                            format!("[Address] {key} is not part of a plan"),
                             &mut unread,
                         );
                     }
                 }
-            },
+            }
             "Route" => {
-                let table = get("Table").and_then(|t| t.parse::<u32>().ok());
-                match (get("Gateway"), get("Destination")) {
-                    (Some(gw), None) if gw.contains(':') => gateway6 = Some(gw),
-                    (Some(gw), None) => {
-                        plan.gateway = Some(gw);
-                        plan.route_table = table;
-                    }
-                    (None, Some(_)) if table.is_some() => {}
+                let table = get("Table").and_then(|(_, t)| t.parse::<u32>().ok());
+                let metric = get("Metric").and_then(|(_, m)| m.parse::<u32>().ok());
+                let destination = get("Destination").map(|(_, d)| d);
+                let default = destination
+                    .as_deref()
+                    .is_none_or(|d| matches!(d, "0.0.0.0/0" | "::/0" | "0.0.0.0" | "::"));
+                let kind = get("Type")
+                    .map(|(_, t)| t)
+                    .unwrap_or_else(|| "unicast".into());
+                match (get("Gateway"), default, kind.as_str()) {
+                    (Some((line, gateway)), true, "unicast") => match gateway
+                        .parse::<std::net::IpAddr>()
+                    {
+                        Ok(std::net::IpAddr::V4(via)) if table.is_some() => {
+                            found.table = table;
+                            found.gateways4.insert(
+                                0,
+                                FoundRoute {
+                                    via,
+                                    metric: None,
+                                    at: at(line),
+                                },
+                            );
+                        }
+                        Ok(std::net::IpAddr::V4(via)) => found.gateways4.push(FoundRoute {
+                            via,
+                            metric,
+                            at: at(line),
+                        }),
+                        Ok(std::net::IpAddr::V6(via)) => found.gateways6.push(FoundRoute {
+                            via,
+                            metric,
+                            at: at(line),
+                        }),
+                        Err(_) => note(line, &gateway, "not a gateway address".into(), &mut unread),
+                    },
+                    (None, false, _) if table.is_some() => {}
                     _ => {
                         for (line, _, _, text) in &entries {
                             note(
@@ -211,8 +333,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             }
         }
     }
-    super::place_ipv4(&mut plan, v4);
-    plan.ipv6 = super::ipv6_part(v6, gateway6);
+    let plan = found.into_plan(&mut warnings);
     Ok(Reading {
         plan,
         unread,

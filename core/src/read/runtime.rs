@@ -5,9 +5,8 @@
 
 use serde_json::Value;
 
-use super::{Reading, Unread};
+use super::{Found, FoundAddress, FoundRoute, Reading, Unread};
 use crate::error::{Error, Errors};
-use crate::plan::{EniPlan, Ipv6Plan, Mode};
 
 fn parse(field: &str, text: &str) -> Result<Vec<Value>, Errors> {
     match serde_json::from_str::<Value>(text) {
@@ -54,16 +53,11 @@ pub fn read_ip_json(
         }
         .into());
     };
-    let mut plan = EniPlan {
-        interface: Some(interface.into()),
-        mode: Some(Mode::Static),
+    let mut found = Found {
         mac: text(link, "address").map(str::to_lowercase),
-        ..EniPlan::default()
+        ..Found::default()
     };
     let mut unread = Vec::new();
-    let mut v6 = Vec::new();
-    let mut prefix6 = None;
-    let mut first = true;
     for (index, info) in link
         .get("addr_info")
         .and_then(Value::as_array)
@@ -77,25 +71,35 @@ pub fn read_ip_json(
         let prefix = info
             .get("prefixlen")
             .and_then(Value::as_u64)
-            .map(|p| p as u8);
-        match (family, text(info, "scope")) {
-            ("inet", Some("global")) => {
-                if first {
-                    if info.get("dynamic").and_then(Value::as_bool) == Some(true) {
-                        plan.mode = Some(Mode::Dhcp);
-                    }
-                    plan.primary = Some(local.into());
-                    plan.prefix = prefix;
-                    first = false;
-                } else {
-                    plan.secondaries.push(local.into());
-                }
+            .and_then(|p| u8::try_from(p).ok());
+        let at = format!("addresses:{}", index + 1);
+        let dynamic = info.get("dynamic").and_then(Value::as_bool) == Some(true);
+        match (
+            family,
+            text(info, "scope"),
+            local.parse::<std::net::IpAddr>(),
+        ) {
+            // A leased address: DHCP gives the primary.
+            ("inet", Some("global"), Ok(std::net::IpAddr::V4(_)))
+                if dynamic && found.ipv4.is_empty() =>
+            {
+                found.dhcp4 = true;
             }
-            ("inet6", Some("global")) => {
-                prefix6 = prefix6.or(prefix);
-                v6.push(local.to_string());
+            ("inet", Some("global"), Ok(std::net::IpAddr::V4(address))) => {
+                found.ipv4.push(FoundAddress {
+                    address,
+                    prefix,
+                    at,
+                })
             }
-            ("inet6", Some("link")) => {}
+            ("inet6", Some("global"), Ok(std::net::IpAddr::V6(address))) => {
+                found.ipv6.push(FoundAddress {
+                    address,
+                    prefix,
+                    at,
+                })
+            }
+            ("inet6", Some("link"), _) => {}
             _ => unread.push(Unread {
                 file: "addresses".into(),
                 line: index + 1,
@@ -104,7 +108,6 @@ pub fn read_ip_json(
             }),
         }
     }
-    let mut gateway6 = None;
     if let Some(routes) = routes {
         for (index, route) in parse("routes", routes)?.iter().enumerate() {
             if text(route, "dev") != Some(interface) {
@@ -115,16 +118,29 @@ pub fn read_ip_json(
                     .map(str::to_string)
                     .or_else(|| t.as_u64().map(|n| n.to_string()))
             });
-            match (text(route, "dst"), text(route, "gateway"), table.as_deref()) {
-                (Some("default"), Some(gateway), None | Some("main")) if gateway.contains(':') => {
-                    gateway6 = Some(gateway.to_string())
+            let metric = route
+                .get("metric")
+                .and_then(Value::as_u64)
+                .and_then(|m| u32::try_from(m).ok());
+            let at = format!("routes:{}", index + 1);
+            let gateway = text(route, "gateway").and_then(|g| g.parse::<std::net::IpAddr>().ok());
+            match (text(route, "dst"), gateway, table.as_deref()) {
+                (Some("default"), Some(std::net::IpAddr::V6(via)), None | Some("main")) => {
+                    found.gateways6.push(FoundRoute { via, metric, at })
                 }
-                (Some("default"), Some(gateway), None | Some("main")) => {
-                    plan.gateway = Some(gateway.into())
+                (Some("default"), Some(std::net::IpAddr::V4(via)), None | Some("main")) => {
+                    found.gateways4.push(FoundRoute { via, metric, at })
                 }
-                (Some("default"), Some(gateway), Some(table)) => {
-                    plan.gateway = Some(gateway.into());
-                    plan.route_table = table.parse().ok();
+                (Some("default"), Some(std::net::IpAddr::V4(via)), Some(table)) => {
+                    found.table = table.parse().ok();
+                    found.gateways4.insert(
+                        0,
+                        FoundRoute {
+                            via,
+                            metric: None,
+                            at,
+                        },
+                    );
                 }
                 (Some(dst), None, _) if dst.contains('/') => {}
                 _ => unread.push(Unread {
@@ -136,17 +152,13 @@ pub fn read_ip_json(
             }
         }
     }
-    if !v6.is_empty() {
-        plan.ipv6 = Some(Ipv6Plan {
-            addresses: v6,
-            prefix: prefix6,
-            gateway: gateway6,
-        });
-    }
+    let mut warnings = vec!["the runtime state holds no DNS servers; none are read".to_string()];
+    let mut plan = found.into_plan(&mut warnings);
+    plan.interface = Some(interface.into());
     Ok(Reading {
         plan,
         unread,
-        warnings: vec!["the runtime state holds no DNS servers; none are read".into()],
+        warnings,
         files: Vec::new(),
     })
 }
@@ -180,13 +192,8 @@ pub fn read_windows_json(
         }
         .into());
     }
-    let mut plan = EniPlan {
-        interface: Some(interface.into()),
-        mode: Some(Mode::Static),
-        ..EniPlan::default()
-    };
-    let mut v6 = Vec::new();
-    let mut prefix6 = None;
+    let mut found = Found::default();
+    let mut primary: Option<FoundAddress<std::net::Ipv4Addr>> = None;
     let mut unread = Vec::new();
     for (index, entry) in mine.iter().enumerate() {
         let Some(address) = text(entry, "IPAddress") else {
@@ -195,73 +202,105 @@ pub fn read_windows_json(
         let prefix = entry
             .get("PrefixLength")
             .and_then(Value::as_u64)
-            .map(|p| p as u8);
+            .and_then(|p| u8::try_from(p).ok());
         let skip = entry
             .get("SkipAsSource")
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        if is_ipv6(entry) {
-            if address.starts_with("fe80") {
-                continue;
+        let at = format!("addresses:{}", index + 1);
+        match address.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V6(address)) if is_ipv6(entry) => {
+                if !crate::net::is_link_local(address) {
+                    found.ipv6.push(FoundAddress {
+                        address,
+                        prefix,
+                        at,
+                    });
+                }
             }
-            prefix6 = prefix6.or(prefix);
-            v6.push(address.to_string());
-        } else if address.starts_with("169.254.") || address.starts_with("127.") {
-            unread.push(Unread {
+            Ok(std::net::IpAddr::V4(address))
+                if address.is_link_local() || address.is_loopback() =>
+            {
+                unread.push(Unread {
+                    file: "addresses".into(),
+                    line: index + 1,
+                    text: address.to_string(),
+                    reason: "an automatic address, not part of a plan".into(),
+                })
+            }
+            // The address Windows uses as the source (SkipAsSource false) is the primary.
+            Ok(std::net::IpAddr::V4(address)) if !skip && primary.is_none() => {
+                primary = Some(FoundAddress {
+                    address,
+                    prefix,
+                    at,
+                })
+            }
+            Ok(std::net::IpAddr::V4(address)) => found.ipv4.push(FoundAddress {
+                address,
+                prefix,
+                at,
+            }),
+            _ => unread.push(Unread {
                 file: "addresses".into(),
                 line: index + 1,
-                text: address.into(),
-                reason: "an automatic address, not part of a plan".into(),
-            });
-        } else if !skip && plan.primary.is_none() {
-            plan.primary = Some(address.into());
-            plan.prefix = prefix;
-        } else {
-            plan.secondaries.push(address.into());
+                text: address.to_string(),
+                reason: "not an address".into(),
+            }),
         }
     }
-    let mut gateway6 = None;
+    if let Some(primary) = primary {
+        found.ipv4.insert(0, primary);
+    }
     if let Some(configuration) = configuration {
         for config in parse("configuration", configuration)? {
             if text(&config, "InterfaceAlias") != Some(interface) {
                 continue;
             }
-            let hop = |key: &str| -> Option<String> {
+            let hop = |key: &str| -> Option<std::net::IpAddr> {
                 let value = config.get(key)?;
                 let first = value.as_array().and_then(|a| a.first()).unwrap_or(value);
-                text(first, "NextHop").map(str::to_string)
+                text(first, "NextHop")?.parse().ok()
             };
-            plan.gateway = hop("IPv4DefaultGateway");
-            gateway6 = hop("IPv6DefaultGateway");
+            if let Some(std::net::IpAddr::V4(via)) = hop("IPv4DefaultGateway") {
+                found.gateways4.push(FoundRoute {
+                    via,
+                    metric: None,
+                    at: "configuration".into(),
+                });
+            }
+            if let Some(std::net::IpAddr::V6(via)) = hop("IPv6DefaultGateway") {
+                found.gateways6.push(FoundRoute {
+                    via,
+                    metric: None,
+                    at: "configuration".into(),
+                });
+            }
             for server in config
                 .get("DNSServer")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
             {
-                plan.dns.extend(
+                found.dns.extend(
                     server
                         .get("ServerAddresses")
                         .and_then(Value::as_array)
                         .into_iter()
                         .flatten()
                         .filter_map(Value::as_str)
-                        .map(str::to_string),
+                        .filter_map(|s| s.parse::<std::net::IpAddr>().ok()),
                 );
             }
         }
     }
-    if !v6.is_empty() {
-        plan.ipv6 = Some(Ipv6Plan {
-            addresses: v6,
-            prefix: prefix6,
-            gateway: gateway6,
-        });
-    }
+    let mut warnings = Vec::new();
+    let mut plan = found.into_plan(&mut warnings);
+    plan.interface = Some(interface.into());
     Ok(Reading {
         plan,
         unread,
-        warnings: Vec::new(),
+        warnings,
         files: Vec::new(),
     })
 }

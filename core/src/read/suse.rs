@@ -7,9 +7,8 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use super::ifcfg::assignment;
-use super::{lines, HostFiles, Notes, Reading, Unread};
+use super::{lines, Found, FoundAddress, FoundRoute, HostFiles, Notes, Reading, Unread};
 use crate::error::{Error, Errors};
-use crate::plan::{EniPlan, Mode};
 
 pub(super) const DIR: &str = "/etc/sysconfig/network";
 
@@ -64,20 +63,26 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             }
         }
     }
-    let mut plan = EniPlan::default();
+    let at = |line: usize| format!("{path}:{line}");
+    let mut found = Found::default();
     let bootproto = vars
         .remove("BOOTPROTO")
-        .map(|(_, v, _)| v)
+        .map(|(_, v, _)| v.to_ascii_lowercase())
         .unwrap_or_else(|| "static".into());
-    plan.mode = Some(if bootproto.starts_with("dhcp") {
-        Mode::Dhcp
-    } else {
-        Mode::Static
-    });
-    plan.mac = vars
+    // wicked (compat-suse.c): dhcp and dhcp4 ask DHCPv4, dhcp6 and auto6 do not; none means no
+    // address at all, so IPADDR_x of such a file configures nothing.
+    found.dhcp4 = matches!(bootproto.as_str(), "dhcp" | "dhcp4" | "dhcp+autoip");
+    let no_address = bootproto == "none";
+    found.mac = vars
         .remove("LLADDR")
         .map(|(_, v, _)| v.to_lowercase())
         .filter(|m| !m.is_empty());
+    // A port of a bond or a bridge takes no address of its own: another ifcfg lists it.
+    if let Some(owner) = port_of(files, interface) {
+        warnings.push(format!(
+            "{interface} is a port of {owner}: a plan configures an ENI's own NIC, not a port"
+        ));
+    }
     // Addresses in suffix order, the unsuffixed IPADDR first.
     let mut suffixes: Vec<String> = vars
         .keys()
@@ -91,10 +96,8 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             s.clone(),
         )
     });
-    let mut v4: Vec<super::Written> = Vec::new();
-    let mut v6: Vec<(String, Option<u8>)> = Vec::new();
     for suffix in suffixes {
-        let Some((_, value, _)) = vars.remove(&format!("IPADDR{suffix}")) else {
+        let Some((line, value, text)) = vars.remove(&format!("IPADDR{suffix}")) else {
             continue;
         };
         let netmask = vars.remove(&format!("NETMASK{suffix}")).map(|(_, v, _)| v);
@@ -105,35 +108,68 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         if value.is_empty() {
             continue;
         }
-        let (address, mut prefix) = match value.split_once('/') {
-            Some((a, p)) => (a.to_string(), p.parse::<u8>().ok()),
-            None => (value.clone(), None),
-        };
-        prefix = prefix
-            .or_else(|| length.and_then(|l| l.parse().ok()))
-            .or_else(|| {
-                netmask
-                    .and_then(|m| m.parse::<Ipv4Addr>().ok())
-                    .map(|m| u32::from(m).leading_ones() as u8)
+        if no_address {
+            unread.push(Unread {
+                file: path.clone(),
+                line,
+                text,
+                reason: "BOOTPROTO=none: wicked configures no address on the interface".into(),
             });
-        if address.contains(':') {
-            v6.push((address, prefix));
+            continue;
+        }
+        // The prefix: `/len` with the address, else PREFIXLEN_x, else NETMASK_x, else the
+        // whole address (wicked's compat-suse.c).
+        let parsed = |full: u8| -> Option<Option<u8>> {
+            let (_, written) = crate::net::split_cidr(&value);
+            Some(match written {
+                Some(written) => Some(written.parse().ok().filter(|p| *p <= full)?),
+                None => length
+                    .as_deref()
+                    .and_then(|l| l.parse().ok())
+                    .or_else(|| netmask.as_deref().and_then(crate::net::netmask_prefix))
+                    .or(Some(full)),
+            })
+        };
+        let (address, _) = crate::net::split_cidr(&value);
+        if let (Ok(address), Some(prefix)) = (address.parse::<Ipv4Addr>(), parsed(32)) {
+            found.ipv4.push(FoundAddress {
+                address,
+                prefix,
+                at: at(line),
+            });
+        } else if let (Ok(address), Some(prefix)) =
+            (address.parse::<std::net::Ipv6Addr>(), parsed(128))
+        {
+            found.ipv6.push(FoundAddress {
+                address,
+                prefix,
+                at: at(line),
+            });
         } else {
-            v4.push((address, prefix));
+            unread.push(Unread {
+                file: path.clone(),
+                line,
+                text,
+                reason: format!("`{value}` is not an address"),
+            });
         }
     }
     // The networks of the interface's addresses: a `-` line of `routes` whose gateway lies in
     // one of them is this interface's (ifroute(5)).
-    let networks: Vec<ipnet::IpNet> = v4
+    let networks: Vec<ipnet::IpNet> = found
+        .ipv4
         .iter()
-        .chain(v6.iter())
-        .filter_map(|(address, prefix)| {
-            let address: std::net::IpAddr = address.parse().ok()?;
-            let full = if address.is_ipv4() { 32 } else { 128 };
-            ipnet::IpNet::new(address, prefix.unwrap_or(full)).ok()
+        .filter_map(|a| {
+            ipnet::Ipv4Net::new(a.address, a.prefix?)
+                .ok()
+                .map(ipnet::IpNet::V4)
         })
+        .chain(found.ipv6.iter().filter_map(|a| {
+            ipnet::Ipv6Net::new(a.address, a.prefix?)
+                .ok()
+                .map(ipnet::IpNet::V6)
+        }))
         .collect();
-    super::place_ipv4(&mut plan, v4);
     for (key, (line, value, text)) in vars {
         let implied = match key.as_str() {
             "STARTMODE" => value == "auto",
@@ -150,7 +186,6 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         }
     }
     // Default routes: `routes` lines for this interface or for any (`-`), then `ifroute-<if>`.
-    let mut gateway6 = None;
     let mut own = vec![path.clone()];
     for file in [
         format!("{DIR}/routes"),
@@ -170,10 +205,11 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         for (number, line) in lines(text) {
             let words: Vec<&str> = line.split_whitespace().collect();
             let device = words.get(3).copied().unwrap_or("-");
-            let reaches = words
+            let gateway = words
                 .get(1)
-                .and_then(|gateway| gateway.parse::<std::net::IpAddr>().ok())
-                .is_some_and(|gateway| networks.iter().any(|net| net.contains(&gateway)));
+                .and_then(|gateway| gateway.parse::<std::net::IpAddr>().ok());
+            let reaches =
+                gateway.is_some_and(|gateway| networks.iter().any(|net| net.contains(&gateway)));
             if !per_interface && device != interface && !(device == "-" && reaches) {
                 continue; // another interface's route
             }
@@ -181,18 +217,43 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
                 Some(["table", table]) => table.parse::<u32>().ok(),
                 _ => None,
             };
-            match (words.as_slice(), table) {
-                (["default", gateway, ..], None) if gateway.contains(':') => {
-                    gateway6 = Some(gateway.to_string())
+            let metric = words
+                .iter()
+                .position(|w| matches!(*w, "metric" | "preference" | "pref"))
+                .and_then(|i| words.get(i + 1))
+                .and_then(|m| m.parse::<u32>().ok());
+            let here = format!("{file}:{number}");
+            match (words.first().copied(), gateway, table) {
+                (Some("default"), Some(std::net::IpAddr::V6(via)), None) => {
+                    found.gateways6.push(FoundRoute {
+                        via,
+                        metric,
+                        at: here,
+                    })
                 }
-                (["default", gateway, ..], None) => plan.gateway = Some(gateway.to_string()),
+                (Some("default"), Some(std::net::IpAddr::V4(via)), None) => {
+                    found.gateways4.push(FoundRoute {
+                        via,
+                        metric,
+                        at: here,
+                    })
+                }
                 // The ENI's own table (eniplan's ifroute-<if>): its default gives the gateway.
-                (["default", gateway, ..], Some(table)) if per_interface => {
-                    plan.gateway = Some(gateway.to_string());
-                    plan.route_table = Some(table);
+                (Some("default"), Some(std::net::IpAddr::V4(via)), Some(table))
+                    if per_interface =>
+                {
+                    found.table = Some(table);
+                    found.gateways4.insert(
+                        0,
+                        FoundRoute {
+                            via,
+                            metric: None,
+                            at: here,
+                        },
+                    );
                 }
-                ([destination, "-", ..], Some(_)) if per_interface && destination.contains('/') => {
-                }
+                (Some(destination), None, Some(_))
+                    if per_interface && destination.contains('/') => {}
                 _ if per_interface => {
                     notes.skip(number, line, "a route that is not part of a plan")
                 }
@@ -212,7 +273,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             let own_rule = matches!(
                 words.as_slice(),
                 ["ipv4", "from", _, "table", table, "priority", _] | ["from", _, "table", table, "priority", _]
-                    if table.parse::<u32>().ok() == plan.route_table
+                    if table.parse::<u32>().ok() == found.table
             );
             if !own_rule {
                 notes.skip(number, line, "a rule other than the ENI's per-address rule");
@@ -220,9 +281,20 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         }
     }
     if let Some(config) = files.get(&format!("{DIR}/config")) {
-        for (_, line) in lines(config) {
+        for (number, line) in lines(config) {
             if let Some(("NETCONFIG_DNS_STATIC_SERVERS", servers)) = assignment(line) {
-                plan.dns = servers.split_whitespace().map(str::to_string).collect();
+                found.dns.clear();
+                for server in servers.split_whitespace() {
+                    match server.parse() {
+                        Ok(server) => found.dns.push(server),
+                        Err(_) => unread.push(Unread {
+                            file: format!("{DIR}/config"),
+                            line: number,
+                            text: line.to_string(),
+                            reason: format!("`{server}` is not a DNS server address"),
+                        }),
+                    }
+                }
             }
         }
     } else {
@@ -230,11 +302,27 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
             "{DIR}/config was not given: the DNS servers are not read"
         ));
     }
-    plan.ipv6 = super::ipv6_part(v6, gateway6);
+    let plan = found.into_plan(&mut warnings);
     Ok(Reading {
         plan,
         unread,
         warnings,
         files: own,
     })
+}
+
+/// The bond or bridge whose ifcfg lists `interface` as a port (`BONDING_SLAVE_x`,
+/// `BRIDGE_PORTS`), if one does.
+fn port_of(files: &HostFiles, interface: &str) -> Option<String> {
+    files
+        .iter()
+        .filter_map(|(path, text)| Some((path.strip_prefix(DIR)?.strip_prefix("/ifcfg-")?, text)))
+        .find_map(|(owner, text)| {
+            lines(text).find_map(|(_, line)| {
+                let (key, value) = assignment(line)?;
+                let listed = (key.starts_with("BONDING_SLAVE") && value == interface)
+                    || (key == "BRIDGE_PORTS" && value.split_whitespace().any(|p| p == interface));
+                listed.then(|| owner.to_string())
+            })
+        })
 }
