@@ -664,3 +664,23 @@ pub fn evidence(root: &Path) -> Result<crate::detect::Evidence, HostFilesError> 
     found.enabled.dedup();
     Ok(found)
 }
+
+/// The NICs of the host under `root`, by name, with their MAC addresses
+/// (`/sys/class/net/<name>/address`); the loopback and links without a MAC left out. An
+/// unreadable or missing /sys gives none.
+pub fn host_nics(root: &Path) -> crate::read::HostNics {
+    let mut nics = crate::read::HostNics::new();
+    let Ok(entries) = fs::read_dir(root.join("sys/class/net")) else {
+        return nics;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Ok(mac) = fs::read_to_string(entry.path().join("address")) {
+            let mac = mac.trim().to_ascii_lowercase();
+            if crate::validate::parse_mac("mac", &mac).is_ok() {
+                nics.insert(name, mac);
+            }
+        }
+    }
+    nics
+}

@@ -50,9 +50,10 @@ pub use plan::{
     plan_schema, schema_field, CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, MAX_PLAN_BYTES,
 };
 pub use read::{
-    configured_interfaces, convert, directories as read_directories, drift, drift_except,
-    global_files, not_carried, read, read_ip_json, read_windows_json, Drift, HostFiles, Reading,
-    Unread, NOT_IN_RUNTIME,
+    configured_interfaces, configured_interfaces_on, convert, convert_on,
+    directories as read_directories, drift, drift_except, global_files, not_carried, read,
+    read_ip_json, read_on, read_windows_json, Drift, HostFiles, HostNics, Reading, Unread,
+    NOT_IN_RUNTIME,
 };
 pub use rendering::{
     to_json, Command, File, Guard, Outcome, Refusal, Rendering, MODE_PRIVATE, MODE_PUBLIC,
@@ -219,8 +220,13 @@ pub fn render_change_from_host(
     let (after, _) = families::validate_request(after, None)?;
     let mut before = Vec::new();
     let mut notes = Vec::new();
+    // Profiles bound by MAC are the NIC's whose MAC the plan names.
+    let nics: HostNics = after
+        .iter()
+        .filter_map(|plan| Some((plan.interface().to_string(), plan.mac()?.to_string())))
+        .collect();
     for plan in &after {
-        match read(host, target, Some(plan.interface())) {
+        match read_on(host, target, Some(plan.interface()), &nics) {
             Ok(reading) => match reading.plan.validate() {
                 Ok(found) => before.push(found),
                 Err(problems) => notes.push(format!(

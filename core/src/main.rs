@@ -149,6 +149,11 @@ enum Cmd {
         /// The interface to read, when the files configure several.
         #[arg(long)]
         interface: Option<String>,
+        /// The MAC address of --interface, for profiles bound to a NIC by MAC (cloud-init's
+        /// NetworkManager profiles, netplan's `match: macaddress`). Without it, the MACs in
+        /// the root's /sys/class/net/*/address.
+        #[arg(long, requires = "interface")]
+        mac: Option<String>,
         /// `yaml` or `json`.
         #[arg(long, value_enum, default_value_t = PlanFormat::Yaml)]
         format: PlanFormat,
@@ -191,6 +196,9 @@ enum Cmd {
         /// The interface to convert, when the files configure several.
         #[arg(long)]
         interface: Option<String>,
+        /// The MAC address of --interface (see `eniplan read --help`).
+        #[arg(long, requires = "interface")]
+        mac: Option<String>,
         /// `text` or `json`.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -446,6 +454,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             windows_config,
             root,
             interface,
+            mac,
             format,
         } => {
             let optional = |path: &Option<PathBuf>| path.as_deref().map(read_text).transpose();
@@ -465,11 +474,15 @@ fn run(command: Cmd) -> Result<(), Failure> {
                     let target = Target::parse(&os).map_err(Errors::from)?;
                     require_dir(&root)?;
                     let files = host_files(&root, target)?;
-                    let interfaces = eniplan::configured_interfaces(&files, target)?;
+                    let mut nics = apply::host_nics(&root);
+                    if let (Some(name), Some(mac)) = (&interface, &mac) {
+                        nics.insert(name.clone(), mac.to_ascii_lowercase());
+                    }
+                    let interfaces = eniplan::configured_interfaces_on(&files, target, &nics)?;
                     if interface.is_none() && interfaces.len() > 1 {
                         let readings = interfaces
                             .iter()
-                            .map(|name| eniplan::read(&files, target, Some(name)))
+                            .map(|name| eniplan::read_on(&files, target, Some(name), &nics))
                             .collect::<Result<Vec<_>, Errors>>()?;
                         readings.iter().for_each(report_unread);
                         let plans: Vec<&EniPlan> = readings.iter().map(|r| &r.plan).collect();
@@ -481,7 +494,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
                         })?;
                         return Ok(());
                     }
-                    eniplan::read(&files, target, interface.as_deref())?
+                    eniplan::read_on(&files, target, interface.as_deref(), &nics)?
                 }
                 (None, None, None) => unreachable!("clap requires --os or a runtime file"),
             };
@@ -515,10 +528,18 @@ fn run(command: Cmd) -> Result<(), Failure> {
                 None => None,
             };
             let several = planned.len() > 1;
+            // The NICs' MACs: the root's /sys, else what each plan says its NIC's MAC is.
+            let mut nics = apply::host_nics(&root);
+            for plan in &planned {
+                if let (Some(name), Some(mac)) = (&plan.interface, &plan.mac) {
+                    nics.entry(name.clone())
+                        .or_insert_with(|| mac.to_ascii_lowercase().replace('-', ":"));
+                }
+            }
             let mut drift = Vec::new();
             for plan in &planned {
                 let interface = plan.interface.clone().unwrap_or_default();
-                let reading = eniplan::read(&files, target, Some(&interface))?;
+                let reading = eniplan::read_on(&files, target, Some(&interface), &nics)?;
                 report_unread(&reading);
                 let mut found = eniplan::drift(plan, &reading.plan, target.family());
                 if let Some((addresses, routes)) = &runtime {
@@ -561,6 +582,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             to,
             root,
             interface,
+            mac,
             format,
             write_to,
         } => {
@@ -569,7 +591,12 @@ fn run(command: Cmd) -> Result<(), Failure> {
             let to = Target::parse(&to).map_err(Errors::from)?;
             require_dir(&root)?;
             let files = host_files(&root, from)?;
-            let (reading, rendering) = eniplan::convert(&files, from, to, interface.as_deref())?;
+            let mut nics = apply::host_nics(&root);
+            if let (Some(name), Some(mac)) = (&interface, &mac) {
+                nics.insert(name.clone(), mac.to_ascii_lowercase());
+            }
+            let (reading, rendering) =
+                eniplan::convert_on(&files, from, to, interface.as_deref(), &nics)?;
             report_unread(&reading);
             print(&render_output(
                 &[eniplan::Outcome::Rendered(rendering.clone())],

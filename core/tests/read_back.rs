@@ -378,7 +378,7 @@ fn backup_and_editor_copies_are_read_as_the_tools_read_them() {
                 reading
                     .warnings
                     .iter()
-                    .any(|w| w.contains("profiles name eth0") && w.contains(".bak")),
+                    .any(|w| w.contains("profiles configure eth0") && w.contains(".bak")),
                 "{target}: {:?}",
                 reading.warnings
             );

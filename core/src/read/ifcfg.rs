@@ -183,6 +183,8 @@ pub(super) fn read(files: &HostFiles, interface: &str, target: Target) -> Result
     let mut unread = Vec::new();
     let mut warnings = Vec::new();
     let mut vars = variables(&main_path, main, &mut unread);
+    // An empty value is no value to ifcfg-rh (svGetValueStr): `IPADDR=` sets nothing.
+    vars.retain(|_, (_, value, _)| !value.is_empty());
     let network = files
         .get(NETWORK)
         .map(|text| variables(NETWORK, text, &mut Vec::new()))

@@ -525,6 +525,8 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         let Some((line, value)) = address else {
             continue;
         };
+        // `address X/` has no prefix: ifupdown hands `X` alone to `ip`.
+        let value = value.strip_suffix('/').unwrap_or(&value).to_string();
         match stanza.family.as_str() {
             "inet" => match parse_cidr::<Ipv4Addr>(&value, 32) {
                 Some((address, prefix)) => {

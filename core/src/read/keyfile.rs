@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{parse_cidr, Found, FoundAddress, FoundRoute, HostFiles, Reading, Unread};
+use super::{Found, FoundAddress, FoundRoute, HostFiles, Reading, Unread};
 use crate::error::{Error, Errors};
 
 pub(super) const DIR: &str = "/etc/NetworkManager/system-connections";
@@ -44,7 +44,11 @@ fn parse(path: &str, text: &str, unread: &mut Vec<Unread>) -> Ini {
             continue;
         }
         if let Some(name) = trimmed.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = name.to_string();
+            // A setting's full name is an alias of its short one (nm-settings-keyfile(5)).
+            section = match name {
+                "802-3-ethernet" => "ethernet".to_string(),
+                other => other.to_string(),
+            };
             continue;
         }
         match trimmed.split_once('=') {
@@ -93,11 +97,12 @@ pub(crate) fn ignored(name: &str) -> bool {
         || (lower.len() > 4 && (lower.ends_with(".pem") || lower.ends_with(".der")))
 }
 
-/// Each interface with a profile here.
-pub(super) fn interfaces(files: &HostFiles) -> Vec<String> {
+/// Each interface with a profile here: by name, or the NIC of this host with the MAC a
+/// profile is bound to.
+pub(super) fn interfaces(files: &HostFiles, nics: &super::HostNics) -> Vec<String> {
     let mut names: Vec<String> = profiles(files)
-        .into_iter()
-        .filter_map(|profile| profile.interface)
+        .iter()
+        .flat_map(|profile| super::bound_names(&profile.binding(), nics))
         .collect();
     names.sort();
     names.dedup();
@@ -115,6 +120,17 @@ pub(crate) struct Profile {
     pub(crate) priority: i64,
     /// The file.
     pub(crate) path: String,
+}
+
+impl Profile {
+    /// What binds the profile to a NIC: `interface-name`, `mac-address` (nm-settings(5): a
+    /// profile with neither may be activated on any Ethernet NIC).
+    pub(crate) fn binding(&self) -> super::Binding {
+        super::Binding {
+            names: self.interface.iter().cloned().collect(),
+            macs: self.mac.iter().cloned().collect(),
+        }
+    }
 }
 
 /// Every profile NetworkManager reads here (nm-settings-keyfile(5)).
@@ -160,18 +176,37 @@ fn list(value: &str) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors> {
+pub(super) fn read(
+    files: &HostFiles,
+    interface: &str,
+    nics: &super::HostNics,
+) -> Result<Reading, Errors> {
+    let mut assumptions = Vec::new();
     let mut candidates: Vec<(i64, String)> = profiles(files)
         .into_iter()
-        .filter(|profile| profile.interface.as_deref() == Some(interface))
-        .map(|profile| (profile.priority, profile.path))
+        .filter_map(|profile| {
+            let assumption = super::binds(&profile.binding(), interface, nics)?;
+            assumptions.push((profile.path.clone(), assumption));
+            Some((profile.priority, profile.path))
+        })
         .collect();
+    if candidates.is_empty() {
+        return Err(Error::Missing {
+            field: "interface".into(),
+            hint: format!("no keyfile profile configures {interface} here"),
+        }
+        .into());
+    }
     candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = assumptions
+        .into_iter()
+        .filter(|(path, _)| *path == candidates[0].1)
+        .filter_map(|(path, assumption)| assumption.map(|words| format!("{path}: {words}")))
+        .collect();
     if candidates.len() > 1 {
         warnings.push(format!(
-            "{} profiles name {interface}; read {}, which NetworkManager prefers at boot \
-             (autoconnect-priority {}); not read: {}",
+            "{} profiles configure {interface}; read {}, \
+             which NetworkManager prefers at boot (autoconnect-priority {}); not read: {}",
             candidates.len(),
             candidates[0].1,
             candidates[0].0,
@@ -190,9 +225,20 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
 
     let mut section = |name: &str| ini.remove(name).unwrap_or_default();
     let mut connection = section("connection");
-    if let Some((_, id, _)) = connection.remove("id") {
-        if id != format!("System {interface}") {
-            found.connection = Some(id);
+    match connection.remove("id") {
+        Some((_, id, _)) => {
+            if id != format!("System {interface}") {
+                found.connection = Some(id);
+            }
+        }
+        None => {
+            return Err(Error::Syntax {
+                field: path.clone(),
+                message: "the profile has no [connection] id: NetworkManager refuses it \
+                          (\"connection.id: property is missing\"), so nothing of it is read"
+                    .into(),
+            }
+            .into())
         }
     }
     for key in ["uuid", "interface-name", "autoconnect-priority"] {
@@ -223,12 +269,12 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         .unwrap_or_else(|| "auto".into());
     found.dhcp4 = method == "auto";
     let mut gateway4 = None;
-    for (n, cidr, line, text) in addresses(&mut ipv4) {
+    for (key, cidr, line, text) in addresses(&mut ipv4) {
         match address_entry::<std::net::Ipv4Addr>(&cidr, 32) {
             Some((address, prefix, gateway)) => {
                 if prefix.is_none() {
                     warnings.push(format!(
-                        "address{n}={cidr} has no prefix length: NetworkManager defaults it to /24"
+                        "{key}={cidr} has no prefix length: NetworkManager defaults it to /24"
                     ));
                 }
                 found.ipv4.push(FoundAddress {
@@ -248,7 +294,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
                 file: path.clone(),
                 line,
                 text,
-                reason: format!("address{n} is not an IPv4 address: NetworkManager drops it"),
+                reason: format!("{key} is not an IPv4 address entry: NetworkManager drops it"),
             }),
         }
     }
@@ -343,13 +389,13 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
 
     let mut ipv6 = section("ipv6");
     let method6 = ipv6.remove("method").map(|(_, v, _)| v);
-    for (n, entry, line, text) in addresses(&mut ipv6) {
+    for (key, entry, line, text) in addresses(&mut ipv6) {
         // NetworkManager writes the gateway after the first address: `address1=a/64,gw`.
         match address_entry::<std::net::Ipv6Addr>(&entry, 128) {
             Some((address, prefix, gateway)) => {
                 if prefix.is_none() {
                     warnings.push(format!(
-                        "address{n}={entry} has no prefix length: NetworkManager defaults it to /64"
+                        "{key}={entry} has no prefix length: NetworkManager defaults it to /64"
                     ));
                 }
                 found.ipv6.push(FoundAddress {
@@ -369,7 +415,7 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
                 file: path.clone(),
                 line,
                 text,
-                reason: format!("address{n} is not an IPv6 address: NetworkManager drops it"),
+                reason: format!("{key} is not an IPv6 address entry: NetworkManager drops it"),
             }),
         }
     }
@@ -435,24 +481,66 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
     })
 }
 
-/// The `addressN` (or `addressesN`) entries of an ip section, in the order of N.
+/// The address entries of an ip section in NetworkManager's order: `address` and
+/// `addresses`, then `addressN` and `addressesN` for N from 0 (nm-keyfile.c,
+/// `_build_list_create`).
 fn addresses(
     section: &mut BTreeMap<String, (usize, String, String)>,
-) -> Vec<(u32, String, usize, String)> {
-    let mut found = numbered_lines(section, "address");
-    found.extend(numbered_lines(section, "addresses"));
-    found.sort_by_key(|(n, ..)| *n);
-    found
+) -> Vec<(String, String, usize, String)> {
+    let mut keys: Vec<(i64, u8, String)> = section
+        .keys()
+        .filter_map(|key| {
+            let (stem, rank) = if let Some(n) = key.strip_prefix("addresses") {
+                (n, 1)
+            } else {
+                (key.strip_prefix("address")?, 0)
+            };
+            let index = if stem.is_empty() {
+                -1
+            } else {
+                stem.bytes()
+                    .all(|b| b.is_ascii_digit())
+                    .then(|| stem.parse().ok())??
+            };
+            Some((index, rank, key.clone()))
+        })
+        .collect();
+    keys.sort();
+    keys.into_iter()
+        .filter_map(|(_, _, key)| {
+            let (line, value, text) = section.remove(&key)?;
+            Some((key, value, line, text))
+        })
+        .collect()
 }
 
-/// `address/prefix[,gateway]` of a keyfile, typed; `None` when the address or the prefix is no
-/// such thing (libnm's reader warns and drops it).
+/// An address entry as NetworkManager reads it (nm-keyfile.c,
+/// `read_one_ip_address_or_route`): `address/plen,gateway`, where `/`, `;` and `,` are
+/// interchangeable, the prefix may be left out (a deprecated form: /24 for IPv4, /64 for
+/// IPv6) and `address/gateway` is an old spelling. `None` for what NetworkManager drops with
+/// a warning (a field that is no address, more fields than those).
 fn address_entry<A: std::str::FromStr>(entry: &str, max: u8) -> Option<(A, Option<u8>, Option<A>)> {
-    let mut parts = entry.split(',');
-    let (address, prefix) = parse_cidr::<A>(parts.next()?, max)?;
-    let gateway = parts
-        .next()
-        .and_then(|gateway| gateway.trim().parse::<A>().ok());
+    let mut fields: Vec<&str> = entry.trim().split(['/', ';', ',']).collect();
+    // A separator at the end (`a;24;gw;`) is an old, accepted form.
+    if fields.len() > 1 && fields.last().is_some_and(|f| f.is_empty()) {
+        fields.pop();
+    }
+    let mut fields = fields.into_iter();
+    let address = fields.next()?.parse::<A>().ok()?;
+    let mut rest: Vec<&str> = fields.collect();
+    let prefix = match rest.first() {
+        Some(plen) if !plen.is_empty() && plen.bytes().all(|b| b.is_ascii_digit()) => {
+            let plen = plen.parse::<u8>().ok().filter(|p| *p <= max)?;
+            rest.remove(0);
+            Some(plen)
+        }
+        _ => None,
+    };
+    let gateway = match rest.as_slice() {
+        [] | [""] => None,
+        [gateway] => Some(gateway.parse::<A>().ok()?),
+        _ => return None,
+    };
     Some((address, prefix, gateway))
 }
 
@@ -467,8 +555,22 @@ fn dns_list(
     };
     let mut servers = Vec::new();
     for item in list(&value) {
-        match item.parse() {
-            Ok(server) => servers.push(server),
+        // `address#server-name`: a DNS-over-TLS server; the name is not part of a plan.
+        let (address, name) = item.split_once('#').unwrap_or((&item, ""));
+        match address.parse() {
+            Ok(server) => {
+                servers.push(server);
+                if !name.is_empty() {
+                    unread.push(Unread {
+                        file: path.to_string(),
+                        line,
+                        text: text.clone(),
+                        reason: format!(
+                            "the server name {name} of {address} is not part of a plan"
+                        ),
+                    });
+                }
+            }
             Err(_) => unread.push(Unread {
                 file: path.to_string(),
                 line,

@@ -57,6 +57,115 @@ pub struct Reading {
 /// A host's files by absolute path.
 pub type HostFiles = BTreeMap<String, String>;
 
+/// A host's NICs: each name with its MAC address (lowercase, colon-separated), as
+/// `/sys/class/net/<name>/address` gives them. Profiles bound to a NIC by MAC are read for
+/// the NIC that has that MAC.
+pub type HostNics = BTreeMap<String, String>;
+
+/// How a profile or an entry names the NIC it configures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Binding {
+    /// Interface names or shell-style patterns (`en*`); empty: any name.
+    pub(crate) names: Vec<String>,
+    /// MAC addresses, lowercase; empty: any MAC.
+    pub(crate) macs: Vec<String>,
+}
+
+/// Whether a profile bound as `binding` configures `interface`: `None` when it does not;
+/// `Some(None)` when it does; `Some(Some(assumption))` when it may (it names a MAC, and the
+/// NIC's MAC is unknown; or it names no NIC at all), with the words that say so.
+pub(crate) fn binds(binding: &Binding, interface: &str, nics: &HostNics) -> Option<Option<String>> {
+    if !binding.names.is_empty()
+        && !binding
+            .names
+            .iter()
+            .any(|pattern| fnmatch(pattern, interface))
+    {
+        return None;
+    }
+    if binding.macs.is_empty() {
+        return Some(binding.names.is_empty().then(|| {
+            format!(
+                "the profile names no NIC, so it may be activated on any: read as {interface}'s"
+            )
+        }));
+    }
+    match nics.get(interface) {
+        Some(mac) if binding.macs.iter().any(|m| m.eq_ignore_ascii_case(mac)) => Some(None),
+        Some(_) => None,
+        None => Some(Some(format!(
+            "the profile is bound to {} by MAC, and the MAC of {interface} is not known (no \
+             /sys/class/net/{interface}/address under the root; give --mac): read as \
+             {interface}'s",
+            binding.macs.join(", ")
+        ))),
+    }
+}
+
+/// The names a binding gives NICs of this host: its literal names, or the NICs whose MAC it
+/// names.
+pub(crate) fn bound_names(binding: &Binding, nics: &HostNics) -> Vec<String> {
+    let literal: Vec<String> = binding
+        .names
+        .iter()
+        .filter(|name| !name.contains(['*', '?', '[']))
+        .cloned()
+        .collect();
+    if !literal.is_empty() {
+        return literal;
+    }
+    nics.iter()
+        .filter(|(name, mac)| {
+            (binding.macs.is_empty() || binding.macs.iter().any(|m| m.eq_ignore_ascii_case(mac)))
+                && (binding.names.is_empty() || binding.names.iter().any(|p| fnmatch(p, name)))
+                && !(binding.macs.is_empty() && binding.names.is_empty())
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// A shell-style pattern (fnmatch(3) without flags): `*`, `?` and `[…]` (with ranges and a
+/// leading `!` or `^`).
+pub(crate) fn fnmatch(pattern: &str, name: &str) -> bool {
+    fn class(set: &[char], c: char) -> Option<(bool, usize)> {
+        // Returns whether c is in the class and the class's length (with brackets).
+        let mut at = 1;
+        let negated = matches!(set.get(at), Some('!' | '^'));
+        if negated {
+            at += 1;
+        }
+        let mut hit = false;
+        let mut first = true;
+        while at < set.len() && (set[at] != ']' || first) {
+            first = false;
+            if at + 2 < set.len() && set[at + 1] == '-' && set[at + 2] != ']' {
+                hit |= set[at] <= c && c <= set[at + 2];
+                at += 3;
+            } else {
+                hit |= set[at] == c;
+                at += 1;
+            }
+        }
+        (at < set.len()).then_some((hit != negated, at + 1))
+    }
+    fn go(p: &[char], n: &[char]) -> bool {
+        match p.first() {
+            None => n.is_empty(),
+            Some('*') => (0..=n.len()).any(|skip| go(&p[1..], &n[skip..])),
+            Some('?') => !n.is_empty() && go(&p[1..], &n[1..]),
+            Some('[') => match (n.first(), class(p, n.first().copied().unwrap_or('\0'))) {
+                (Some(_), Some((true, len))) => go(&p[len..], &n[1..]),
+                (Some(c), None) => *c == '[' && go(&p[1..], &n[1..]),
+                _ => false,
+            },
+            Some(c) => n.first() == Some(c) && go(&p[1..], &n[1..]),
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    go(&p, &n)
+}
+
 /// The directories whose files a family's reader takes (the CLI reads every regular file in
 /// them, under its root).
 pub fn directories(family: OsFamily) -> &'static [&'static str] {
@@ -96,12 +205,22 @@ fn tool_reads(files: &HostFiles, target: Target) -> HostFiles {
 
 /// The interfaces a host's files configure for `target`'s family, in name order.
 pub fn configured_interfaces(files: &HostFiles, target: Target) -> Result<Vec<String>, Errors> {
+    configured_interfaces_on(files, target, &HostNics::new())
+}
+
+/// [`configured_interfaces`] on a host whose NICs are known: a profile bound by MAC names
+/// the NIC with that MAC.
+pub fn configured_interfaces_on(
+    files: &HostFiles,
+    target: Target,
+    nics: &HostNics,
+) -> Result<Vec<String>, Errors> {
     let files = &tool_reads(files, target);
     Ok(match target.family() {
         OsFamily::Rhel => ifcfg::interfaces(files),
-        OsFamily::Keyfile => keyfile::interfaces(files),
-        OsFamily::Netplan => netplan::interfaces(files),
-        OsFamily::Networkd => networkd::interfaces(files),
+        OsFamily::Keyfile => keyfile::interfaces(files, nics),
+        OsFamily::Netplan => netplan::interfaces(files, nics),
+        OsFamily::Networkd => networkd::interfaces(files, nics),
         OsFamily::Suse => suse::interfaces(files),
         OsFamily::Ifupdown => ifupdown::interfaces(files),
         other => {
@@ -132,15 +251,35 @@ pub fn global_files(family: OsFamily) -> &'static [&'static str] {
 /// Reads the plan for `interface` (or the only interface the files configure) from a host's
 /// files, the way `target`'s family reads them.
 pub fn read(files: &HostFiles, target: Target, interface: Option<&str>) -> Result<Reading, Errors> {
+    read_on(files, target, interface, &HostNics::new())
+}
+
+/// [`read`] on a host whose NICs are known (`nics`): a profile bound to a NIC by MAC (what
+/// cloud-init's NetworkManager renderer writes, netplan's `match: macaddress`, networkd's
+/// `[Match] MACAddress=`) is read for the NIC that has that MAC; when the NIC's MAC is not
+/// known, such a profile is read for the interface asked for, and a warning says so.
+pub fn read_on(
+    files: &HostFiles,
+    target: Target,
+    interface: Option<&str>,
+    nics: &HostNics,
+) -> Result<Reading, Errors> {
     let files = &tool_reads(files, target);
     let family = target.family();
-    let interfaces = configured_interfaces(files, target)?;
-    let interface = pick(&interfaces, interface, target)?;
+    let interfaces = configured_interfaces_on(files, target, nics)?;
+    let interface = match (interface, family) {
+        // A profile bound by MAC, or to any NIC, names no interface by itself: the reader
+        // decides whether it configures the one asked for.
+        (Some(name), OsFamily::Keyfile | OsFamily::Netplan | OsFamily::Networkd) => {
+            name.to_string()
+        }
+        _ => pick(&interfaces, interface, target)?,
+    };
     let mut reading = match family {
         OsFamily::Rhel => ifcfg::read(files, &interface, target),
-        OsFamily::Keyfile => keyfile::read(files, &interface),
-        OsFamily::Netplan => netplan::read(files, &interface),
-        OsFamily::Networkd => networkd::read(files, &interface),
+        OsFamily::Keyfile => keyfile::read(files, &interface, nics),
+        OsFamily::Netplan => netplan::read(files, &interface, nics),
+        OsFamily::Networkd => networkd::read(files, &interface, nics),
         OsFamily::Suse => suse::read(files, &interface),
         OsFamily::Ifupdown => ifupdown::read(files, &interface),
         _ => unreachable!("refused above"),
@@ -157,7 +296,18 @@ pub fn convert(
     to: Target,
     interface: Option<&str>,
 ) -> Result<(Reading, crate::rendering::Rendering), Errors> {
-    let reading = read(files, from, interface)?;
+    convert_on(files, from, to, interface, &HostNics::new())
+}
+
+/// [`convert`] on a host whose NICs are known (see [`read_on`]).
+pub fn convert_on(
+    files: &HostFiles,
+    from: Target,
+    to: Target,
+    interface: Option<&str>,
+    nics: &HostNics,
+) -> Result<(Reading, crate::rendering::Rendering), Errors> {
+    let reading = read_on(files, from, interface, nics)?;
     let plan = reading.plan.validate()?;
     let mut rendering = crate::render(&plan, to)?;
     for path in &reading.files {

@@ -71,8 +71,10 @@ pub(crate) fn get<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
     value.as_mapping()?.get(Value::String(key.into()))
 }
 
-/// The interface each `ethernets` entry configures: its `set-name`, else its id.
-fn entries(tree: &Value) -> Vec<(String, String)> {
+/// How each `ethernets` entry names its NIC (netplan(5), "Common properties for physical
+/// device types"): its `set-name` (the name the NIC gets), else its `match` (`name` patterns
+/// and `macaddress`), else its id as the interface name. With the entry's id.
+fn entries(tree: &Value) -> Vec<(super::Binding, String)> {
     let Some(ethernets) = get(tree, "network")
         .and_then(|n| get(n, "ethernets"))
         .and_then(Value::as_mapping)
@@ -82,19 +84,41 @@ fn entries(tree: &Value) -> Vec<(String, String)> {
     ethernets
         .iter()
         .filter_map(|(id, entry)| {
-            let id = id.as_str()?.to_string();
-            let name = get(entry, "set-name")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| id.clone());
-            Some((name, id))
+            let id = text(id)?;
+            let matched = get(entry, "match");
+            let by_name = matched.and_then(|m| get(m, "name")).and_then(text);
+            let by_mac = matched
+                .and_then(|m| get(m, "macaddress"))
+                .and_then(text)
+                .map(|mac| mac.to_ascii_lowercase());
+            let set_name = get(entry, "set-name").and_then(text);
+            let binding = match (set_name, matched) {
+                (Some(name), _) => super::Binding {
+                    names: vec![name],
+                    macs: by_mac.into_iter().collect(),
+                },
+                (None, Some(_)) => super::Binding {
+                    names: by_name.into_iter().collect(),
+                    macs: by_mac.into_iter().collect(),
+                },
+                (None, None) => super::Binding {
+                    names: vec![id.clone()],
+                    macs: Vec::new(),
+                },
+            };
+            Some((binding, id))
         })
         .collect()
 }
 
-pub(super) fn interfaces(files: &HostFiles) -> Vec<String> {
+pub(super) fn interfaces(files: &HostFiles, nics: &super::HostNics) -> Vec<String> {
     merged(files)
-        .map(|(tree, _)| entries(&tree).into_iter().map(|(name, _)| name).collect())
+        .map(|(tree, _)| {
+            entries(&tree)
+                .iter()
+                .flat_map(|(binding, _)| super::bound_names(binding, nics))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -155,15 +179,30 @@ fn locate(files: &HostFiles, read: &[String], key: &str) -> (String, usize, Stri
     (read.last().cloned().unwrap_or_default(), 0, key.to_string())
 }
 
-pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors> {
+pub(super) fn read(
+    files: &HostFiles,
+    interface: &str,
+    nics: &super::HostNics,
+) -> Result<Reading, Errors> {
     let (tree, read_files) = merged(files)?;
-    let Some((_, id)) = entries(&tree)
+    // The entry that configures the NIC: by set-name or id first, then by match.
+    let mut matching: Vec<(super::Binding, String, Option<String>)> = entries(&tree)
         .into_iter()
-        .find(|(name, _)| name == interface)
-    else {
+        .filter_map(|(binding, id)| {
+            let assumption = super::binds(&binding, interface, nics)?;
+            Some((binding, id, assumption))
+        })
+        .collect();
+    matching.sort_by_key(|(binding, _, assumption)| {
+        (
+            assumption.is_some(),
+            !binding.names.iter().any(|n| n == interface),
+        )
+    });
+    let Some((_, id, assumption)) = matching.into_iter().next() else {
         return Err(Error::Missing {
             field: "interface".into(),
-            hint: format!("no netplan ethernets entry for {interface}"),
+            hint: format!("no netplan ethernets entry configures {interface}"),
         }
         .into());
     };
@@ -173,7 +212,10 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         .cloned()
         .unwrap_or(Value::Null);
     let mut unread = Vec::new();
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = assumption
+        .map(|words| format!("network.ethernets.{id}: {words}"))
+        .into_iter()
+        .collect();
     let skip = |key: &str, reason: String, unread: &mut Vec<Unread>| {
         let (file, line, text) = locate(files, &read_files, key);
         unread.push(Unread {

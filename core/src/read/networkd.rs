@@ -63,14 +63,34 @@ fn sections(path: &str, text: &str, unread: &mut Vec<Unread>) -> Sections {
     out
 }
 
-fn matched(text: &str) -> Option<String> {
-    let sections = sections("", text, &mut Vec::new());
-    sections
-        .iter()
-        .filter(|(name, _)| name == "Match")
-        .flat_map(|(_, entries)| entries)
-        .find(|(_, key, _, _)| key == "Name")
-        .map(|(_, _, value, _)| value.clone())
+/// What a file's `[Match]` binds it to (systemd.network(5)): `Name=` patterns and
+/// `MACAddress=` (and `PermanentMACAddress=`) lists, space-separated, each list reset by an
+/// empty assignment; a file without them matches every link.
+fn matched(text: &str) -> super::Binding {
+    let mut binding = super::Binding::default();
+    for (name, entries) in sections("", text, &mut Vec::new()) {
+        if name != "Match" {
+            continue;
+        }
+        for (_, key, value, _) in entries {
+            let list = match key.as_str() {
+                "Name" => &mut binding.names,
+                "MACAddress" | "PermanentMACAddress" => &mut binding.macs,
+                _ => continue,
+            };
+            if value.is_empty() {
+                list.clear();
+            }
+            list.extend(value.split_whitespace().map(|v| {
+                if key == "Name" {
+                    v.to_string()
+                } else {
+                    v.to_ascii_lowercase()
+                }
+            }));
+        }
+    }
+    binding
 }
 
 fn network_files(files: &HostFiles) -> impl Iterator<Item = (&String, &String)> {
@@ -79,19 +99,25 @@ fn network_files(files: &HostFiles) -> impl Iterator<Item = (&String, &String)> 
         .filter(|(path, _)| path.starts_with(&format!("{DIR}/")) && path.ends_with(".network"))
 }
 
-pub(super) fn interfaces(files: &HostFiles) -> Vec<String> {
+pub(super) fn interfaces(files: &HostFiles, nics: &super::HostNics) -> Vec<String> {
     let mut names: Vec<String> = network_files(files)
-        .filter_map(|(_, t)| matched(t))
+        .flat_map(|(_, t)| super::bound_names(&matched(t), nics))
         .collect();
     names.sort();
     names.dedup();
     names
 }
 
-pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors> {
-    let Some((path, text)) =
-        network_files(files).find(|(_, t)| matched(t).as_deref() == Some(interface))
-    else {
+pub(super) fn read(
+    files: &HostFiles,
+    interface: &str,
+    nics: &super::HostNics,
+) -> Result<Reading, Errors> {
+    // systemd-networkd uses the first file, in name order, that matches the link.
+    let Some((path, text, assumption)) = network_files(files).find_map(|(path, text)| {
+        let assumption = super::binds(&matched(text), interface, nics)?;
+        Some((path, text, assumption))
+    }) else {
         return Err(Error::Missing {
             field: "interface".into(),
             hint: format!("no .network file matches {interface}"),
@@ -99,7 +125,10 @@ pub(super) fn read(files: &HostFiles, interface: &str) -> Result<Reading, Errors
         .into());
     };
     let mut unread = Vec::new();
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = assumption
+        .map(|words| format!("{path}: {words}"))
+        .into_iter()
+        .collect();
     let mut found = Found::default();
     let at = |line: usize| format!("{path}:{line}");
     let note = |line: usize, text: &str, reason: String, unread: &mut Vec<Unread>| {

@@ -22,6 +22,7 @@ mod netsh;
 mod networkd;
 mod nmcli;
 mod powershell;
+mod readers;
 mod runtime;
 mod support;
 mod two_nics;
