@@ -30,6 +30,9 @@ struct Configured {
     gateways: BTreeSet<String>,
 }
 
+/// A real tool's reading of a case laid out under a root.
+type Oracle = fn(&Path, &Case) -> Option<Configured>;
+
 fn copy(from: &Path, to: &Path) {
     for entry in fs::read_dir(from).expect("readable").flatten() {
         let target = to.join(entry.file_name());
@@ -187,7 +190,7 @@ fn check(dir: &Path) -> Result<Option<&'static str>, String> {
     )
     .map_err(|e| e.to_string())?;
     let target = Target::parse(&case.target).map_err(|e| e.to_string())?;
-    let (tool, oracle): (&str, fn(&Path, &Case) -> Option<Configured>) = match target.family() {
+    let (tool, oracle): (&str, Oracle) = match target.family() {
         eniplan::OsFamily::Netplan => ("netplan generate", netplan),
         eniplan::OsFamily::Keyfile => ("libnm", keyfile),
         eniplan::OsFamily::Ifupdown => ("ifup --no-act", ifupdown),
