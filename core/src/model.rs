@@ -52,7 +52,7 @@ pub(crate) struct Text {
 
 /// The address part of an `address/prefix` text.
 pub(crate) fn address_of(cidr: &str) -> &str {
-    cidr.split_once('/').map_or(cidr, |(address, _)| address)
+    crate::net::split_cidr(cidr).0
 }
 
 impl Text {

@@ -457,7 +457,7 @@ impl Checker {
         }
         let gateway = raw.gateway.as_deref().and_then(|value| {
             let gateway = self.keep(parse_ipv6(Field::Named("ipv6.gateway"), value))?;
-            let link_local = gateway.segments()[0] & 0xffc0 == 0xfe80;
+            let link_local = crate::net::is_link_local(gateway);
             if let Some(net) = network {
                 if !link_local && !net.contains(&gateway) {
                     self.push(Error::Ipv6OutsidePrefix {
@@ -633,7 +633,7 @@ fn parse_ipv6(field: Field, value: &str) -> Result<Ipv6Addr, Error> {
 /// An IPv6 address an ENI can be assigned: unicast and not link-local (the OS makes that one).
 fn parse_ipv6_host(field: Field, value: &str) -> Result<Ipv6Addr, Error> {
     let address = parse_ipv6(field, value)?;
-    if address.segments()[0] & 0xffc0 == 0xfe80 {
+    if crate::net::is_link_local(address) {
         return Err(Error::InvalidAddress {
             field: field.to_string(),
             value: shown(value),
@@ -657,15 +657,10 @@ fn parse_netmask(field: &str, value: &str) -> Result<u8, Error> {
             address_syntax_reason(value, "IPv4")
         ),
     })?;
-    let bits = u32::from(mask);
-    if bits.leading_ones() + bits.trailing_zeros() != 32 {
-        return Err(Error::NonContiguousMask {
-            field: field.into(),
-            value: shown(value),
-        });
-    }
-    // leading_ones is at most 32, so it fits a u8.
-    Ok(bits.leading_ones() as u8)
+    crate::net::netmask_prefix(&mask.to_string()).ok_or_else(|| Error::NonContiguousMask {
+        field: field.into(),
+        value: shown(value),
+    })
 }
 
 /// Parses `00:16:3e:16:43:aa` or `00-16-3E-16-43-AA`.

@@ -218,15 +218,10 @@ pub(crate) fn differences(planned: &State, found: &State, skip: &[&str]) -> Vec<
     out
 }
 
-/// The fields a family's files do not carry, so a host cannot drift in them there.
+/// The fields a family's files do not carry, so a host cannot drift in them there (its
+/// reader says; a family without one carries no connection name either).
 pub fn not_carried(family: OsFamily) -> &'static [&'static str] {
-    match family {
-        OsFamily::Keyfile => &[],
-        // SUSE's DNS servers live in /etc/sysconfig/network/config, which eniplan edits with a
-        // command rather than writing.
-        OsFamily::Suse => &["connection", "dns"],
-        _ => &["connection"],
-    }
+    super::reader(family).map_or(&["connection"], |reader| reader.not_carried())
 }
 
 /// Every field in which `found` (a family's files) differs from `planned`.

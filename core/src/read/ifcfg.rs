@@ -604,3 +604,30 @@ fn read_policy(files: &HostFiles, interface: &str, found: &mut Found, unread: &m
         }
     }
 }
+
+/// The RHEL ifcfg reader.
+pub(crate) struct Ifcfg;
+
+impl super::Reader for Ifcfg {
+    fn directories(&self) -> &'static [&'static str] {
+        &[DIR]
+    }
+    fn global_files(&self) -> &'static [&'static str] {
+        &[NETWORK]
+    }
+    fn ignored(&self, dir: &str, name: &str, target: Target) -> bool {
+        dir == DIR && ignored(name, target.ifcfg_reader())
+    }
+    fn interfaces(&self, files: &HostFiles, _nics: &super::HostNics) -> Vec<String> {
+        interfaces(files)
+    }
+    fn read(
+        &self,
+        files: &HostFiles,
+        interface: &str,
+        target: Target,
+        _nics: &super::HostNics,
+    ) -> Result<Reading, Errors> {
+        read(files, interface, target)
+    }
+}

@@ -611,3 +611,24 @@ fn skip_address(unread: &mut Vec<Unread>, stanza: &Stanza, line: usize, value: &
         ),
     });
 }
+
+/// The interfaces(5) reader.
+pub(crate) struct Ifupdown;
+
+impl super::Reader for Ifupdown {
+    fn directories(&self) -> &'static [&'static str] {
+        &[DIR, SOURCED]
+    }
+    fn interfaces(&self, files: &HostFiles, _nics: &super::HostNics) -> Vec<String> {
+        interfaces(files)
+    }
+    fn read(
+        &self,
+        files: &HostFiles,
+        interface: &str,
+        _target: crate::target::Target,
+        _nics: &super::HostNics,
+    ) -> Result<Reading, Errors> {
+        read(files, interface)
+    }
+}

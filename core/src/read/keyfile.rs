@@ -616,3 +616,33 @@ fn numbered_lines(
     found.sort_by_key(|(n, ..)| *n);
     found
 }
+
+/// The NetworkManager keyfile reader.
+pub(crate) struct Keyfile;
+
+impl super::Reader for Keyfile {
+    fn directories(&self) -> &'static [&'static str] {
+        &[DIR]
+    }
+    fn ignored(&self, dir: &str, name: &str, _target: crate::target::Target) -> bool {
+        dir == DIR && ignored(name)
+    }
+    fn interfaces(&self, files: &HostFiles, nics: &super::HostNics) -> Vec<String> {
+        interfaces(files, nics)
+    }
+    fn read(
+        &self,
+        files: &HostFiles,
+        interface: &str,
+        _target: crate::target::Target,
+        nics: &super::HostNics,
+    ) -> Result<Reading, Errors> {
+        read(files, interface, nics)
+    }
+    fn binds_by_mac(&self) -> bool {
+        true
+    }
+    fn not_carried(&self) -> &'static [&'static str] {
+        &[]
+    }
+}

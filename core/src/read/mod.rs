@@ -166,39 +166,98 @@ pub(crate) fn fnmatch(pattern: &str, name: &str) -> bool {
     go(&p, &n)
 }
 
-/// The directories whose files a family's reader takes (the CLI reads every regular file in
-/// them, under its root).
-pub fn directories(family: OsFamily) -> &'static [&'static str] {
-    match family {
-        OsFamily::Rhel => &[ifcfg::DIR],
-        OsFamily::Keyfile => &[keyfile::DIR],
-        OsFamily::Netplan => &[netplan::DIR],
-        OsFamily::Networkd => &[networkd::DIR],
-        OsFamily::Suse => &[suse::DIR],
-        OsFamily::Ifupdown => &[ifupdown::DIR, ifupdown::SOURCED],
-        _ => &[],
+/// What a family's reader is: the files its tool reads, how it finds the interfaces they
+/// configure, how it reads one, and what its files cannot carry. Each reader module implements
+/// it once; [`reader`] lists them.
+pub(crate) trait Reader: Sync {
+    /// The directories whose files it takes (the host layer reads every regular file in them,
+    /// under the root).
+    fn directories(&self) -> &'static [&'static str];
+    /// Single files outside those directories that the tool reads too.
+    fn global_files(&self) -> &'static [&'static str] {
+        &[]
     }
+    /// Whether the tool skips the file `name` of the directory `dir` (a backup or editor
+    /// copy, by the tool's own rule).
+    fn ignored(&self, _dir: &str, _name: &str, _target: Target) -> bool {
+        false
+    }
+    /// The interfaces the files configure.
+    fn interfaces(&self, files: &HostFiles, nics: &HostNics) -> Vec<String>;
+    /// The reading of one interface.
+    fn read(
+        &self,
+        files: &HostFiles,
+        interface: &str,
+        target: Target,
+        nics: &HostNics,
+    ) -> Result<Reading, Errors>;
+    /// Whether its profiles may name their NIC by MAC or not at all, so that the reader itself
+    /// decides whether a profile configures the interface asked for.
+    fn binds_by_mac(&self) -> bool {
+        false
+    }
+    /// The plan fields its files do not carry, so a host cannot drift in them there.
+    fn not_carried(&self) -> &'static [&'static str] {
+        &["connection"]
+    }
+}
+
+/// The registry of readers. The match is exhaustive: a new family does not compile until it
+/// says whether it has one.
+pub(crate) fn reader(family: OsFamily) -> Option<&'static dyn Reader> {
+    match family {
+        OsFamily::Rhel => Some(&ifcfg::Ifcfg),
+        OsFamily::Keyfile => Some(&keyfile::Keyfile),
+        OsFamily::Netplan => Some(&netplan::Netplan),
+        OsFamily::Networkd => Some(&networkd::Networkd),
+        OsFamily::Suse => Some(&suse::Suse),
+        OsFamily::Ifupdown => Some(&ifupdown::Ifupdown),
+        // Commands, not files: nothing on the host to read back.
+        OsFamily::Nmcli | OsFamily::Windows | OsFamily::Powershell | OsFamily::Cloud => None,
+    }
+}
+
+/// The directories whose files a family's reader takes (the host layer reads every regular
+/// file in them, under its root).
+pub fn directories(family: OsFamily) -> &'static [&'static str] {
+    reader(family).map_or(&[], |reader| reader.directories())
+}
+
+/// Single files outside those directories that a family's tool reads too (RHEL's
+/// /etc/sysconfig/network: the global GATEWAY, GATEWAYDEV, IPV6INIT).
+pub fn global_files(family: OsFamily) -> &'static [&'static str] {
+    reader(family).map_or(&[], |reader| reader.global_files())
+}
+
+/// The reader of `target`'s family, or the error that says there is none.
+fn reader_of(target: Target) -> Result<&'static dyn Reader, Errors> {
+    reader(target.family()).ok_or_else(|| {
+        Error::Unsupported {
+            field: "os".into(),
+            value: target.name().into(),
+            target: target.name().into(),
+            reason: format!(
+                "reading the {} family's configuration back is not built; the rhel, keyfile, \
+                 netplan, networkd, suse and ifupdown families can be read",
+                target.family().name()
+            ),
+        }
+        .into()
+    })
 }
 
 /// The files of `files` that `target`'s own tool reads: backup and editor files are dropped
 /// the way the tool drops them (initscripts' `is_ignored_file`, NetworkManager's ifcfg-rh and
 /// keyfile rules, wicked's suffix blacklist; netplan, networkd and ifupdown choose their files
 /// by name pattern, which their readers apply).
-fn tool_reads(files: &HostFiles, target: Target) -> HostFiles {
-    let ignored = |path: &str| -> bool {
-        let Some((dir, name)) = path.rsplit_once('/') else {
-            return false;
-        };
-        match target.family() {
-            OsFamily::Rhel => dir == ifcfg::DIR && ifcfg::ignored(name, target.ifcfg_reader()),
-            OsFamily::Keyfile => dir == keyfile::DIR && keyfile::ignored(name),
-            OsFamily::Suse => dir == suse::DIR && suse::ignored(name),
-            _ => false,
-        }
-    };
+fn tool_reads(files: &HostFiles, target: Target, reader: &dyn Reader) -> HostFiles {
     files
         .iter()
-        .filter(|(path, _)| !ignored(path))
+        .filter(|(path, _)| {
+            path.rsplit_once('/')
+                .is_none_or(|(dir, name)| !reader.ignored(dir, name, target))
+        })
         .map(|(path, text)| (path.clone(), text.clone()))
         .collect()
 }
@@ -215,37 +274,11 @@ pub fn configured_interfaces_on(
     target: Target,
     nics: &HostNics,
 ) -> Result<Vec<String>, Errors> {
-    let files = &tool_reads(files, target);
-    Ok(match target.family() {
-        OsFamily::Rhel => ifcfg::interfaces(files),
-        OsFamily::Keyfile => keyfile::interfaces(files, nics),
-        OsFamily::Netplan => netplan::interfaces(files, nics),
-        OsFamily::Networkd => networkd::interfaces(files, nics),
-        OsFamily::Suse => suse::interfaces(files),
-        OsFamily::Ifupdown => ifupdown::interfaces(files),
-        other => {
-            return Err(Error::Unsupported {
-                field: "os".into(),
-                value: target.name().into(),
-                target: target.name().into(),
-                reason: format!(
-                    "reading the {} family's configuration back is not built yet; the rhel, \
-                     keyfile, netplan, networkd, suse and ifupdown families can be read",
-                    other.name()
-                ),
-            }
-            .into())
-        }
-    })
-}
-
-/// Single files outside those directories that a family's tool reads too (RHEL's
-/// /etc/sysconfig/network: the global GATEWAY, GATEWAYDEV, IPV6INIT).
-pub fn global_files(family: OsFamily) -> &'static [&'static str] {
-    match family {
-        OsFamily::Rhel => &[ifcfg::NETWORK],
-        _ => &[],
-    }
+    let reader = reader_of(target)?;
+    let mut names = reader.interfaces(&tool_reads(files, target, reader), nics);
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 /// Reads the plan for `interface` (or the only interface the files configure) from a host's
@@ -264,26 +297,20 @@ pub fn read_on(
     interface: Option<&str>,
     nics: &HostNics,
 ) -> Result<Reading, Errors> {
-    let files = &tool_reads(files, target);
-    let family = target.family();
-    let interfaces = configured_interfaces_on(files, target, nics)?;
-    let interface = match (interface, family) {
+    let reader = reader_of(target)?;
+    let files = &tool_reads(files, target, reader);
+    let interface = match interface {
         // A profile bound by MAC, or to any NIC, names no interface by itself: the reader
         // decides whether it configures the one asked for.
-        (Some(name), OsFamily::Keyfile | OsFamily::Netplan | OsFamily::Networkd) => {
-            name.to_string()
+        Some(name) if reader.binds_by_mac() => name.to_string(),
+        _ => {
+            let mut found = reader.interfaces(files, nics);
+            found.sort();
+            found.dedup();
+            pick(&found, interface, target)?
         }
-        _ => pick(&interfaces, interface, target)?,
     };
-    let mut reading = match family {
-        OsFamily::Rhel => ifcfg::read(files, &interface, target),
-        OsFamily::Keyfile => keyfile::read(files, &interface, nics),
-        OsFamily::Netplan => netplan::read(files, &interface, nics),
-        OsFamily::Networkd => networkd::read(files, &interface, nics),
-        OsFamily::Suse => suse::read(files, &interface),
-        OsFamily::Ifupdown => ifupdown::read(files, &interface),
-        _ => unreachable!("refused above"),
-    }?;
+    let mut reading = reader.read(files, &interface, target, nics)?;
     reading.plan.interface = Some(interface);
     Ok(reading)
 }

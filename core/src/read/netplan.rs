@@ -437,3 +437,27 @@ pub(super) fn read(
         files: own,
     })
 }
+
+/// The netplan reader.
+pub(crate) struct Netplan;
+
+impl super::Reader for Netplan {
+    fn directories(&self) -> &'static [&'static str] {
+        &[DIR]
+    }
+    fn interfaces(&self, files: &HostFiles, nics: &super::HostNics) -> Vec<String> {
+        interfaces(files, nics)
+    }
+    fn read(
+        &self,
+        files: &HostFiles,
+        interface: &str,
+        _target: crate::target::Target,
+        nics: &super::HostNics,
+    ) -> Result<Reading, Errors> {
+        read(files, interface, nics)
+    }
+    fn binds_by_mac(&self) -> bool {
+        true
+    }
+}

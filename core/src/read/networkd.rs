@@ -370,3 +370,27 @@ pub(super) fn read(
         files: vec![path.clone()],
     })
 }
+
+/// The systemd-networkd reader.
+pub(crate) struct Networkd;
+
+impl super::Reader for Networkd {
+    fn directories(&self) -> &'static [&'static str] {
+        &[DIR]
+    }
+    fn interfaces(&self, files: &HostFiles, nics: &super::HostNics) -> Vec<String> {
+        interfaces(files, nics)
+    }
+    fn read(
+        &self,
+        files: &HostFiles,
+        interface: &str,
+        _target: crate::target::Target,
+        nics: &super::HostNics,
+    ) -> Result<Reading, Errors> {
+        read(files, interface, nics)
+    }
+    fn binds_by_mac(&self) -> bool {
+        true
+    }
+}

@@ -326,3 +326,32 @@ fn port_of(files: &HostFiles, interface: &str) -> Option<String> {
             })
         })
 }
+
+/// The SUSE (wicked) ifcfg reader.
+pub(crate) struct Suse;
+
+impl super::Reader for Suse {
+    fn directories(&self) -> &'static [&'static str] {
+        &[DIR]
+    }
+    fn ignored(&self, dir: &str, name: &str, _target: crate::target::Target) -> bool {
+        dir == DIR && ignored(name)
+    }
+    fn interfaces(&self, files: &HostFiles, _nics: &super::HostNics) -> Vec<String> {
+        interfaces(files)
+    }
+    fn read(
+        &self,
+        files: &HostFiles,
+        interface: &str,
+        _target: crate::target::Target,
+        _nics: &super::HostNics,
+    ) -> Result<Reading, Errors> {
+        read(files, interface)
+    }
+    // SUSE's DNS servers live in /etc/sysconfig/network/config, which eniplan edits with a
+    // command rather than writing.
+    fn not_carried(&self) -> &'static [&'static str] {
+        &["connection", "dns"]
+    }
+}

@@ -342,19 +342,14 @@ impl Reader {
         let netmask = self.text(node, path, "netmask");
         let cidr = self.text(node, path, "vswitch-cidr-block");
         let from_mask = netmask.as_deref().and_then(|mask| {
-            let parsed = mask.parse::<Ipv4Addr>().ok().map(u32::from);
-            match parsed {
-                Some(bits) if bits.leading_ones() + bits.trailing_zeros() == 32 => {
-                    Some(bits.leading_ones() as u8)
-                }
-                _ => {
-                    self.errors.push(Error::NonContiguousMask {
-                        field: join(path, "netmask"),
-                        value: mask.to_string(),
-                    });
-                    None
-                }
+            let prefix = crate::net::netmask_prefix(mask);
+            if prefix.is_none() {
+                self.errors.push(Error::NonContiguousMask {
+                    field: join(path, "netmask"),
+                    value: mask.to_string(),
+                });
             }
+            prefix
         });
         let from_cidr = cidr
             .as_deref()
