@@ -150,11 +150,14 @@ def test_change_removes_only_what_is_gone_on_every_surface_alike():
     ]
     assert calls["commands"][0]["argv"][-1] == "192.168.1.203"
     netsh = eniplan.render_change(dict(SEED, interface="Ethernet"), dict(after, interface="Ethernet"), "windows")
-    # netsh's `set address` replaces the adapter's IPv4 list, so no delete is needed; the
-    # secondaries added after it are exactly the new plan's.
-    assert netsh["commands"][0]["argv"][:5] == ["netsh", "interface", "ipv4", "set", "address"]
+    # The primary is kept, so netsh never resets the adapter's IPv4 list (`set address` would
+    # drop every secondary for a moment): it deletes what is gone and adds what is new, each
+    # guarded so that a second run changes nothing and fails nothing.
+    assert all(c["argv"][2:5] != ["ipv4", "set", "address"] for c in netsh["commands"])
+    deleted = [c["argv"][6] for c in netsh["commands"] if c["argv"][3:5] == ["delete", "address"]]
     added = [c["argv"][6] for c in netsh["commands"] if c["argv"][3:5] == ["add", "address"]]
-    assert added == ["address=192.168.1.202", "address=192.168.1.204"]
+    assert deleted == ["address=192.168.1.203"] and added == ["address=192.168.1.204"]
+    assert all(c["guard"] for c in netsh["commands"] if c["argv"][4] == "address")
     powershell = eniplan.render_change(
         dict(SEED, interface="Ethernet"), dict(after, interface="Ethernet"), "powershell"
     )
