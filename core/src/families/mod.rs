@@ -320,14 +320,17 @@ fn render_intents(
             );
         }
     }
-    // Each command once: several interfaces may need the same step.
-    let mut commands: Vec<Command> = Vec::with_capacity(out.commands.len());
-    for command in std::mem::take(&mut out.commands) {
-        if !commands.contains(&command) {
-            commands.push(command);
+    // Each command once: several interfaces may need the same step (one interface's own
+    // commands are distinct, so a single plan skips the quadratic check).
+    if several {
+        let mut commands: Vec<Command> = Vec::with_capacity(out.commands.len());
+        for command in std::mem::take(&mut out.commands) {
+            if !commands.contains(&command) {
+                commands.push(command);
+            }
         }
+        out.commands = commands;
     }
-    out.commands = commands;
     Ok(out)
 }
 
