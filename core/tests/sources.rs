@@ -231,3 +231,44 @@ fn api_output_becomes_the_same_plans_as_the_metadata() {
         "{fields:?}"
     );
 }
+
+/// SUSE's netconfig keeps one DNS list for the host: a second ENI with other servers is named
+/// in a warning, never dropped in silence; the same servers on both say nothing.
+#[test]
+fn an_instance_whose_enis_differ_in_dns_says_which_list_suse_keeps() {
+    let plans = |second_dns: &str| -> Vec<eniplan::Plan> {
+        let text = format!(
+            "- {{interface: eth0, primary: 192.168.1.201, prefix: 24, gateway: 192.168.1.253, \
+             dns: [100.100.2.136]}}\n\
+             - {{interface: eth1, primary: 192.168.2.10, prefix: 24, gateway: 192.168.2.253, \
+             route_table: 1001, dns: [{second_dns}]}}\n"
+        );
+        eniplan::plans_from_text(&text)
+            .expect("plans")
+            .iter()
+            .map(|plan| plan.validate().expect("valid"))
+            .collect()
+    };
+    let target = Target::parse("sles-15").expect("target");
+    let differing = eniplan::render_instance(&plans("10.0.0.53"), target).expect("renders");
+    let warning = differing
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("eth1: its DNS servers (10.0.0.53) are not used"))
+        .unwrap_or_else(|| panic!("no DNS warning in {:#?}", differing.warnings));
+    assert!(warning.contains("eth0's (100.100.2.136)"), "{warning}");
+    let sed: Vec<&String> = differing
+        .commands
+        .iter()
+        .flat_map(|c| &c.argv)
+        .filter(|word| word.contains("NETCONFIG_DNS_STATIC_SERVERS"))
+        .collect();
+    assert_eq!(sed.len(), 1, "{sed:?}");
+    assert!(sed[0].contains("\"100.100.2.136\""), "{}", sed[0]);
+    let same = eniplan::render_instance(&plans("100.100.2.136"), target).expect("renders");
+    assert!(
+        !same.warnings.iter().any(|w| w.contains("DNS servers")),
+        "{:#?}",
+        same.warnings
+    );
+}

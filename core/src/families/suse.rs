@@ -267,10 +267,22 @@ impl Family for Suse {
             }
             None => {}
         }
-        let dns = instance
-            .iter()
-            .map(|intent| intent.dns.all)
-            .find(|dns| !dns.is_empty());
+        let mut with_dns = instance.iter().filter(|intent| !intent.dns.all.is_empty());
+        let dns = with_dns.next().map(|first| {
+            // netconfig has one global list: a different list of another ENI is not lost in
+            // silence.
+            for other in with_dns.filter(|other| other.dns.all != first.dns.all) {
+                out.warnings.push(format!(
+                    "{}: its DNS servers ({}) are not used: netconfig keeps one global list \
+                     (NETCONFIG_DNS_STATIC_SERVERS), which is {}'s ({})",
+                    other.interface(),
+                    other.dns.all.join(" "),
+                    first.interface(),
+                    first.dns.all.join(" ")
+                ));
+            }
+            first.dns.all
+        });
         if let Some(dns) = dns {
             // SUSE keeps DNS servers in the global netconfig file, not in ifcfg; edit that one
             // key in place rather than replacing a file full of unrelated settings.
