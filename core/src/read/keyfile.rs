@@ -268,53 +268,9 @@ pub(super) fn read(
         .map(|(_, v, _)| v)
         .unwrap_or_else(|| "auto".into());
     found.dhcp4 = method == "auto";
-    let mut gateway4 = None;
-    for (key, cidr, line, text) in addresses(&mut ipv4) {
-        match address_entry::<std::net::Ipv4Addr>(&cidr, 32) {
-            Some((address, prefix, gateway)) => {
-                if prefix.is_none() {
-                    warnings.push(format!(
-                        "{key}={cidr} has no prefix length: NetworkManager defaults it to /24"
-                    ));
-                }
-                found.ipv4.push(FoundAddress {
-                    address,
-                    prefix: Some(prefix.unwrap_or(24)),
-                    at: at(line),
-                });
-                if gateway4.is_none() {
-                    gateway4 = gateway.map(|via| FoundRoute {
-                        via,
-                        metric: None,
-                        at: at(line),
-                    });
-                }
-            }
-            None => unread.push(Unread {
-                file: path.clone(),
-                line,
-                text,
-                reason: format!("{key} is not an IPv4 address entry: NetworkManager drops it"),
-            }),
-        }
-    }
-    if let Some((line, gateway, text)) = ipv4.remove("gateway") {
-        match gateway.parse() {
-            Ok(via) => {
-                gateway4 = Some(FoundRoute {
-                    via,
-                    metric: None,
-                    at: at(line),
-                })
-            }
-            Err(_) => unread.push(Unread {
-                file: path.clone(),
-                line,
-                text,
-                reason: "not an IPv4 gateway".into(),
-            }),
-        }
-    }
+    let (addresses4, mut gateway4) =
+        section_addresses(&mut ipv4, "IPv4", 32, 24, &path, &mut warnings, &mut unread);
+    found.ipv4 = addresses4;
     if method == "manual" && found.ipv4.is_empty() {
         return Err(refused_profile(&path, "ipv4", "manual"));
     }
@@ -389,54 +345,17 @@ pub(super) fn read(
 
     let mut ipv6 = section("ipv6");
     let method6 = ipv6.remove("method").map(|(_, v, _)| v);
-    for (key, entry, line, text) in addresses(&mut ipv6) {
-        // NetworkManager writes the gateway after the first address: `address1=a/64,gw`.
-        match address_entry::<std::net::Ipv6Addr>(&entry, 128) {
-            Some((address, prefix, gateway)) => {
-                if prefix.is_none() {
-                    warnings.push(format!(
-                        "{key}={entry} has no prefix length: NetworkManager defaults it to /64"
-                    ));
-                }
-                found.ipv6.push(FoundAddress {
-                    address,
-                    prefix: Some(prefix.unwrap_or(64)),
-                    at: at(line),
-                });
-                if let (Some(via), true) = (gateway, found.gateways6.is_empty()) {
-                    found.gateways6.push(FoundRoute {
-                        via,
-                        metric: None,
-                        at: at(line),
-                    });
-                }
-            }
-            None => unread.push(Unread {
-                file: path.clone(),
-                line,
-                text,
-                reason: format!("{key} is not an IPv6 address entry: NetworkManager drops it"),
-            }),
-        }
-    }
-    if let Some((line, gateway, text)) = ipv6.remove("gateway") {
-        match gateway.parse() {
-            Ok(via) => {
-                found.gateways6.clear();
-                found.gateways6.push(FoundRoute {
-                    via,
-                    metric: None,
-                    at: at(line),
-                });
-            }
-            Err(_) => unread.push(Unread {
-                file: path.clone(),
-                line,
-                text,
-                reason: "not an IPv6 gateway".into(),
-            }),
-        }
-    }
+    let (addresses6, gateway6) = section_addresses(
+        &mut ipv6,
+        "IPv6",
+        128,
+        64,
+        &path,
+        &mut warnings,
+        &mut unread,
+    );
+    found.ipv6 = addresses6;
+    found.gateways6.extend(gateway6);
     if method6.as_deref() == Some("manual") && found.ipv6.is_empty() {
         return Err(refused_profile(&path, "ipv6", "manual"));
     }
@@ -545,6 +464,77 @@ fn address_entry<A: std::str::FromStr>(entry: &str, max: u8) -> Option<(A, Optio
 }
 
 /// The `dns=` servers of a section; a word that is no address is unread.
+/// One address family's addresses and gateway in its section, as NetworkManager reads them:
+/// `addressN=` in NetworkManager's order, each with its prefix (the family's default when none
+/// is written, with a warning), the gateway written after the first address that has one
+/// (`address1=a/24,gw`) unless a `gateway=` key sets it.
+fn section_addresses<A>(
+    section: &mut BTreeMap<String, (usize, String, String)>,
+    family: &str,
+    max_prefix: u8,
+    default_prefix: u8,
+    path: &str,
+    warnings: &mut Vec<String>,
+    unread: &mut Vec<Unread>,
+) -> (Vec<FoundAddress<A>>, Option<FoundRoute<A>>)
+where
+    A: std::str::FromStr,
+{
+    let at = |line: usize| format!("{path}:{line}");
+    let mut found = Vec::new();
+    let mut gateway_of_address = None;
+    for (key, entry, line, text) in addresses(section) {
+        match address_entry::<A>(&entry, max_prefix) {
+            Some((address, prefix, gateway)) => {
+                if prefix.is_none() {
+                    warnings.push(format!(
+                        "{key}={entry} has no prefix length: NetworkManager defaults it to \
+                         /{default_prefix}"
+                    ));
+                }
+                found.push(FoundAddress {
+                    address,
+                    prefix: Some(prefix.unwrap_or(default_prefix)),
+                    at: at(line),
+                });
+                if gateway_of_address.is_none() {
+                    gateway_of_address = gateway.map(|via| FoundRoute {
+                        via,
+                        metric: None,
+                        at: at(line),
+                    });
+                }
+            }
+            None => unread.push(Unread {
+                file: path.to_string(),
+                line,
+                text,
+                reason: format!("{key} is not an {family} address entry: NetworkManager drops it"),
+            }),
+        }
+    }
+    let gateway = match section.remove("gateway") {
+        Some((line, gateway, text)) => match gateway.parse() {
+            Ok(via) => Some(FoundRoute {
+                via,
+                metric: None,
+                at: at(line),
+            }),
+            Err(_) => {
+                unread.push(Unread {
+                    file: path.to_string(),
+                    line,
+                    text,
+                    reason: format!("not an {family} gateway"),
+                });
+                gateway_of_address
+            }
+        },
+        None => gateway_of_address,
+    };
+    (found, gateway)
+}
+
 fn dns_list(
     section: &mut BTreeMap<String, (usize, String, String)>,
     path: &str,
