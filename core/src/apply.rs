@@ -544,9 +544,11 @@ pub enum HostFilesError {
 /// Larger than any configuration file: a file this big is not one.
 const MAX_CONFIG_FILE: u64 = 1 << 20;
 
-/// The files a family's reader takes (every regular file of its directories), read under
-/// `root` as if it were `/`, by absolute path. A file that is not text or is too large to be a
-/// configuration file is an error naming it.
+/// The files a family's reader takes (every regular file of its directories, and its global
+/// files), read under `root` as if it were `/`, by absolute path. What is absent is nothing;
+/// a file that is not text or is too large to be a configuration file is an error naming it;
+/// a directory or file that exists but cannot be read is an I/O error naming it, never
+/// nothing: a rendering merged with a host it could not read would overwrite what it missed.
 pub fn host_files(
     root: &Path,
     family: crate::os_family::OsFamily,
@@ -555,47 +557,20 @@ pub fn host_files(
     let mut errors = Vec::new();
     for dir in crate::read::directories(family) {
         let on_disk = root.join(dir.trim_start_matches('/'));
-        let Ok(entries) = fs::read_dir(&on_disk) else {
-            continue;
+        let entries = match fs::read_dir(&on_disk) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(cannot_read(&on_disk, &error)),
         };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(meta) = fs::metadata(&path) else {
-                continue;
-            };
-            if !meta.is_file() {
-                continue;
-            }
+        for entry in entries {
+            let entry = entry.map_err(|error| cannot_read(&on_disk, &error))?;
             let name = format!("{dir}/{}", entry.file_name().to_string_lossy());
-            if meta.len() > MAX_CONFIG_FILE {
-                errors.push(crate::error::Error::Syntax {
-                    field: name,
-                    message: format!("{} bytes is no configuration file; not read", meta.len()),
-                });
-                continue;
-            }
-            let bytes = fs::read(&path).map_err(|error| {
-                HostFilesError::Io(format!("cannot read {}: {error}", path.display()))
-            })?;
-            match String::from_utf8(bytes) {
-                Ok(text) if !text.contains('\0') => {
-                    files.insert(name, text);
-                }
-                _ => errors.push(crate::error::Error::Syntax {
-                    field: name,
-                    message: "not a text file (binary or not UTF-8); not read".into(),
-                }),
-            }
+            take_file(&entry.path(), name, &mut files, &mut errors)?;
         }
     }
     for path in crate::read::global_files(family) {
         let on_disk = root.join(path.trim_start_matches('/'));
-        if fs::metadata(&on_disk).is_ok_and(|meta| meta.is_file() && meta.len() <= MAX_CONFIG_FILE)
-        {
-            if let Ok(text) = fs::read_to_string(&on_disk) {
-                files.insert((*path).to_string(), text);
-            }
-        }
+        take_file(&on_disk, (*path).to_string(), &mut files, &mut errors)?;
     }
     if errors.is_empty() {
         Ok(files)
@@ -604,6 +579,59 @@ pub fn host_files(
             errors,
         )))
     }
+}
+
+/// The host's files a rendering for `family` is merged with under `root`: nothing when the
+/// root does not exist yet (a fresh `--write-to` directory), else [`host_files`].
+pub fn merge_files(
+    root: &Path,
+    family: crate::os_family::OsFamily,
+) -> Result<crate::read::HostFiles, HostFilesError> {
+    match fs::symlink_metadata(root) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            Ok(crate::read::HostFiles::new())
+        }
+        _ => host_files(root, family),
+    }
+}
+
+/// Reads the file at `on_disk` into `files` as `name` when it is a regular file (what is
+/// absent, a dangling link or a directory is left out): text of at most [`MAX_CONFIG_FILE`]
+/// bytes, else an entry in `errors` naming it.
+fn take_file(
+    on_disk: &Path,
+    name: String,
+    files: &mut crate::read::HostFiles,
+    errors: &mut Vec<crate::error::Error>,
+) -> Result<(), HostFilesError> {
+    let meta = match fs::metadata(on_disk) {
+        Ok(meta) if meta.is_file() => meta,
+        Ok(_) => return Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(cannot_read(on_disk, &error)),
+    };
+    if meta.len() > MAX_CONFIG_FILE {
+        errors.push(crate::error::Error::Syntax {
+            field: name,
+            message: format!("{} bytes is no configuration file; not read", meta.len()),
+        });
+        return Ok(());
+    }
+    let bytes = fs::read(on_disk).map_err(|error| cannot_read(on_disk, &error))?;
+    match String::from_utf8(bytes) {
+        Ok(text) if !text.contains('\0') => {
+            files.insert(name, text);
+        }
+        _ => errors.push(crate::error::Error::Syntax {
+            field: name,
+            message: "not a text file (binary or not UTF-8); not read".into(),
+        }),
+    }
+    Ok(())
+}
+
+fn cannot_read(path: &Path, error: &std::io::Error) -> HostFilesError {
+    HostFilesError::Io(format!("cannot read {}: {error}", path.display()))
 }
 
 /// What a host under `root` shows of its network stack, for `--os auto`

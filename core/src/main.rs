@@ -694,10 +694,7 @@ fn resolve_auto(
         return Ok(selection.to_string());
     }
     require_dir(root)?;
-    let mut evidence = apply::evidence(root).map_err(|error| match error {
-        apply::HostFilesError::Io(message) => Failure::Io(message),
-        apply::HostFilesError::Invalid(errors) => Failure::Invalid(errors),
-    })?;
+    let mut evidence = apply::evidence(root)?;
     if let Some(path) = os_release {
         evidence.os_release =
             Some(fs::read_to_string(path).map_err(|error| {
@@ -752,21 +749,24 @@ fn require_dir(root: &Path) -> Result<(), Failure> {
     }
 }
 
-/// The host's files a rendering for `target` is merged with, under `root` (nothing when the
-/// root does not exist yet, as a fresh --write-to directory).
+/// The host's files a rendering for `target` is merged with, under `root` (see
+/// [`apply::merge_files`]).
 fn merge_files(root: &Path, target: Target) -> Result<eniplan::HostFiles, Failure> {
-    if fs::symlink_metadata(root).is_err() {
-        return Ok(eniplan::HostFiles::new());
-    }
-    host_files(root, target)
+    apply::merge_files(root, target.family()).map_err(Failure::from)
 }
 
 /// The files `target`'s reader takes, read under `root` (see [`apply::host_files`]).
 fn host_files(root: &Path, target: Target) -> Result<eniplan::HostFiles, Failure> {
-    apply::host_files(root, target.family()).map_err(|error| match error {
-        apply::HostFilesError::Io(message) => Failure::Io(message),
-        apply::HostFilesError::Invalid(errors) => Failure::Invalid(errors),
-    })
+    apply::host_files(root, target.family()).map_err(Failure::from)
+}
+
+impl From<apply::HostFilesError> for Failure {
+    fn from(error: apply::HostFilesError) -> Self {
+        match error {
+            apply::HostFilesError::Io(message) => Failure::Io(message),
+            apply::HostFilesError::Invalid(errors) => Failure::Invalid(errors),
+        }
+    }
 }
 
 /// What a reader did not understand, as warnings on stderr.

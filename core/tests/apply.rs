@@ -306,3 +306,42 @@ fn planning_a_write_never_creates_the_root() {
     assert_eq!(changes[0].action, Action::Create);
     assert!(!root.exists(), "planning created the root");
 }
+
+/// What a rendering is merged with: an absent root or directory holds nothing, but a host
+/// that exists and cannot be read is an error naming what failed, never an empty host (a
+/// rendering merged with nothing would overwrite what it missed).
+#[test]
+fn a_host_that_cannot_be_read_is_an_error_not_nothing() {
+    use eniplan::apply::HostFilesError;
+    use eniplan::OsFamily;
+
+    let missing = scratch("merge-missing").join("fresh");
+    let files = apply::merge_files(&missing, OsFamily::Netplan).expect("a fresh root");
+    assert!(files.is_empty());
+    assert!(!missing.exists(), "reading created the root");
+
+    // /etc/netplan is a file here: the directory netplan reads cannot be listed.
+    let root = scratch("merge-not-a-dir");
+    fs::create_dir_all(root.join("etc")).expect("etc");
+    fs::write(root.join("etc/netplan"), "network: {}\n").expect("a file where a dir goes");
+    match apply::merge_files(&root, OsFamily::Netplan) {
+        Err(HostFilesError::Io(message)) => {
+            assert!(message.contains("etc/netplan"), "{message}")
+        }
+        other => panic!("expected an I/O error naming etc/netplan, got {other:?}"),
+    }
+
+    // A global file that is no text is named, as a file of a directory is.
+    let root = scratch("merge-binary-global");
+    fs::create_dir_all(root.join("etc/sysconfig")).expect("sysconfig");
+    fs::write(root.join("etc/sysconfig/network"), b"GATEWAY=\xff\0\n").expect("binary");
+    match apply::merge_files(&root, OsFamily::Rhel) {
+        Err(HostFilesError::Invalid(errors)) => {
+            assert!(
+                errors.to_string().contains("/etc/sysconfig/network"),
+                "{errors}"
+            )
+        }
+        other => panic!("expected the global file named, got {other:?}"),
+    }
+}

@@ -136,20 +136,25 @@ fn render_one(
 }
 
 /// The host's files a rendering for `target` is merged with: those under `root` that the
-/// family reads (nothing without a root, or for a root that does not exist yet).
+/// family reads (the core's `apply::merge_files`); nothing without a root.
 fn host_of(
     py: Python<'_>,
     root: Option<&std::path::Path>,
     target: Target,
 ) -> PyResult<eniplan::HostFiles> {
-    let Some(root) = root.filter(|root| root.exists()) else {
+    let Some(root) = root else {
         return Ok(eniplan::HostFiles::new());
     };
-    match eniplan::apply::host_files(root, target.family()) {
-        Ok(files) => Ok(files),
-        Err(eniplan::apply::HostFilesError::Invalid(errors)) => Err(plan_error(py, &errors)),
-        Err(eniplan::apply::HostFilesError::Io(message)) => {
-            Err(pyo3::exceptions::PyOSError::new_err(message))
+    eniplan::apply::merge_files(root, target.family()).map_err(|error| host_error(py, error))
+}
+
+/// A host that could not be read, as Python's exceptions: a file that is no configuration is
+/// a `PlanError` naming it, the file system's failure an `OSError`.
+fn host_error(py: Python<'_>, error: eniplan::apply::HostFilesError) -> PyErr {
+    match error {
+        eniplan::apply::HostFilesError::Invalid(errors) => plan_error(py, &errors),
+        eniplan::apply::HostFilesError::Io(message) => {
+            pyo3::exceptions::PyOSError::new_err(message)
         }
     }
 }
@@ -405,15 +410,8 @@ fn read_host(
     interface: Option<&str>,
 ) -> PyResult<Py<PyAny>> {
     let target = target_of(py, target)?;
-    let files = match eniplan::apply::host_files(&root, target.family()) {
-        Ok(files) => files,
-        Err(eniplan::apply::HostFilesError::Invalid(errors)) => {
-            return Err(plan_error(py, &errors))
-        }
-        Err(eniplan::apply::HostFilesError::Io(message)) => {
-            return Err(pyo3::exceptions::PyOSError::new_err(message))
-        }
-    };
+    let files = eniplan::apply::host_files(&root, target.family())
+        .map_err(|error| host_error(py, error))?;
     let reading =
         eniplan::read(&files, target, interface).map_err(|errors| plan_error(py, &errors))?;
     to_python(py, &reading)
@@ -536,15 +534,7 @@ fn detect(
     distribution: Option<String>,
     version: Option<String>,
 ) -> PyResult<Py<PyAny>> {
-    let mut evidence = match eniplan::apply::evidence(&root) {
-        Ok(evidence) => evidence,
-        Err(eniplan::apply::HostFilesError::Invalid(errors)) => {
-            return Err(plan_error(py, &errors))
-        }
-        Err(eniplan::apply::HostFilesError::Io(message)) => {
-            return Err(pyo3::exceptions::PyOSError::new_err(message))
-        }
-    };
+    let mut evidence = eniplan::apply::evidence(&root).map_err(|error| host_error(py, error))?;
     if os_release.is_some() {
         evidence.os_release = os_release;
     }
