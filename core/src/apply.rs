@@ -553,6 +553,21 @@ pub fn host_files(
     root: &Path,
     family: crate::os_family::OsFamily,
 ) -> Result<crate::read::HostFiles, HostFilesError> {
+    let (files, errors) = read_host(root, family)?;
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(HostFilesError::Invalid(crate::error::Errors::from_vec(
+            errors,
+        )))
+    }
+}
+
+/// The text files of [`host_files`], and an error for each file that is no configuration file.
+fn read_host(
+    root: &Path,
+    family: crate::os_family::OsFamily,
+) -> Result<(crate::read::HostFiles, Vec<crate::error::Error>), HostFilesError> {
     let mut files = crate::read::HostFiles::new();
     let mut errors = Vec::new();
     for dir in crate::read::directories(family) {
@@ -572,13 +587,7 @@ pub fn host_files(
         let on_disk = root.join(path.trim_start_matches('/'));
         take_file(&on_disk, (*path).to_string(), &mut files, &mut errors)?;
     }
-    if errors.is_empty() {
-        Ok(files)
-    } else {
-        Err(HostFilesError::Invalid(crate::error::Errors::from_vec(
-            errors,
-        )))
-    }
+    Ok((files, errors))
 }
 
 /// The host's files a rendering for `family` is merged with under `root`: nothing when the
@@ -649,11 +658,8 @@ pub fn evidence(root: &Path) -> Result<crate::detect::Evidence, HostFilesError> 
         }
     }
     for family in crate::os_family::OsFamily::ALL {
-        match host_files(root, family) {
-            Ok(files) => found.files.extend(files),
-            Err(HostFilesError::Invalid(_)) => {}
-            Err(error) => return Err(error),
-        }
+        // A file that is no text is no evidence; the others of its family still are.
+        found.files.extend(read_host(root, family)?.0);
     }
     let units = root.join("etc/systemd/system");
     let alias_of = |path: &Path| -> Option<String> {

@@ -345,3 +345,19 @@ fn a_host_that_cannot_be_read_is_an_error_not_nothing() {
         other => panic!("expected the global file named, got {other:?}"),
     }
 }
+
+/// `--os auto`'s evidence leaves out a file that is no text, not its whole family.
+#[test]
+fn a_binary_file_beside_configuration_is_no_evidence_but_hides_nothing() {
+    let root = scratch("evidence-binary");
+    fs::create_dir_all(root.join("etc/netplan")).expect("netplan dir");
+    fs::write(
+        root.join("etc/netplan/50-cloud-init.yaml"),
+        "network: {version: 2}\n",
+    )
+    .expect("yaml");
+    fs::write(root.join("etc/netplan/core"), b"\x7fELF\0\0").expect("binary");
+    let evidence = apply::evidence(&root).expect("evidence");
+    let files: Vec<&String> = evidence.files.keys().collect();
+    assert_eq!(files, ["/etc/netplan/50-cloud-init.yaml"], "{files:?}");
+}
