@@ -332,6 +332,17 @@ pub fn render_plans_on(
     families::render_plans(plans, selection, host)
 }
 
+/// Renders one plan or an instance for one target, merged with `host` (empty for none):
+/// the rendering, or the target's refusal as its errors. A selection (`all`, a list) is an
+/// error that points to [`render_plans_on`]. What the Python and WASM `render` return.
+pub fn render_for(plans: &[EniPlan], target: &str, host: &HostFiles) -> Result<Rendering, Errors> {
+    let target = Target::parse(target)?;
+    match families::render_plans(plans, target.name(), host)?.remove(0) {
+        Outcome::Rendered(rendering) => Ok(rendering),
+        Outcome::Refused(refusal) => Err(refusal.errors),
+    }
+}
+
 /// Checks one plan or an instance against a selection's targets (their name rules, what each
 /// cannot carry): every problem, or nothing. What `eniplan validate --os` reports.
 pub fn check_plans(plans: &[EniPlan], selection: Option<&str>) -> Result<(), Errors> {

@@ -124,15 +124,10 @@ fn render_one(
     target: &str,
     root: Option<&std::path::Path>,
 ) -> PyResult<Py<PyAny>> {
-    let target = Target::parse(target).map_err(|error| plan_error(py, &error.into()))?;
-    let host = host_of(py, root, target)?;
-    let outcome = eniplan::render_plans_on(plans, target.name(), &host)
-        .map_err(|errors| plan_error(py, &errors))?
-        .remove(0);
-    match outcome {
-        eniplan::Outcome::Rendered(rendering) => to_python(py, &rendering),
-        eniplan::Outcome::Refused(refusal) => Err(plan_error(py, &refusal.errors)),
-    }
+    let host = host_of(py, root, target_of(py, target)?)?;
+    let rendering =
+        eniplan::render_for(plans, target, &host).map_err(|errors| plan_error(py, &errors))?;
+    to_python(py, &rendering)
 }
 
 /// The host's files a rendering for `target` is merged with: those under `root` that the

@@ -149,14 +149,9 @@ fn read_plans(plans: JsValue) -> Result<Vec<EniPlan>, JsValue> {
 
 /// One target's rendering of one plan or an instance.
 fn render_one(plans: &[EniPlan], target: &str) -> Result<JsValue, JsValue> {
-    let target = Target::parse(target).map_err(|error| plan_error(&error.into()))?;
-    match eniplan::render_plans(plans, target.name())
-        .map_err(|errors| plan_error(&errors))?
-        .remove(0)
-    {
-        eniplan::Outcome::Rendered(rendering) => Ok(to_js(&rendering)),
-        eniplan::Outcome::Refused(refusal) => Err(plan_error(&refusal.errors)),
-    }
+    eniplan::render_for(plans, target, &eniplan::HostFiles::new())
+        .map(|rendering| to_js(&rendering))
+        .map_err(|errors| plan_error(&errors))
 }
 
 /// Renders `plan` (one plan, or a list of them: an instance) for one target.
