@@ -317,7 +317,6 @@ impl Family for Ifupdown {
         host: &HostFiles,
         out: &mut Rendering,
     ) -> Result<(), Errors> {
-        let configured: Vec<&str> = instance.iter().map(Intent::interface).collect();
         let Some(main) = host.get(MAIN) else {
             // The main file goes right after the cloud-init file, before the stanzas.
             out.files.insert(
@@ -337,13 +336,14 @@ impl Family for Ifupdown {
                      (--write-to or --root, Ansible, Salt), the host's own file is kept: every \
                      other interface's stanza stays, and only the stanzas of {} are commented \
                      out",
-                    configured.join(", ")
+                    super::interface_names(instance)
                 )
             } else {
                 format!("{MAIN} did not exist: it is written with the loopback and eniplan's files")
             });
             return Ok(());
         };
+        let configured: Vec<&str> = instance.iter().map(Intent::interface).collect();
         let mut main = main.clone();
         // Every file ifupdown reads but eniplan's own: a stanza there for an interface eniplan
         // configures now is commented out.

@@ -334,6 +334,21 @@ fn render_intents(
     Ok(out)
 }
 
+/// The instance's interface names for the words of a warning (`eth0, eth1`); one interface's
+/// name is borrowed, not copied.
+fn interface_names<'p>(instance: &[Intent<'p>]) -> std::borrow::Cow<'p, str> {
+    match instance {
+        [one] => std::borrow::Cow::Borrowed(one.interface()),
+        several => std::borrow::Cow::Owned(
+            several
+                .iter()
+                .map(Intent::interface)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    }
+}
+
 /// Adds `item` unless the list has it.
 fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
     if !list.contains(&item) {
@@ -595,8 +610,14 @@ fn linux_epilogue(intent: &Intent<'_>, out: &mut Rendering) {
                 .into(),
         );
     }
-    for command in linux_verify(intent) {
-        push_unique(&mut out.verify, command);
+    let verify = linux_verify(intent);
+    if out.verify.is_empty() {
+        // The first interface's steps, as they are: no copy into a new list.
+        out.verify = verify;
+    } else {
+        for command in verify {
+            push_unique(&mut out.verify, command);
+        }
     }
 }
 

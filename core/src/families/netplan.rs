@@ -103,6 +103,9 @@ impl Family for Netplan {
         host: &HostFiles,
         out: &mut Rendering,
     ) -> Result<(), Errors> {
+        if host.is_empty() {
+            return Ok(());
+        }
         let ours: Vec<String> = instance
             .iter()
             .map(|intent| own_file(intent.interface()))

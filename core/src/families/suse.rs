@@ -257,11 +257,7 @@ impl Family for Suse {
                         "{DIR}/routes is shown with eniplan's lines only; rendered for a host \
                          (--write-to or --root, Ansible, Salt), every line of the host's file \
                          that is not about {} is kept",
-                        instance
-                            .iter()
-                            .map(Intent::interface)
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        super::interface_names(instance)
                     ));
                 }
             }
