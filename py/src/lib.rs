@@ -371,8 +371,8 @@ fn render_instance(
     target: &str,
     root: Option<std::path::PathBuf>,
 ) -> PyResult<Py<PyAny>> {
-    let plans = read_plans(py, plans)?;
-    render_one(py, &plans, target, root.as_deref())
+    // `render` takes an instance as well; this name stays for the callers that use it.
+    render(py, plans, target, root)
 }
 
 fn target_of(py: Python<'_>, name: &str) -> PyResult<Target> {
