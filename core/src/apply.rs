@@ -192,6 +192,24 @@ pub fn changes(rendering: &Rendering, root: &Path) -> Result<Vec<FileChange>, Ap
 
 /// Writes the files of `rendering` that differ under `root` and deletes its stale ones.
 pub fn apply(rendering: &Rendering, root: &Path, options: Options) -> Result<Outcome, ApplyError> {
+    prepare(rendering, root, options)?.write()
+}
+
+/// A write that is ready: what it changes is known and, with `backup`, the backup set is
+/// made; nothing is written yet. A caller that must record the backup set before the first
+/// file changes (the apply engine's journal) does so between [`prepare`] and
+/// [`Prepared::write`].
+#[derive(Debug)]
+pub struct Prepared {
+    outcome: Outcome,
+}
+
+/// Plans the write of `rendering` under `root` (creating the root) and makes its backup set.
+pub fn prepare(
+    rendering: &Rendering,
+    root: &Path,
+    options: Options,
+) -> Result<Prepared, ApplyError> {
     fs::create_dir_all(root).map_err(|cause| io_error(root, "create the root", cause))?;
     let files = changes(rendering, root)?;
     let root = resolve_root(root)?;
@@ -207,7 +225,7 @@ pub fn apply(rendering: &Rendering, root: &Path, options: Options) -> Result<Out
         .filter(|change| change.action != Action::Unchanged)
         .collect();
     if touched.is_empty() {
-        return Ok(outcome);
+        return Ok(Prepared { outcome });
     }
     outcome.changed = true;
     if options.backup {
@@ -215,17 +233,36 @@ pub fn apply(rendering: &Rendering, root: &Path, options: Options) -> Result<Out
         outcome.backup_set = Some(set);
         outcome.backups = copies;
     }
-    for change in &outcome.files {
-        if change.action == Action::Unchanged {
-            continue;
-        }
-        match (&change.after, change.mode) {
-            (Some(contents), Some(mode)) => write_atomically(&change.destination, contents, mode)?,
-            _ => fs::remove_file(&change.destination)
-                .map_err(|cause| io_error(&change.destination, "delete", cause))?,
-        }
+    Ok(Prepared { outcome })
+}
+
+impl Prepared {
+    /// The backup set made for the write, when one was.
+    pub fn backup_set(&self) -> Option<&Path> {
+        self.outcome.backup_set.as_deref()
     }
-    Ok(outcome)
+
+    /// Whether the write changes anything.
+    pub fn changes_anything(&self) -> bool {
+        self.outcome.changed
+    }
+
+    /// Writes the files that differ and deletes the stale ones.
+    pub fn write(self) -> Result<Outcome, ApplyError> {
+        for change in &self.outcome.files {
+            if change.action == Action::Unchanged {
+                continue;
+            }
+            match (&change.after, change.mode) {
+                (Some(contents), Some(mode)) => {
+                    write_atomically(&change.destination, contents, mode)?
+                }
+                _ => fs::remove_file(&change.destination)
+                    .map_err(|cause| io_error(&change.destination, "delete", cause))?,
+            }
+        }
+        Ok(self.outcome)
+    }
 }
 
 /// Makes one backup set under `root` for the files a write touches: a copy of each one that
@@ -431,7 +468,11 @@ fn permissions(_meta: &fs::Metadata) -> u32 {
 
 /// Writes `contents` to `destination` through a temporary file and a rename, creating missing
 /// directories (their existing ancestors were checked for symlinks).
-fn write_atomically(destination: &Path, contents: &str, mode: u32) -> Result<(), ApplyError> {
+pub(crate) fn write_atomically(
+    destination: &Path,
+    contents: &str,
+    mode: u32,
+) -> Result<(), ApplyError> {
     write_bytes_atomically(destination, contents.as_bytes(), mode)
 }
 
@@ -490,7 +531,7 @@ fn write_bytes_atomically(
 }
 
 /// The current UTC time as `YYYYMMDDHHMMSS`.
-fn utc_stamp() -> String {
+pub(crate) fn utc_stamp() -> String {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs())

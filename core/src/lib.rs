@@ -2,8 +2,10 @@
 //! mask, gateway, DNS, IPv6) and a target operating system to the exact files and commands that
 //! make the OS use every address.
 //!
-//! The crate is pure: it reads no file, opens no socket and looks at no clock. Applying a
-//! rendering (writing its files, running its commands) is the caller's job.
+//! The rendering core is pure: it reads no file, opens no socket and looks at no clock. The
+//! `apply` feature adds the host layer: [`apply`] writes a rendering's files under a root, and
+//! [`engine`] applies plans to the running host (snapshot, write, restart, verify against the
+//! running state with [`kernel`], roll back).
 //!
 //! ```
 //! use eniplan::{EniPlan, Target};
@@ -21,12 +23,15 @@
 #[cfg(feature = "apply")]
 pub mod apply;
 mod detect;
+#[cfg(feature = "apply")]
+pub mod engine;
 mod error;
 mod families;
 #[cfg(feature = "fast-yaml")]
 mod fast_yaml;
 mod input;
 mod intent;
+pub mod kernel;
 mod model;
 mod names;
 mod net;

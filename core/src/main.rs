@@ -181,6 +181,50 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Apply a plan to this host and verify it: render the change against the host's files,
+    /// capture the running state, write the files (one backup set under
+    /// /var/backups/eniplan/), run the commands and the restart, then check that the running
+    /// state holds the plan (addresses, primary, default route, a secondary ENI's table and
+    /// rules, IPv6) and that each gateway answers on its link. When anything fails the host is
+    /// put back: the files byte for byte, the restart again, the running state as captured.
+    /// Exit 0 applied and verified (or nothing to do); 1 rolled back (what failed is printed);
+    /// 2 refused before anything changed (an invalid plan, another apply pending); 3 the
+    /// rollback itself failed (what is left is printed). A journal under /var/lib/eniplan/
+    /// lets `eniplan rollback` restore after a crash.
+    Apply {
+        /// The plan (YAML or JSON; one ENI or a list of them: an instance); `-` reads standard
+        /// input.
+        plan: PathBuf,
+        /// The target (`auto`: the stack this host runs).
+        #[arg(long = "os", default_value = "auto")]
+        os: String,
+        /// The host's root (`/`; another directory is a chroot whose network this process
+        /// sees).
+        #[arg(long, value_name = "DIR", default_value = "/")]
+        root: PathBuf,
+        /// Seconds the running state may take to hold the plan after the restart.
+        #[arg(long, value_name = "SECONDS", default_value_t = 20)]
+        settle: u64,
+        /// Show what would change (files, and whether the running state already holds the
+        /// plan) and change nothing: exit 0 nothing to do, 1 something to do.
+        #[arg(long)]
+        dry_run: bool,
+        /// `text` or `json` (the report).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Undo the pending apply (one interrupted by a crash) or, with none pending, the last
+    /// one: its files from the backup set, the restart, the running state as captured before
+    /// it. Exit 1 when the host is back as it was; 3 when it is not (what is left is printed);
+    /// 2 when there is nothing to roll back.
+    Rollback {
+        /// The host's root.
+        #[arg(long, value_name = "DIR", default_value = "/")]
+        root: PathBuf,
+        /// `text` or `json` (the report).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Migrate: read one family's configuration under a root and render it for another, with
     /// the old family's files in `delete`.
     Convert {
@@ -287,6 +331,18 @@ enum Failure {
     Differs,
     /// Some targets of a selection refused (their errors are already printed): status 2.
     Refused,
+    /// An apply's or a rollback's report is printed; its status (1 rolled back, 3 the
+    /// rollback failed).
+    Status(u8),
+}
+
+impl From<eniplan::engine::EngineError> for Failure {
+    fn from(error: eniplan::engine::EngineError) -> Self {
+        match error {
+            eniplan::engine::EngineError::Invalid(errors) => Failure::Invalid(errors),
+            other => Failure::Io(other.to_string()),
+        }
+    }
 }
 
 impl From<Errors> for Failure {
@@ -320,6 +376,7 @@ fn main() -> ExitCode {
         }
         Err(Failure::Differs) => ExitCode::from(1),
         Err(Failure::Refused) => ExitCode::from(2),
+        Err(Failure::Status(status)) => ExitCode::from(status),
     }
 }
 
@@ -506,6 +563,39 @@ fn run(command: Cmd) -> Result<(), Failure> {
             })?;
             Ok(())
         }
+        Cmd::Apply {
+            plan,
+            os,
+            root,
+            settle,
+            dry_run,
+            format,
+        } => {
+            let plans = read_plans(&plan)?;
+            eniplan::check_plans(&plans, None)?;
+            require_dir(&root)?;
+            let os = resolve_auto(&os, None, &root)?;
+            let target = Target::parse(&os).map_err(Errors::from)?;
+            let mut request = eniplan::engine::Request::new(plans, target, &root);
+            request.settle = std::time::Duration::from_secs(settle);
+            if dry_run {
+                let preview = eniplan::engine::preview(&request)?;
+                print(&match format {
+                    Format::Json => eniplan::to_json(&preview),
+                    Format::Text => preview.to_string(),
+                })?;
+                return if preview.nothing_to_do() {
+                    Ok(())
+                } else {
+                    Err(Failure::Differs)
+                };
+            }
+            report(&eniplan::engine::apply(&request)?, format)
+        }
+        Cmd::Rollback { root, format } => {
+            require_dir(&root)?;
+            report(&eniplan::engine::rollback(&root)?, format)
+        }
         Cmd::Drift {
             plan,
             os,
@@ -561,15 +651,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             print(&match format {
                 Format::Json => eniplan::to_json(&drift),
                 Format::Text if drift.is_empty() => "the host matches the plan\n".to_string(),
-                Format::Text => drift
-                    .iter()
-                    .map(|d| {
-                        format!(
-                            "{}: planned {:?}, found {:?}\n",
-                            d.field, d.planned, d.found
-                        )
-                    })
-                    .collect(),
+                Format::Text => drift.iter().map(|d| format!("{d}\n")).collect(),
             })?;
             if drift.is_empty() {
                 Ok(())
@@ -766,6 +848,18 @@ impl From<apply::HostFilesError> for Failure {
             apply::HostFilesError::Io(message) => Failure::Io(message),
             apply::HostFilesError::Invalid(errors) => Failure::Invalid(errors),
         }
+    }
+}
+
+/// Prints an apply's or a rollback's report; its exit status.
+fn report(report: &eniplan::engine::Report, format: Format) -> Result<(), Failure> {
+    print(&match format {
+        Format::Json => eniplan::to_json(report),
+        Format::Text => report.to_string(),
+    })?;
+    match report.exit_status() {
+        0 => Ok(()),
+        status => Err(Failure::Status(status)),
     }
 }
 

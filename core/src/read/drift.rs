@@ -24,6 +24,17 @@ pub struct Drift {
     pub found: String,
 }
 
+impl std::fmt::Display for Drift {
+    /// `field: planned "…", found "…"`, as `eniplan drift` prints it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: planned {:?}, found {:?}",
+            self.field, self.planned, self.found
+        )
+    }
+}
+
 /// A value as a plan holds it, typed; the text of one that is no such value (a plan given by
 /// hand may hold one) compared as written.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -10,6 +10,7 @@ mod cloud_init;
 #[path = "../common/mod.rs"]
 mod common;
 mod convert;
+mod engine;
 mod hostile;
 mod hosts;
 mod ifcfg;

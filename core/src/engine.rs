@@ -1,0 +1,929 @@
+//! Applying plans to the running host, safely: the engine behind `eniplan apply`, Python's
+//! `eniplan.apply.run`, and the Ansible and Salt modules' `apply`.
+//!
+//! In order: the change is rendered against the host's files (eniplan changes only what it
+//! owns); the running state is captured (`ip -j` addresses, routes of every table, rules) and a
+//! journal is written under `<root>/var/lib/eniplan/` before anything changes; the files are
+//! written (one backup set); the commands and the restart run; then the running state must
+//! hold the plans ([`crate::kernel::verify`]) and each planned gateway must answer on its link.
+//! When anything fails, the files come back byte for byte from the backup set, the stack is
+//! restarted again, what the restart did not restore of the captured state is put back with
+//! `ip`, and the state is compared with the capture once more: equal, the apply is rolled back;
+//! not, the rollback failed and the report says what is left.
+//!
+//! The journal is what makes a crash safe: it names the backup set and holds the captured
+//! state from before the first file changes, so `eniplan rollback` (here [`rollback`]) can
+//! restore after the apply process died at any point. Only one apply may be pending at a
+//! time. It lives under `/var/lib`, not `/run`, because a crash may come with a reboot.
+//!
+//! Where systemd does not run (a container, a test's namespace), a restart step
+//! `systemctl restart <unit>` runs what that unit runs, for the units whose commands eniplan
+//! knows ([`without_systemd`]).
+
+use std::fs;
+use std::io;
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::apply::{self, ApplyError, Options};
+use crate::error::{Error, Errors};
+use crate::kernel::{IpJson, KernelState, Verification};
+use crate::model::Plan;
+use crate::os_family::Platform;
+use crate::plan::EniPlan;
+use crate::read::Drift;
+use crate::rendering::{Command, Rendering};
+use crate::target::Target;
+
+/// Where the journal of an apply lives, relative to the root.
+pub const STATE_DIR: &str = "/var/lib/eniplan";
+const PENDING: &str = "pending.json";
+const LAST: &str = "last.json";
+
+/// What to apply, and how.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// One ENI or every ENI of the instance (the primary ENI first).
+    pub plans: Vec<EniPlan>,
+    /// The target (one, not a selection).
+    pub target: Target,
+    /// The host's root: `/`, or the root of a chroot whose network the process sees.
+    pub root: PathBuf,
+    /// How long the running state may take to hold the plans after the restart (addresses
+    /// appear at once with ifupdown; NetworkManager and networkd take a moment; IPv6 duplicate
+    /// address detection takes a second or two).
+    pub settle: Duration,
+    /// How long a gateway has to answer its neighbour solicitation.
+    pub probe: Duration,
+}
+
+impl Request {
+    /// A request with the default timings: 20 s to settle, 3 s for each gateway.
+    pub fn new(plans: Vec<EniPlan>, target: Target, root: impl Into<PathBuf>) -> Request {
+        Request {
+            plans,
+            target,
+            root: root.into(),
+            settle: Duration::from_secs(20),
+            probe: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Where an apply is, as its journal records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// The journal is written; the files are being written.
+    Writing,
+    /// The files are written; the commands and the restart are running.
+    Running,
+    /// The running state is being verified.
+    Verifying,
+    /// Verified and kept: the last apply, which `rollback` can still undo by hand.
+    Done,
+}
+
+/// The journal of one apply: what a rollback needs, written before anything changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Journal {
+    /// The apply's id (its start, UTC, and the process id).
+    pub id: String,
+    /// The target applied.
+    pub target: String,
+    /// Where the apply is.
+    pub phase: Phase,
+    /// The backup set of the files it writes (none when no file changed).
+    pub backup_set: Option<PathBuf>,
+    /// The running state before anything changed.
+    pub before: IpJson,
+    /// The interfaces the plans configure.
+    pub interfaces: Vec<String>,
+    /// The route tables the plans use.
+    pub tables: Vec<u32>,
+    /// How the stack is restarted around the change of its files, on this host.
+    pub restart: Restart,
+}
+
+/// How the network stack is restarted around a change of its files: `stop` runs with the
+/// files it was started with (so it deconfigures what they configured: a DHCP client of a
+/// stanza that becomes static), `start` with the new ones. A restart that cannot be split
+/// (`netplan apply`, NetworkManager) is all `start`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restart {
+    /// Before the files change.
+    pub stop: Vec<Vec<String>>,
+    /// After they changed.
+    pub start: Vec<Vec<String>>,
+}
+
+impl Restart {
+    fn lines(steps: &[Vec<String>]) -> impl Iterator<Item = String> + '_ {
+        steps.iter().map(|step| crate::quote::shell_line(step))
+    }
+}
+
+/// What an apply or a rollback did, for the report and the exit status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Report {
+    /// The host's files and running state already are the plan's: nothing ran (exit
+    /// status 0).
+    Unchanged {
+        /// The rendering's warnings.
+        warnings: Vec<String>,
+    },
+    /// Applied and verified (exit status 0).
+    Applied {
+        /// The journal, now the last apply's.
+        journal: Box<Journal>,
+        /// Whether any file changed.
+        changed: bool,
+        /// The commands that ran, with the restart.
+        ran: Vec<String>,
+        /// The rendering's warnings.
+        warnings: Vec<String>,
+        /// How long it took, in milliseconds, from the start to the verified state.
+        millis: u128,
+    },
+    /// The apply failed and the host is as it was (exit status 1).
+    RolledBack {
+        /// What failed.
+        failure: String,
+        /// The differences the verification found, when it was the verification.
+        differences: Vec<Drift>,
+        /// How long the rollback took, in milliseconds.
+        millis: u128,
+    },
+    /// The rollback itself failed: the host's state is not what it was (exit status 3).
+    RollbackFailed {
+        /// What failed first.
+        failure: String,
+        /// What the rollback could not restore.
+        left: Vec<String>,
+    },
+}
+
+impl Report {
+    /// The exit status the CLI gives this report: 0 applied, 1 rolled back, 3 the rollback
+    /// failed (2, trouble before anything changed, is an [`EngineError`]).
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            Report::Applied { .. } | Report::Unchanged { .. } => 0,
+            Report::RolledBack { .. } => 1,
+            Report::RollbackFailed { .. } => 3,
+        }
+    }
+}
+
+/// Why nothing was applied: nothing on the host changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// The plans or the target are refused.
+    #[error("{0}")]
+    Invalid(Errors),
+    /// Another apply is pending (unconfirmed, or interrupted): it must be confirmed or rolled
+    /// back first.
+    #[error(
+        "an apply is pending ({id}, {phase:?}, journal {journal}): run `eniplan rollback` (or \
+         `eniplan confirm`) first"
+    )]
+    Pending {
+        /// Its id.
+        id: String,
+        /// Where it is.
+        phase: Phase,
+        /// Its journal.
+        journal: String,
+    },
+    /// Nothing to roll back.
+    #[error("no apply to roll back under {0}")]
+    NothingToRollBack(String),
+    /// The host could not be read or prepared (named).
+    #[error("{0}")]
+    Host(String),
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Report::Unchanged { warnings } => {
+                writeln!(
+                    f,
+                    "unchanged: the files and the running state already hold the plan"
+                )?;
+                warnings_text(f, warnings)
+            }
+            Report::Applied {
+                journal,
+                changed,
+                ran,
+                warnings,
+                millis,
+            } => {
+                writeln!(
+                    f,
+                    "applied and verified in {millis} ms ({}; {} on {})",
+                    if *changed {
+                        "files written"
+                    } else {
+                        "no file changed"
+                    },
+                    journal.id,
+                    journal.target
+                )?;
+                if let Some(set) = &journal.backup_set {
+                    writeln!(f, "backup set: {}", set.display())?;
+                }
+                for line in ran {
+                    writeln!(f, "ran: {line}")?;
+                }
+                warnings_text(f, warnings)
+            }
+            Report::RolledBack {
+                failure,
+                differences,
+                millis,
+            } => {
+                writeln!(f, "rolled back in {millis} ms: {failure}")?;
+                for drift in differences {
+                    writeln!(f, "  {drift}")?;
+                }
+                writeln!(f, "the host's files and running state are as they were")
+            }
+            Report::RollbackFailed { failure, left } => {
+                writeln!(f, "ROLLBACK FAILED after: {failure}")?;
+                writeln!(f, "the host is NOT as it was; not restored:")?;
+                for line in left {
+                    writeln!(f, "  {line}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn warnings_text(f: &mut std::fmt::Formatter<'_>, warnings: &[String]) -> std::fmt::Result {
+    for warning in warnings {
+        writeln!(f, "warning: {warning}")?;
+    }
+    Ok(())
+}
+
+/// What an apply would do, for `--dry-run`: nothing is changed to find out.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    /// The files that would be written or deleted.
+    pub files: Vec<apply::FileChange>,
+    /// How the running state differs from the plans now (empty: it holds them).
+    pub running: Verification,
+    /// The commands and restart steps that would run.
+    pub would_run: Vec<String>,
+    /// The rendering's warnings.
+    pub warnings: Vec<String>,
+}
+
+impl Preview {
+    /// Neither the files nor the running state need changing.
+    pub fn nothing_to_do(&self) -> bool {
+        self.running.holds()
+            && self
+                .files
+                .iter()
+                .all(|file| file.action == apply::Action::Unchanged)
+    }
+}
+
+impl std::fmt::Display for Preview {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.nothing_to_do() {
+            writeln!(
+                f,
+                "nothing to do: the files and the running state hold the plan"
+            )?;
+            return warnings_text(f, &self.warnings);
+        }
+        for file in &self.files {
+            if file.action != apply::Action::Unchanged {
+                writeln!(f, "{:?} {}", file.action, file.path)?;
+            }
+        }
+        for drift in &self.running.differences {
+            writeln!(f, "running: {drift}")?;
+        }
+        for line in &self.would_run {
+            writeln!(f, "would run: {line}")?;
+        }
+        warnings_text(f, &self.warnings)
+    }
+}
+
+/// What [`apply`] would do, without changing anything.
+pub fn preview(request: &Request) -> Result<Preview, EngineError> {
+    let (plans, _) = crate::families::validate_request(&request.plans, None)?;
+    let rendering = render_for_host(request)?;
+    let restart = restart_plan(&rendering.restart).map_err(EngineError::Host)?;
+    let state = KernelState::parse(&capture().map_err(EngineError::Host)?)?;
+    let files = apply::changes(&rendering, &request.root)?;
+    let would_run = rendering
+        .commands
+        .iter()
+        .filter(|command| still_needed(command, &state))
+        .map(|command| command.shell.clone())
+        .chain(Restart::lines(&restart.stop))
+        .chain(Restart::lines(&restart.start))
+        .collect();
+    Ok(Preview {
+        files,
+        running: crate::kernel::verify(&plans, &state),
+        would_run,
+        warnings: rendering.warnings,
+    })
+}
+
+impl From<Errors> for EngineError {
+    fn from(errors: Errors) -> Self {
+        EngineError::Invalid(errors)
+    }
+}
+
+impl From<ApplyError> for EngineError {
+    fn from(error: ApplyError) -> Self {
+        EngineError::Host(error.to_string())
+    }
+}
+
+fn state_dir(root: &Path) -> PathBuf {
+    root.join(STATE_DIR.trim_start_matches('/'))
+}
+
+/// The journal of the pending apply under `root`, if one is pending.
+pub fn pending(root: &Path) -> Result<Option<Journal>, EngineError> {
+    read_journal(&state_dir(root).join(PENDING))
+}
+
+fn read_journal(path: &Path) -> Result<Option<Journal>, EngineError> {
+    match fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|error| {
+            EngineError::Host(format!("{}: not a journal: {error}", path.display()))
+        }),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(EngineError::Host(format!(
+            "cannot read {}: {error}",
+            path.display()
+        ))),
+    }
+}
+
+fn write_journal(root: &Path, journal: &Journal) -> Result<(), EngineError> {
+    let dir = state_dir(root);
+    fs::create_dir_all(&dir)
+        .map_err(|error| EngineError::Host(format!("cannot create {}: {error}", dir.display())))?;
+    let text = serde_json::to_string_pretty(journal).unwrap_or_default();
+    apply::write_atomically(&dir.join(PENDING), &text, 0o600)?;
+    Ok(())
+}
+
+/// Renders the plans for the host: the change from what its files configure now (so the
+/// addresses a plan drops are removed at run time), merged with its files.
+pub fn render_for_host(request: &Request) -> Result<Rendering, EngineError> {
+    let target = request.target;
+    if target.family().platform() != Platform::Linux {
+        return Err(EngineError::Invalid(
+            Error::Unsupported {
+                field: "os".into(),
+                value: target.name().into(),
+                target: target.name().into(),
+                reason: "the apply engine runs on the Linux host it configures; a Windows host \
+                         is applied by the powershell family's apply script, the cloud by its API"
+                    .into(),
+            }
+            .into(),
+        ));
+    }
+    let host = apply::merge_files(&request.root, target.family())
+        .map_err(|error| EngineError::Host(host_error(error)))?;
+    let rendering = if crate::read::reader(target.family()).is_some() {
+        crate::render_change_from_host(&request.plans, target.name(), &host)?
+    } else {
+        crate::render_for(&request.plans, target.name(), &host)?
+    };
+    Ok(rendering)
+}
+
+fn host_error(error: apply::HostFilesError) -> String {
+    match error {
+        apply::HostFilesError::Io(message) => message,
+        apply::HostFilesError::Invalid(errors) => errors.to_string(),
+    }
+}
+
+/// Applies `request` to the running host: see the module's documentation. Returns the
+/// report, or an error when nothing was changed.
+pub fn apply(request: &Request) -> Result<Report, EngineError> {
+    let started = Instant::now();
+    if let Some(journal) = pending(&request.root)? {
+        return Err(EngineError::Pending {
+            id: journal.id,
+            phase: journal.phase,
+            journal: state_dir(&request.root).join(PENDING).display().to_string(),
+        });
+    }
+    let (plans, _) = crate::families::validate_request(&request.plans, None)?;
+    let rendering = render_for_host(request)?;
+    let restart = restart_plan(&rendering.restart).map_err(EngineError::Host)?;
+    let before_json = capture().map_err(EngineError::Host)?;
+    let before = KernelState::parse(&before_json)?;
+    let interfaces: Vec<String> = plans.iter().map(|p| p.interface().to_string()).collect();
+    let tables: Vec<u32> = plans.iter().filter_map(Plan::route_table).collect();
+    let holds_now = crate::kernel::verify(&plans, &before).holds();
+    let files = apply::changes(&rendering, &request.root)?;
+    if holds_now && files.iter().all(|f| f.action == apply::Action::Unchanged) {
+        // The files and the running state already are the plan's: nothing runs, nothing is
+        // journaled.
+        return Ok(Report::Unchanged {
+            warnings: rendering.warnings,
+        });
+    }
+    let prepared = apply::prepare(&rendering, &request.root, Options { backup: true })?;
+    let mut journal = Journal {
+        id: format!("{}-{}", apply::utc_stamp(), std::process::id()),
+        target: rendering.target.clone(),
+        phase: Phase::Writing,
+        backup_set: prepared.backup_set().map(Path::to_path_buf),
+        before: before_json,
+        interfaces,
+        tables,
+        restart: restart.clone(),
+    };
+    write_journal(&request.root, &journal)?;
+    let changed = prepared.changes_anything();
+    let mut ran = Vec::new();
+    let failure: Result<(), (String, Vec<Drift>)> = (|| {
+        for step in &restart.stop {
+            ran.push(crate::quote::shell_line(step));
+            run(step).map_err(|error| (error, Vec::new()))?;
+        }
+        prepared
+            .write()
+            .map_err(|error| (format!("writing the files: {error}"), Vec::new()))?;
+        journal.phase = Phase::Running;
+        write_journal(&request.root, &journal).map_err(|e| (e.to_string(), Vec::new()))?;
+        // Removing at run time only what is still there: a dropped address the stop (or
+        // anything before) took away needs no `ip addr del`, which would fail.
+        let now = capture()
+            .and_then(|json| KernelState::parse(&json).map_err(|e| e.to_string()))
+            .map_err(|error| (error, Vec::new()))?;
+        for command in rendering.commands.iter().filter(|c| still_needed(c, &now)) {
+            ran.push(command.shell.clone());
+            run(&command.argv).map_err(|error| (error, Vec::new()))?;
+        }
+        for step in &restart.start {
+            ran.push(crate::quote::shell_line(step));
+            run(step).map_err(|error| (error, Vec::new()))?;
+        }
+        journal.phase = Phase::Verifying;
+        write_journal(&request.root, &journal).map_err(|e| (e.to_string(), Vec::new()))?;
+        let verification = settle(&plans, request.settle).map_err(|error| (error, Vec::new()))?;
+        if !verification.holds() {
+            return Err((
+                format!(
+                    "the running state does not hold the plan after {} s",
+                    request.settle.as_secs()
+                ),
+                verification.differences,
+            ));
+        }
+        for (interface, source, gateway) in gateways(&plans) {
+            probe(&interface, source, gateway, request.probe)
+                .map_err(|error| (error, Vec::new()))?;
+        }
+        Ok(())
+    })();
+    match failure {
+        Ok(()) => {
+            journal.phase = Phase::Done;
+            finish(&request.root, &journal)?;
+            Ok(Report::Applied {
+                journal: Box::new(journal),
+                changed,
+                ran,
+                warnings: rendering.warnings,
+                millis: started.elapsed().as_millis(),
+            })
+        }
+        Err((failure, differences)) => Ok(undo(&request.root, &journal, failure, differences)),
+    }
+}
+
+/// Whether a rendering's command still has something to do on a host in `state`: an
+/// `ip addr del` of an address the interface no longer holds, or an `ip rule del` of a rule
+/// that is gone, has not.
+fn still_needed(command: &Command, state: &KernelState) -> bool {
+    let argv: Vec<&str> = command.argv.iter().map(String::as_str).collect();
+    match argv.as_slice() {
+        ["ip", "addr" | "address", "del", cidr, "dev", dev]
+        | ["ip", "-6", "addr" | "address", "del", cidr, "dev", dev] => {
+            let Ok(net) = cidr.parse::<ipnet::IpNet>() else {
+                return true;
+            };
+            state
+                .links
+                .get(*dev)
+                .is_some_and(|link| link.addresses.iter().any(|a| a.net.addr() == net.addr()))
+        }
+        ["ip", "rule", "del", "from", from, "table", table, ..]
+        | ["ip", "rule", "del", "priority", _, "from", from, "table", table] => {
+            let (Ok(from), Ok(table)) = (from.parse::<IpAddr>(), table.parse::<u32>()) else {
+                return true;
+            };
+            state
+                .rules
+                .iter()
+                .any(|rule| rule.table == table && rule.from.is_some_and(|f| f.addr() == from))
+        }
+        _ => true,
+    }
+}
+
+/// Makes `journal` the last apply's: the pending one is gone.
+fn finish(root: &Path, journal: &Journal) -> Result<(), EngineError> {
+    let dir = state_dir(root);
+    let text = serde_json::to_string_pretty(journal).unwrap_or_default();
+    apply::write_atomically(&dir.join(LAST), &text, 0o600)?;
+    match fs::remove_file(dir.join(PENDING)) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(EngineError::Host(format!(
+            "cannot remove {}: {error}",
+            dir.join(PENDING).display()
+        ))),
+    }
+}
+
+/// Rolls back the pending apply under `root`, or, with none pending, the last one: the files
+/// from its backup set, the restart again, the captured running state put back.
+pub fn rollback(root: &Path) -> Result<Report, EngineError> {
+    let dir = state_dir(root);
+    let journal = match read_journal(&dir.join(PENDING))? {
+        Some(journal) => journal,
+        None => read_journal(&dir.join(LAST))?
+            .ok_or_else(|| EngineError::NothingToRollBack(dir.display().to_string()))?,
+    };
+    Ok(undo(
+        root,
+        &journal,
+        format!("rollback of {} asked for", journal.id),
+        Vec::new(),
+    ))
+}
+
+/// Puts the host back as `journal` found it, and says whether it is.
+fn undo(root: &Path, journal: &Journal, failure: String, differences: Vec<Drift>) -> Report {
+    let started = Instant::now();
+    let mut left = Vec::new();
+    // Stop with the files the apply wrote, restore, start with the old ones. A step that
+    // fails (the old state may not have come from the old files) is noted; what it leaves is
+    // put back below, and only a state that still differs fails the rollback.
+    let mut noted = Vec::new();
+    for step in &journal.restart.stop {
+        if let Err(error) = run(step) {
+            noted.push(format!("restart: {error}"));
+        }
+    }
+    if let Some(set) = &journal.backup_set {
+        if let Err(error) = apply::restore(root, set) {
+            left.push(format!("the files: {error}"));
+        }
+    }
+    for step in &journal.restart.start {
+        if let Err(error) = run(step) {
+            noted.push(format!("restart: {error}"));
+        }
+    }
+    let before = match KernelState::parse(&journal.before) {
+        Ok(before) => before,
+        Err(errors) => {
+            return Report::RollbackFailed {
+                failure,
+                left: vec![format!("the journal's captured state: {errors}")],
+            }
+        }
+    };
+    let restored = (|| -> Result<Vec<String>, String> {
+        let now = KernelState::parse(&capture()?).map_err(|e| e.to_string())?;
+        for command in now.converge_to(&before, &journal.interfaces, &journal.tables) {
+            // Each is tried: one that fails leaves a difference the comparison below names.
+            let _ = run(&command.argv);
+        }
+        let now = KernelState::parse(&capture()?).map_err(|e| e.to_string())?;
+        let then = before.scoped(&journal.interfaces, &journal.tables);
+        let now = now.scoped(&journal.interfaces, &journal.tables);
+        Ok(state_differences(&then, &now))
+    })();
+    let still = match restored {
+        Ok(differences) => differences,
+        Err(error) => vec![format!("reading the running state: {error}")],
+    };
+    // A restart that failed but whose state was put back by hand is no failure of the
+    // rollback; a state that differs is.
+    let failed = !still.is_empty();
+    let dir = state_dir(root);
+    if failed || !left.is_empty() {
+        Report::RollbackFailed {
+            failure,
+            left: left.into_iter().chain(still).chain(noted).collect(),
+        }
+    } else {
+        let _ = fs::remove_file(dir.join(PENDING));
+        let _ = fs::remove_file(dir.join(LAST));
+        Report::RolledBack {
+            failure,
+            differences,
+            millis: started.elapsed().as_millis(),
+        }
+    }
+}
+
+/// How two scoped states differ, in words.
+fn state_differences(then: &KernelState, now: &KernelState) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, link) in &then.links {
+        match now.links.get(name) {
+            None => out.push(format!("{name}: the interface is gone")),
+            Some(current) if current != link => out.push(format!(
+                "{name}: addresses {} (up: {}), before {} (up: {})",
+                current
+                    .addresses
+                    .iter()
+                    .map(|a| a.net.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                current.up,
+                link.addresses
+                    .iter()
+                    .map(|a| a.net.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                link.up
+            )),
+            Some(_) => {}
+        }
+    }
+    for route in then.routes.difference(&now.routes) {
+        out.push(format!("route missing: {route:?}"));
+    }
+    for route in now.routes.difference(&then.routes) {
+        out.push(format!("route added: {route:?}"));
+    }
+    for rule in then.rules.difference(&now.rules) {
+        out.push(format!("rule missing: {rule:?}"));
+    }
+    for rule in now.rules.difference(&then.rules) {
+        out.push(format!("rule added: {rule:?}"));
+    }
+    out
+}
+
+/// Verifies until the state holds the plans or `settle` has passed; the last verification.
+fn settle(plans: &[Plan], settle: Duration) -> Result<Verification, String> {
+    let deadline = Instant::now() + settle;
+    loop {
+        let state = KernelState::parse(&capture()?).map_err(|e| e.to_string())?;
+        let verification = crate::kernel::verify(plans, &state);
+        if verification.holds() || Instant::now() >= deadline {
+            return Ok(verification);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The running state, as `ip -j` prints it.
+pub fn capture() -> Result<IpJson, String> {
+    let mut outputs = IpJson::COMMANDS.iter().map(|argv| {
+        let argv: Vec<String> = argv.iter().map(|word| word.to_string()).collect();
+        run(&argv)
+    });
+    let mut next = || outputs.next().unwrap_or_else(|| Ok(String::new()));
+    Ok(IpJson {
+        addresses: next()?,
+        routes4: next()?,
+        routes6: next()?,
+        rules4: next()?,
+        rules6: next()?,
+    })
+}
+
+/// Runs one command (no shell: argv as it is) and returns its standard output; a failure
+/// names the command and says what it printed.
+fn run(argv: &[String]) -> Result<String, String> {
+    let line = crate::quote::shell_line(argv);
+    let Some((program, args)) = argv.split_first() else {
+        return Err("an empty command".into());
+    };
+    let output = Process::new(program)
+        .args(args)
+        .env("PATH", path())
+        .output()
+        .map_err(|error| format!("`{line}` could not run: {error}"))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(format!(
+            "`{line}` failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
+}
+
+/// The caller's PATH with the system directories where `ip`, `ifup` and the service tools
+/// live, which a non-login shell may lack.
+fn path() -> String {
+    let mut path = std::env::var("PATH").unwrap_or_default();
+    for dir in [
+        "/usr/local/sbin",
+        "/usr/local/bin",
+        "/usr/sbin",
+        "/usr/bin",
+        "/sbin",
+        "/bin",
+    ] {
+        if !path.split(':').any(|entry| entry == dir) {
+            if !path.is_empty() {
+                path.push(':');
+            }
+            path.push_str(dir);
+        }
+    }
+    path
+}
+
+/// Whether systemd is the service manager: sd_booted(3) checks for `/run/systemd/system`.
+fn systemd_runs() -> bool {
+    Path::new("/run/systemd/system").is_dir()
+}
+
+/// The restart of a rendering as it runs on this host, split into stop and start where the
+/// service's stop deconfigures with the files it started with: Debian's `networking` (ifupdown)
+/// and the initscripts' `network`. Where systemd does not run, `systemctl` cannot, and a unit
+/// eniplan knows the commands of runs them instead ([`without_systemd`]).
+fn restart_plan(restart: &[Command]) -> Result<Restart, String> {
+    let systemd = systemd_runs();
+    let mut plan = Restart::default();
+    let argv = |words: &[&str]| -> Vec<String> { words.iter().map(|w| w.to_string()).collect() };
+    for command in restart {
+        match command.argv.as_slice() {
+            [systemctl, verb, unit] if systemctl == "systemctl" && verb == "restart" => {
+                let unit = unit.trim_end_matches(".service");
+                let split = matches!(unit, "networking" | "network");
+                match (systemd, without_systemd(unit)) {
+                    (true, _) if split => {
+                        plan.stop.push(argv(&["systemctl", "stop", unit]));
+                        plan.start.push(argv(&["systemctl", "start", unit]));
+                    }
+                    (true, _) => plan.start.push(command.argv.clone()),
+                    (false, Some(commands)) => {
+                        plan.stop.extend(commands.stop);
+                        plan.start.extend(commands.start);
+                    }
+                    (false, None) => {
+                        return Err(format!(
+                            "systemd does not run here (no /run/systemd/system), so `{}` cannot \
+                             run, and eniplan knows no other way to restart {unit}",
+                            command.shell
+                        ))
+                    }
+                }
+            }
+            _ => plan.start.push(command.argv.clone()),
+        }
+    }
+    Ok(plan)
+}
+
+/// What a unit's stop and start run, for the units eniplan restarts, where systemd does not
+/// run: Debian's `networking.service` (ifupdown) stops with `ifdown -a --read-environment
+/// --exclude=lo` and starts with `ifup -a --read-environment` (its ExecStop and ExecStart).
+pub fn without_systemd(unit: &str) -> Option<Restart> {
+    let argv = |words: &[&str]| words.iter().map(|word| word.to_string()).collect();
+    match unit {
+        "networking" => Some(Restart {
+            stop: vec![argv(&[
+                "ifdown",
+                "-a",
+                "--read-environment",
+                "--exclude=lo",
+            ])],
+            start: vec![argv(&["ifup", "-a", "--read-environment"])],
+        }),
+        _ => None,
+    }
+}
+
+/// The gateways the plans route through, each with the interface and the source address a
+/// reply must come back to: the main default route's, each secondary ENI's table's, IPv6's.
+fn gateways(plans: &[Plan]) -> Vec<(String, IpAddr, IpAddr)> {
+    let mut out = Vec::new();
+    for plan in plans {
+        let interface = plan.interface().to_string();
+        if let Some(gateway) = plan.gateway() {
+            out.push((
+                interface.clone(),
+                IpAddr::V4(plan.primary()),
+                IpAddr::V4(gateway),
+            ));
+        }
+        if let Some(ipv6) = plan.ipv6() {
+            if let (Some(gateway), Some(source)) = (ipv6.gateway(), ipv6.addresses().first()) {
+                out.push((interface, IpAddr::V6(*source), IpAddr::V6(gateway)));
+            }
+        }
+    }
+    out
+}
+
+/// Whether `gateway` answers on `interface`'s link: its neighbour entry is flushed, one UDP
+/// datagram from `source` makes the kernel resolve it (ARP, or IPv6 neighbour discovery),
+/// and the entry must become reachable within `timeout`.
+fn probe(
+    interface: &str,
+    source: IpAddr,
+    gateway: IpAddr,
+    timeout: Duration,
+) -> Result<(), String> {
+    let words = |verb: &str| -> Vec<String> {
+        let mut argv = vec!["ip".to_string()];
+        if gateway.is_ipv6() {
+            argv.push("-6".into());
+        }
+        argv.extend(
+            [
+                "-j",
+                "neigh",
+                verb,
+                "to",
+                &gateway.to_string(),
+                "dev",
+                interface,
+            ]
+            .map(String::from),
+        );
+        argv
+    };
+    let mut flush = words("flush");
+    flush.retain(|word| word != "-j");
+    let _ = run(&flush);
+    let scope = if gateway.is_ipv6() {
+        fs::read_to_string(format!("/sys/class/net/{interface}/ifindex"))
+            .ok()
+            .and_then(|index| index.trim().parse::<u32>().ok())
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    let socket_address = |address: IpAddr| match address {
+        IpAddr::V4(v4) => SocketAddr::from((v4, 0)),
+        IpAddr::V6(v6) => SocketAddr::V6(std::net::SocketAddrV6::new(v6, 0, 0, scope)),
+    };
+    let socket = UdpSocket::bind(socket_address(source)).map_err(|error| {
+        format!("the gateway {gateway} cannot be probed from {source}: {error}")
+    })?;
+    let mut target = socket_address(gateway);
+    target.set_port(9);
+    // The datagram itself goes to the discard port; what matters is the resolution it causes.
+    let _ = socket.send_to(b"eniplan", target);
+    let deadline = Instant::now() + timeout;
+    let mut state = String::from("no entry");
+    loop {
+        if let Ok(json) = run(&words("show")) {
+            if let Ok(serde_json::Value::Array(entries)) =
+                serde_json::from_str::<serde_json::Value>(&json)
+            {
+                state = entries
+                    .first()
+                    .and_then(|entry| entry.get("state"))
+                    .map(|states| states.to_string())
+                    .unwrap_or_else(|| "no entry".into());
+                if ["REACHABLE", "PERMANENT", "NOARP"]
+                    .iter()
+                    .any(|good| state.contains(good))
+                {
+                    return Ok(());
+                }
+            }
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "the gateway {gateway} does not answer on {interface} (neighbour state: {state} \
+                 after {} ms)",
+                timeout.as_millis()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -1,0 +1,374 @@
+//! `eniplan apply` and `eniplan rollback` for real, on ifupdown: the engine runs inside a
+//! network namespace (the host) whose NICs are veth interfaces with their peers in a second
+//! namespace (the gateways, which hold the gateway addresses), and inside a mount namespace of
+//! its own whose `/etc` and `/var` are overlays with the test's directories on top, whose
+//! `/etc/network` is the test's, and whose `/run` is the test's: the real `ifdown`/`ifup` run
+//! as Debian's networking.service runs them, and nothing reaches this machine's own `/etc`,
+//! `/var`, `/run` or interfaces; no packet leaves the two namespaces.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use eniplan::kernel::{IpJson, KernelState};
+use eniplan::{EniPlan, Plan};
+
+use crate::support::{run, scratch, succeeded};
+
+/// The host and gateway namespaces, and the test's root.
+struct Host {
+    name: String,
+    gateways: String,
+    root: PathBuf,
+}
+
+impl Host {
+    /// A Debian 10 host: `/etc/network/interfaces` with the loopback and a `source` of
+    /// interfaces.d, ifupdown's hook directories, and one veth NIC per `(name, gateway)`
+    /// whose peer in the gateway namespace holds the gateway address (none: nobody answers).
+    fn debian(nics: &[(&str, Option<&str>)]) -> Host {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("enih-{}-{n}", std::process::id());
+        let gateways = format!("enig-{}-{n}", std::process::id());
+        let root = scratch("engine");
+        for dir in [
+            "etc/network/interfaces.d",
+            "etc/network/if-pre-up.d",
+            "etc/network/if-up.d",
+            "etc/network/if-down.d",
+            "etc/network/if-post-down.d",
+            "run/network",
+            "etc-up",
+            "etc-work",
+            "var-up",
+            "var-work",
+        ] {
+            fs::create_dir_all(root.join(dir)).expect("layout");
+        }
+        fs::write(
+            root.join("etc/network/interfaces"),
+            "# The loopback network interface\nauto lo\niface lo inet loopback\n\n\
+             source /etc/network/interfaces.d/*\n",
+        )
+        .expect("interfaces");
+        let host = Host {
+            name,
+            gateways,
+            root,
+        };
+        for namespace in [&host.name, &host.gateways] {
+            ip(&["netns", "add", namespace]);
+            ip(&["-n", namespace, "link", "set", "lo", "up"]);
+        }
+        for (index, (nic, gateway)) in nics.iter().enumerate() {
+            let peer = format!("gw{index}");
+            ip(&[
+                "link",
+                "add",
+                nic,
+                "netns",
+                &host.name,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &peer,
+                "netns",
+                &host.gateways,
+            ]);
+            ip(&["-n", &host.gateways, "link", "set", &peer, "up"]);
+            if let Some(gateway) = gateway {
+                ip(&[
+                    "-n",
+                    &host.gateways,
+                    "addr",
+                    "add",
+                    &format!("{gateway}/24"),
+                    "dev",
+                    &peer,
+                ]);
+            }
+        }
+        host
+    }
+
+    /// Runs eniplan inside the host: its network namespace and a mount namespace of its own.
+    fn eniplan(&self, args: &[&str]) -> Output {
+        run(&mut self.command(args))
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let root = self.root.display();
+        let script = format!(
+            "set -e
+             mount -t overlay overlay -o lowerdir=/etc,upperdir={root}/etc-up,workdir={root}/etc-work /etc
+             mount --bind {root}/etc/network /etc/network
+             mount -t overlay overlay -o lowerdir=/var,upperdir={root}/var-up,workdir={root}/var-work /var
+             mount --bind {root}/run /run
+             exec \"$@\""
+        );
+        let mut command = Command::new("ip");
+        command
+            .args([
+                "netns", "exec", &self.name, "unshare", "-m", "sh", "-c", &script, "sh",
+            ])
+            .arg(env!("CARGO_BIN_EXE_eniplan"))
+            .args(args);
+        command
+    }
+
+    fn plan_file(&self, name: &str, yaml: &str) -> String {
+        let path = self.root.join(name);
+        fs::write(&path, yaml).expect("plan");
+        path.display().to_string()
+    }
+
+    /// The running state of the host namespace, as the engine reads it.
+    fn state(&self) -> KernelState {
+        let out = |argv: &[&str]| -> String {
+            let mut full = vec!["-n", self.name.as_str()];
+            full.extend(&argv[1..]);
+            succeeded("ip", &run(Command::new("ip").args(&full))).expect("ip -j")
+        };
+        let json = IpJson {
+            addresses: out(IpJson::COMMANDS[0]),
+            routes4: out(IpJson::COMMANDS[1]),
+            routes6: out(IpJson::COMMANDS[2]),
+            rules4: out(IpJson::COMMANDS[3]),
+            rules6: out(IpJson::COMMANDS[4]),
+        };
+        KernelState::parse(&json).expect("ip -j parses")
+    }
+
+    /// Every file of the host's network configuration and eniplan's journal, by path.
+    fn files(&self) -> BTreeMap<String, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        for top in ["etc/network", "etc-up"] {
+            collect(&self.root.join(top), &self.root, &mut files);
+        }
+        files
+    }
+
+    fn journal_dir(&self) -> PathBuf {
+        self.root.join("var-up/lib/eniplan")
+    }
+
+    fn backup_sets(&self) -> usize {
+        fs::read_dir(self.root.join("var-up/backups/eniplan"))
+            .map(|entries| entries.count())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        for namespace in [&self.name, &self.gateways] {
+            let _ = Command::new("ip")
+                .args(["netns", "del", namespace])
+                .output();
+        }
+    }
+}
+
+fn ip(args: &[&str]) {
+    succeeded(
+        &format!("ip {}", args.join(" ")),
+        &run(Command::new("ip").args(args)),
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
+}
+
+fn collect(dir: &Path, base: &Path, into: &mut BTreeMap<String, Vec<u8>>) {
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, base, into);
+        } else {
+            let key = path
+                .strip_prefix(base)
+                .expect("under base")
+                .display()
+                .to_string();
+            into.insert(key, fs::read(&path).unwrap_or_default());
+        }
+    }
+}
+
+fn validated(yaml: &str) -> Vec<Plan> {
+    eniplan::plans_from_text(yaml)
+        .expect("plans")
+        .iter()
+        .map(|plan: &EniPlan| plan.validate().expect("valid"))
+        .collect()
+}
+
+fn scope(plans: &[Plan]) -> (Vec<String>, Vec<u32>) {
+    (
+        plans.iter().map(|p| p.interface().to_string()).collect(),
+        plans.iter().filter_map(Plan::route_table).collect(),
+    )
+}
+
+fn status(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+fn said(output: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+const ONE_NIC: &str =
+    "interface: eth1\nprimary: 192.168.2.10\nsecondaries: [192.168.2.11, 192.168.2.12]\n\
+                       prefix: 24\ngateway: 192.168.2.253\n";
+
+/// A good plan: applied by the real ifdown/ifup, verified in the namespace, journaled as the
+/// last apply; a second apply finds nothing to do and writes nothing.
+#[test]
+fn a_good_plan_is_applied_verified_and_a_second_run_changes_nothing() {
+    let host = Host::debian(&[("eth1", Some("192.168.2.253"))]);
+    let plan = host.plan_file("plan.yaml", ONE_NIC);
+    let output = host.eniplan(&["apply", &plan, "--os", "debian-10"]);
+    assert_eq!(status(&output), 0, "{}", said(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("applied and verified"), "{text}");
+    assert!(text.contains("ran: ifup -a --read-environment"), "{text}");
+    let plans = validated(ONE_NIC);
+    let verification = eniplan::kernel::verify(&plans, &host.state());
+    assert!(verification.holds(), "{verification}");
+    assert!(host.journal_dir().join("last.json").is_file());
+    assert!(!host.journal_dir().join("pending.json").exists());
+    assert_eq!(host.backup_sets(), 1);
+
+    let files = host.files();
+    let again = host.eniplan(&["apply", &plan, "--os", "debian-10"]);
+    assert_eq!(status(&again), 0, "{}", said(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).starts_with("unchanged"),
+        "{}",
+        said(&again)
+    );
+    assert_eq!(host.files(), files, "a second run wrote");
+    assert_eq!(host.backup_sets(), 1, "a second run made a backup set");
+}
+
+/// A gateway nobody holds: the apply is rolled back — the files byte for byte, the running
+/// state of the interface as it was — and exits 1 naming the gateway.
+#[test]
+fn a_gateway_that_does_not_answer_is_rolled_back() {
+    let host = Host::debian(&[("eth1", Some("192.168.2.253"))]);
+    let bad = ONE_NIC.replace("192.168.2.253", "192.168.2.254");
+    let plan = host.plan_file("plan.yaml", &bad);
+    let (interfaces, tables) = scope(&validated(&bad));
+    let files = host.files();
+    let before = host.state().scoped(&interfaces, &tables);
+    let output = host.eniplan(&["apply", &plan, "--os", "debian-10"]);
+    assert_eq!(status(&output), 1, "{}", said(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains("the gateway 192.168.2.254 does not answer"),
+        "{}",
+        said(&output)
+    );
+    assert_eq!(host.files(), files, "the files are not as they were");
+    assert_eq!(host.state().scoped(&interfaces, &tables), before);
+    assert!(!host.journal_dir().join("pending.json").exists());
+}
+
+/// The apply killed after writing (while it verifies): the journal is pending, a second apply
+/// is refused naming it, and `eniplan rollback` puts the files and the running state back.
+#[test]
+fn a_crash_after_writing_is_restored_by_rollback_and_blocks_a_second_apply() {
+    let host = Host::debian(&[("eth1", Some("192.168.2.253"))]);
+    // Nobody answers for .254: the verification waits for it, long enough to kill the apply.
+    let bad = ONE_NIC.replace("192.168.2.253", "192.168.2.254");
+    let plan = host.plan_file("plan.yaml", &bad);
+    let (interfaces, tables) = scope(&validated(&bad));
+    let files = host.files();
+    let before = host.state().scoped(&interfaces, &tables);
+    let mut child = host
+        .command(&["apply", &plan, "--os", "debian-10"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("apply starts");
+    let pending = host.journal_dir().join("pending.json");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let phase = fs::read_to_string(&pending).unwrap_or_default();
+        if phase.contains("\"verifying\"") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the apply never reached verifying"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // `ip netns exec`, `unshare` and `sh` each exec the next: the child is eniplan itself.
+    child.kill().expect("kill");
+    let _ = child.wait();
+    assert_ne!(
+        host.files(),
+        files,
+        "the crash came before the files were written"
+    );
+
+    let second = host.eniplan(&["apply", &plan, "--os", "debian-10"]);
+    assert_eq!(status(&second), 2, "{}", said(&second));
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("an apply is pending"),
+        "{}",
+        said(&second)
+    );
+
+    let rollback = host.eniplan(&["rollback"]);
+    assert_eq!(status(&rollback), 1, "{}", said(&rollback));
+    assert_eq!(host.files(), files, "rollback left the files changed");
+    assert_eq!(host.state().scoped(&interfaces, &tables), before);
+    assert!(!pending.exists());
+    let nothing = host.eniplan(&["rollback"]);
+    assert_eq!(status(&nothing), 2, "{}", said(&nothing));
+}
+
+/// Two ENIs: eth1 with the main default route, eth2 with its own table and rules, each
+/// gateway in the gateway namespace. Verified; then eth2's gateway changed to one nobody holds
+/// is rolled back to the verified state.
+#[test]
+fn an_instance_with_a_secondary_eni_is_verified_and_its_bad_change_rolled_back() {
+    let host = Host::debian(&[
+        ("eth1", Some("192.168.2.253")),
+        ("eth2", Some("192.168.3.253")),
+    ]);
+    let instance = format!(
+        "- {}\n- interface: eth2\n  primary: 192.168.3.10\n  secondaries: [192.168.3.11]\n  \
+         prefix: 24\n  gateway: 192.168.3.253\n  route_table: 1001\n",
+        ONE_NIC.trim_end().replace('\n', "\n  ")
+    );
+    let plan = host.plan_file("instance.yaml", &instance);
+    let output = host.eniplan(&["apply", &plan, "--os", "debian-10"]);
+    assert_eq!(status(&output), 0, "{}", said(&output));
+    let plans = validated(&instance);
+    let verification = eniplan::kernel::verify(&plans, &host.state());
+    assert!(verification.holds(), "{verification}");
+
+    let bad = instance.replace("gateway: 192.168.3.253", "gateway: 192.168.3.254");
+    let bad_plan = host.plan_file("bad.yaml", &bad);
+    let (interfaces, tables) = scope(&plans);
+    let files = host.files();
+    let before = host.state().scoped(&interfaces, &tables);
+    let output = host.eniplan(&["apply", &bad_plan, "--os", "debian-10"]);
+    assert_eq!(status(&output), 1, "{}", said(&output));
+    assert_eq!(host.files(), files);
+    assert_eq!(host.state().scoped(&interfaces, &tables), before);
+    let verification = eniplan::kernel::verify(&plans, &host.state());
+    assert!(verification.holds(), "after the rollback: {verification}");
+}
