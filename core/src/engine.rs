@@ -43,6 +43,9 @@ use crate::target::Target;
 pub const STATE_DIR: &str = "/var/lib/eniplan";
 const PENDING: &str = "pending.json";
 const LAST: &str = "last.json";
+/// A pending journal a rollback has claimed (so a confirmation, the timer and a rollback by
+/// hand never act on one apply twice); it stays while the rollback has not succeeded.
+const ROLLING_BACK: &str = "rolling-back.json";
 
 /// What to apply, and how.
 #[derive(Debug, Clone)]
@@ -59,6 +62,9 @@ pub struct Request {
     pub settle: Duration,
     /// How long a gateway has to answer its neighbour solicitation.
     pub probe: Duration,
+    /// Keep the verified change only if `eniplan confirm` comes within this time; roll back
+    /// otherwise, from a process of its own that a dropped SSH session cannot stop.
+    pub confirm_within: Option<Duration>,
 }
 
 impl Request {
@@ -70,6 +76,7 @@ impl Request {
             root: root.into(),
             settle: Duration::from_secs(20),
             probe: Duration::from_secs(3),
+            confirm_within: None,
         }
     }
 }
@@ -84,6 +91,8 @@ pub enum Phase {
     Running,
     /// The running state is being verified.
     Verifying,
+    /// Verified, and waiting for `eniplan confirm` until `confirm_by`; rolled back otherwise.
+    Waiting,
     /// Verified and kept: the last apply, which `rollback` can still undo by hand.
     Done,
 }
@@ -107,6 +116,9 @@ pub struct Journal {
     pub tables: Vec<u32>,
     /// How the stack is restarted around the change of its files, on this host.
     pub restart: Restart,
+    /// When waiting for a confirmation: the time (Unix seconds) it must come by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_by: Option<u64>,
 }
 
 /// How the network stack is restarted around a change of its files: `stop` runs with the
@@ -236,6 +248,14 @@ impl std::fmt::Display for Report {
                     journal.id,
                     journal.target
                 )?;
+                if let Some(by) = journal.confirm_by {
+                    writeln!(
+                        f,
+                        "waiting for `eniplan confirm` for {} s: without it the change is rolled \
+                         back by itself",
+                        by.saturating_sub(unix_now())
+                    )?;
+                }
                 if let Some(set) = &journal.backup_set {
                     writeln!(f, "backup set: {}", set.display())?;
                 }
@@ -361,9 +381,134 @@ fn state_dir(root: &Path) -> PathBuf {
     root.join(STATE_DIR.trim_start_matches('/'))
 }
 
-/// The journal of the pending apply under `root`, if one is pending.
+/// The journal of the pending apply under `root`, if one is pending (unconfirmed,
+/// interrupted, or a rollback that has not succeeded).
 pub fn pending(root: &Path) -> Result<Option<Journal>, EngineError> {
-    read_journal(&state_dir(root).join(PENDING))
+    let dir = state_dir(root);
+    match read_journal(&dir.join(PENDING))? {
+        Some(journal) => Ok(Some(journal)),
+        None => read_journal(&dir.join(ROLLING_BACK)),
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(0)
+}
+
+/// Keeps the change an apply with a confirmation deadline made: the pending journal becomes
+/// the last apply's, and the timer finds nothing to roll back.
+pub fn confirm(root: &Path) -> Result<Journal, EngineError> {
+    let dir = state_dir(root);
+    let journal = read_journal(&dir.join(PENDING))?
+        .filter(|journal| journal.phase == Phase::Waiting)
+        .ok_or_else(|| {
+            EngineError::Host(format!(
+                "no apply waits for a confirmation under {} (it was confirmed, rolled back, or \
+                 made without --confirm-within)",
+                dir.display()
+            ))
+        })?;
+    // The rename is the claim: a timer that fires now finds no pending journal.
+    fs::rename(dir.join(PENDING), dir.join(LAST)).map_err(|error| {
+        EngineError::Host(format!(
+            "too late to confirm {}: {error} (the timer is rolling it back)",
+            journal.id
+        ))
+    })?;
+    let done = Journal {
+        phase: Phase::Done,
+        confirm_by: None,
+        ..journal
+    };
+    let text = serde_json::to_string_pretty(&done).unwrap_or_default();
+    apply::write_atomically(&dir.join(LAST), &text, 0o600)?;
+    Ok(done)
+}
+
+/// The timer of an apply waiting for its confirmation (run by the detached process
+/// `eniplan await-confirm`): when `confirm_by` passes with the journal `id` still waiting, it
+/// rolls the apply back. `None` when it was confirmed or rolled back by hand first.
+pub fn await_confirmation(root: &Path, id: &str) -> Option<Report> {
+    loop {
+        let journal = match pending(root) {
+            Ok(Some(journal)) if journal.id == id && journal.phase == Phase::Waiting => journal,
+            _ => return None,
+        };
+        let deadline = journal.confirm_by.unwrap_or(0);
+        if unix_now() >= deadline {
+            return claim(root, PENDING).ok().map(|()| {
+                undo(
+                    root,
+                    &journal,
+                    format!("no confirmation came within the time given ({id})"),
+                    Vec::new(),
+                )
+            });
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Claims the journal `file` for a rollback: renamed to [`ROLLING_BACK`]; fails when another
+/// claimed it first.
+fn claim(root: &Path, file: &str) -> Result<(), EngineError> {
+    let dir = state_dir(root);
+    if file == ROLLING_BACK {
+        return Ok(());
+    }
+    fs::rename(dir.join(file), dir.join(ROLLING_BACK))
+        .map_err(|error| EngineError::Host(format!("the journal was taken: {error}")))
+}
+
+/// Starts the timer of a confirmation deadline in a process of its own that outlives the
+/// caller's session: a transient systemd service where systemd runs (logind may kill a user
+/// session's processes at logout), else a new session (`setsid`), with no terminal.
+fn spawn_watcher(root: &Path, id: &str) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|error| format!("no path to eniplan: {error}"))?;
+    let args = [
+        "await-confirm".to_string(),
+        "--root".into(),
+        root.display().to_string(),
+        "--id".into(),
+        id.to_string(),
+    ];
+    let systemd = systemd_runs();
+    let mut command = if systemd {
+        let unit: String = id
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let mut command = Process::new("systemd-run");
+        command
+            .arg(format!("--unit=eniplan-confirm-{unit}"))
+            .arg("--quiet")
+            .arg(&exe)
+            .args(&args);
+        command
+    } else {
+        let mut command = Process::new("setsid");
+        command.arg(&exe).args(&args);
+        command
+    };
+    command
+        .env("PATH", path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = command
+        .spawn()
+        .map_err(|error| format!("{command:?} could not start: {error}"))?;
+    if systemd {
+        // systemd-run returns once the unit is started.
+        let status = child.wait().map_err(|error| error.to_string())?;
+        if !status.success() {
+            return Err(format!("systemd-run failed ({status})"));
+        }
+    }
+    Ok(())
 }
 
 fn read_journal(path: &Path) -> Result<Option<Journal>, EngineError> {
@@ -459,6 +604,7 @@ pub fn apply(request: &Request) -> Result<Report, EngineError> {
         interfaces,
         tables,
         restart: restart.clone(),
+        confirm_by: None,
     };
     write_journal(&request.root, &journal)?;
     let changed = prepared.changes_anything();
@@ -506,8 +652,26 @@ pub fn apply(request: &Request) -> Result<Report, EngineError> {
     })();
     match failure {
         Ok(()) => {
-            journal.phase = Phase::Done;
-            finish(&request.root, &journal)?;
+            match request.confirm_within {
+                Some(within) => {
+                    journal.phase = Phase::Waiting;
+                    journal.confirm_by = Some(unix_now() + within.as_secs().max(1));
+                    write_journal(&request.root, &journal)?;
+                    if let Err(error) = spawn_watcher(&request.root, &journal.id) {
+                        // No timer: nothing would roll back by itself, so nothing is kept.
+                        return Ok(undo(
+                            &request.root,
+                            &journal,
+                            format!("the rollback timer could not start: {error}"),
+                            Vec::new(),
+                        ));
+                    }
+                }
+                None => {
+                    journal.phase = Phase::Done;
+                    finish(&request.root, &journal)?;
+                }
+            }
             Ok(Report::Applied {
                 journal: Box::new(journal),
                 changed,
@@ -569,11 +733,16 @@ fn finish(root: &Path, journal: &Journal) -> Result<(), EngineError> {
 /// from its backup set, the restart again, the captured running state put back.
 pub fn rollback(root: &Path) -> Result<Report, EngineError> {
     let dir = state_dir(root);
-    let journal = match read_journal(&dir.join(PENDING))? {
-        Some(journal) => journal,
-        None => read_journal(&dir.join(LAST))?
-            .ok_or_else(|| EngineError::NothingToRollBack(dir.display().to_string()))?,
-    };
+    let mut journal = None;
+    for file in [ROLLING_BACK, PENDING, LAST] {
+        if let Some(found) = read_journal(&dir.join(file))? {
+            claim(root, file)?;
+            journal = Some(found);
+            break;
+        }
+    }
+    let journal =
+        journal.ok_or_else(|| EngineError::NothingToRollBack(dir.display().to_string()))?;
     Ok(undo(
         root,
         &journal,
@@ -639,8 +808,9 @@ fn undo(root: &Path, journal: &Journal, failure: String, differences: Vec<Drift>
             left: left.into_iter().chain(still).chain(noted).collect(),
         }
     } else {
-        let _ = fs::remove_file(dir.join(PENDING));
-        let _ = fs::remove_file(dir.join(LAST));
+        for file in [PENDING, ROLLING_BACK, LAST] {
+            let _ = fs::remove_file(dir.join(file));
+        }
         Report::RolledBack {
             failure,
             differences,

@@ -205,6 +205,12 @@ enum Cmd {
         /// Seconds the running state may take to hold the plan after the restart.
         #[arg(long, value_name = "SECONDS", default_value_t = 20)]
         settle: u64,
+        /// Keep the verified change only if `eniplan confirm` comes within SECONDS (from any
+        /// session: reconnect, then confirm); otherwise it is rolled back by a process of its
+        /// own (a transient systemd service, or a new session), which a dropped SSH connection
+        /// or a killed caller cannot stop. Another apply is refused until then.
+        #[arg(long, value_name = "SECONDS")]
+        confirm_within: Option<u64>,
         /// Show what would change (files, and whether the running state already holds the
         /// plan) and change nothing: exit 0 nothing to do, 1 something to do.
         #[arg(long)]
@@ -212,6 +218,23 @@ enum Cmd {
         /// `text` or `json` (the report).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Keep the change of an apply made with --confirm-within. Exit 0 kept; 2 when no apply
+    /// waits for a confirmation (it was rolled back, or confirmed).
+    Confirm {
+        /// The host's root.
+        #[arg(long, value_name = "DIR", default_value = "/")]
+        root: PathBuf,
+    },
+    /// The timer of an apply made with --confirm-within (started by it, detached).
+    #[command(hide = true)]
+    AwaitConfirm {
+        /// The host's root.
+        #[arg(long, value_name = "DIR")]
+        root: PathBuf,
+        /// The apply's id.
+        #[arg(long)]
+        id: String,
     },
     /// Undo the pending apply (one interrupted by a crash) or, with none pending, the last
     /// one: its files from the backup set, the restart, the running state as captured before
@@ -568,6 +591,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             os,
             root,
             settle,
+            confirm_within,
             dry_run,
             format,
         } => {
@@ -578,6 +602,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             let target = Target::parse(&os).map_err(Errors::from)?;
             let mut request = eniplan::engine::Request::new(plans, target, &root);
             request.settle = std::time::Duration::from_secs(settle);
+            request.confirm_within = confirm_within.map(std::time::Duration::from_secs);
             if dry_run {
                 let preview = eniplan::engine::preview(&request)?;
                 print(&match format {
@@ -591,6 +616,25 @@ fn run(command: Cmd) -> Result<(), Failure> {
                 };
             }
             report(&eniplan::engine::apply(&request)?, format)
+        }
+        Cmd::Confirm { root } => {
+            require_dir(&root)?;
+            let journal = eniplan::engine::confirm(&root)?;
+            print(&format!(
+                "confirmed: {} on {} is kept\n",
+                journal.id, journal.target
+            ))
+        }
+        Cmd::AwaitConfirm { root, id } => {
+            if let Some(report) = eniplan::engine::await_confirmation(&root, &id) {
+                // Nobody reads this process's output: the report goes beside the journal.
+                let log = root
+                    .join(eniplan::engine::STATE_DIR.trim_start_matches('/'))
+                    .join(format!("{id}.log"));
+                fs::write(&log, report.to_string())
+                    .map_err(|error| Failure::Io(format!("{}: {error}", log.display())))?;
+            }
+            Ok(())
         }
         Cmd::Rollback { root, format } => {
             require_dir(&root)?;

@@ -372,3 +372,108 @@ fn an_instance_with_a_secondary_eni_is_verified_and_its_bad_change_rolled_back()
     let verification = eniplan::kernel::verify(&plans, &host.state());
     assert!(verification.holds(), "after the rollback: {verification}");
 }
+
+/// Waits until `done` holds, for at most `seconds`.
+fn wait_for(seconds: u64, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within {seconds} s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// `--confirm-within`: a confirmed change is kept after its deadline; an unconfirmed one is
+/// rolled back by the timer to the state before it (files and running state), which writes
+/// its report beside the journal; another apply is refused while one waits.
+#[test]
+fn a_confirmed_change_is_kept_and_an_unconfirmed_one_rolls_back_by_itself() {
+    let host = Host::debian(&[("eth1", Some("192.168.2.253"))]);
+    let plan = host.plan_file("plan.yaml", ONE_NIC);
+    let output = host.eniplan(&["apply", &plan, "--os", "debian-10", "--confirm-within", "2"]);
+    assert_eq!(status(&output), 0, "{}", said(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("waiting for `eniplan confirm`"),
+        "{}",
+        said(&output)
+    );
+    let refused = host.eniplan(&["apply", &plan, "--os", "debian-10"]);
+    assert_eq!(status(&refused), 2, "{}", said(&refused));
+    let confirmed = host.eniplan(&["confirm"]);
+    assert_eq!(status(&confirmed), 0, "{}", said(&confirmed));
+    // Past the deadline, the confirmed change stands.
+    std::thread::sleep(Duration::from_secs(4));
+    let plans = validated(ONE_NIC);
+    let verification = eniplan::kernel::verify(&plans, &host.state());
+    assert!(
+        verification.holds(),
+        "a confirmed change was undone: {verification}"
+    );
+    assert_eq!(status(&host.eniplan(&["confirm"])), 2, "confirmed twice");
+
+    // One more secondary, never confirmed.
+    let (interfaces, tables) = scope(&plans);
+    let files = host.files();
+    let before = host.state().scoped(&interfaces, &tables);
+    let more = ONE_NIC.replace("192.168.2.12]", "192.168.2.12, 192.168.2.13]");
+    let next = host.plan_file("more.yaml", &more);
+    let output = host.eniplan(&["apply", &next, "--os", "debian-10", "--confirm-within", "2"]);
+    assert_eq!(status(&output), 0, "{}", said(&output));
+    assert!(eniplan::kernel::verify(&validated(&more), &host.state()).holds());
+    let pending = host.journal_dir().join("pending.json");
+    wait_for(15, "the timer's rollback", || {
+        !pending.exists() && !host.journal_dir().join("rolling-back.json").exists()
+    });
+    assert_eq!(host.files(), files, "the timer left the files changed");
+    assert_eq!(host.state().scoped(&interfaces, &tables), before);
+    let logs: Vec<String> = fs::read_dir(host.journal_dir())
+        .expect("journal dir")
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".log"))
+        .map(|entry| fs::read_to_string(entry.path()).unwrap_or_default())
+        .collect();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    assert!(logs[0].starts_with("rolled back"), "{}", logs[0]);
+}
+
+/// The caller killed while the change waits for its confirmation (an SSH session dropped, an
+/// Ansible task killed: its whole process group): the timer lives in a session of its own and
+/// still rolls the change back.
+#[test]
+fn the_rollback_happens_when_the_caller_is_killed() {
+    use std::os::unix::process::CommandExt as _;
+    let host = Host::debian(&[("eth1", Some("192.168.2.253"))]);
+    let plan = host.plan_file("plan.yaml", ONE_NIC);
+    let (interfaces, tables) = scope(&validated(ONE_NIC));
+    let files = host.files();
+    let before = host.state().scoped(&interfaces, &tables);
+    let apply = host.command(&["apply", &plan, "--os", "debian-10", "--confirm-within", "3"]);
+    // The caller: a shell that applies, then waits (as an SSH session would).
+    let line = format!(
+        "{} ; sleep 60",
+        std::iter::once(apply.get_program())
+            .chain(apply.get_args())
+            .map(|word| format!("'{}'", word.to_string_lossy().replace('\'', r"'\''")))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let mut caller = Command::new("sh")
+        .args(["-c", &line])
+        .process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("caller starts");
+    let pending = host.journal_dir().join("pending.json");
+    wait_for(20, "the apply waiting", || {
+        fs::read_to_string(&pending).is_ok_and(|text| text.contains("\"waiting\""))
+    });
+    let group = format!("-{}", caller.id());
+    let killed = run(Command::new("kill").args(["-KILL", "--", &group]));
+    assert!(killed.status.success(), "kill: {killed:?}");
+    let _ = caller.wait();
+    wait_for(15, "the timer's rollback", || {
+        !pending.exists() && !host.journal_dir().join("rolling-back.json").exists()
+    });
+    assert_eq!(host.files(), files);
+    assert_eq!(host.state().scoped(&interfaces, &tables), before);
+}
