@@ -74,6 +74,8 @@ cargo test -q --locked --manifest-path bench/peers/Cargo.toml --test nmstate_key
 step "benches in quick mode: they compile and run; no timing is asserted"
 cargo bench -q --locked -p eniplan --bench render -- --test > /dev/null
 echo "cargo bench -p eniplan: every benchmark ran once"
+cargo build -q --locked -p eniplan
+ENIPLAN_BIN=target/debug/eniplan bash bench/apply-timing.sh 1
 
 step "the main job renders the ECS document's example for every family"
 cargo run -q --locked -p eniplan > /dev/null
