@@ -65,6 +65,10 @@ pub struct Request {
     /// Keep the verified change only if `eniplan confirm` comes within this time; roll back
     /// otherwise, from a process of its own that a dropped SSH session cannot stop.
     pub confirm_within: Option<Duration>,
+    /// The command that runs the confirmation timer, before its `--root` and `--id`
+    /// arguments: by default this program's `await-confirm` (the CLI); a binding names its
+    /// own (Python: `python -m eniplan.apply await-confirm`).
+    pub timer: Option<Vec<String>>,
 }
 
 impl Request {
@@ -77,6 +81,7 @@ impl Request {
             settle: Duration::from_secs(20),
             probe: Duration::from_secs(3),
             confirm_within: None,
+            timer: None,
         }
     }
 }
@@ -430,8 +435,16 @@ pub fn confirm(root: &Path) -> Result<Journal, EngineError> {
 
 /// The timer of an apply waiting for its confirmation (run by the detached process
 /// `eniplan await-confirm`): when `confirm_by` passes with the journal `id` still waiting, it
-/// rolls the apply back. `None` when it was confirmed or rolled back by hand first.
+/// rolls the apply back and writes the report beside the journal (`<id>.log`: nobody reads
+/// this process's output). `None` when it was confirmed or rolled back by hand first.
 pub fn await_confirmation(root: &Path, id: &str) -> Option<Report> {
+    let report = wait_for_confirmation(root, id)?;
+    let log = state_dir(root).join(format!("{id}.log"));
+    let _ = apply::write_atomically(&log, &report.to_string(), 0o600);
+    Some(report)
+}
+
+fn wait_for_confirmation(root: &Path, id: &str) -> Option<Report> {
     loop {
         let journal = match pending(root) {
             Ok(Some(journal)) if journal.id == id && journal.phase == Phase::Waiting => journal,
@@ -466,15 +479,26 @@ fn claim(root: &Path, file: &str) -> Result<(), EngineError> {
 /// Starts the timer of a confirmation deadline in a process of its own that outlives the
 /// caller's session: a transient systemd service where systemd runs (logind may kill a user
 /// session's processes at logout), else a new session (`setsid`), with no terminal.
-fn spawn_watcher(root: &Path, id: &str) -> Result<(), String> {
-    let exe = std::env::current_exe().map_err(|error| format!("no path to eniplan: {error}"))?;
-    let args = [
-        "await-confirm".to_string(),
-        "--root".into(),
+fn spawn_watcher(timer: Option<&[String]>, root: &Path, id: &str) -> Result<(), String> {
+    let mut argv: Vec<String> = match timer {
+        Some(timer) => timer.to_vec(),
+        None => vec![
+            std::env::current_exe()
+                .map_err(|error| format!("no path to eniplan: {error}"))?
+                .display()
+                .to_string(),
+            "await-confirm".into(),
+        ],
+    };
+    argv.extend([
+        "--root".to_string(),
         root.display().to_string(),
         "--id".into(),
         id.to_string(),
-    ];
+    ]);
+    let Some((exe, args)) = argv.split_first() else {
+        return Err("no timer command".into());
+    };
     let systemd = systemd_runs();
     let mut command = if systemd {
         let unit: String = id
@@ -485,12 +509,12 @@ fn spawn_watcher(root: &Path, id: &str) -> Result<(), String> {
         command
             .arg(format!("--unit=eniplan-confirm-{unit}"))
             .arg("--quiet")
-            .arg(&exe)
-            .args(&args);
+            .arg(exe)
+            .args(args);
         command
     } else {
         let mut command = Process::new("setsid");
-        command.arg(&exe).args(&args);
+        command.arg(exe).args(args);
         command
     };
     command
@@ -657,7 +681,9 @@ pub fn apply(request: &Request) -> Result<Report, EngineError> {
                     journal.phase = Phase::Waiting;
                     journal.confirm_by = Some(unix_now() + within.as_secs().max(1));
                     write_journal(&request.root, &journal)?;
-                    if let Err(error) = spawn_watcher(&request.root, &journal.id) {
+                    if let Err(error) =
+                        spawn_watcher(request.timer.as_deref(), &request.root, &journal.id)
+                    {
                         // No timer: nothing would roll back by itself, so nothing is kept.
                         return Ok(undo(
                             &request.root,

@@ -626,14 +626,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             ))
         }
         Cmd::AwaitConfirm { root, id } => {
-            if let Some(report) = eniplan::engine::await_confirmation(&root, &id) {
-                // Nobody reads this process's output: the report goes beside the journal.
-                let log = root
-                    .join(eniplan::engine::STATE_DIR.trim_start_matches('/'))
-                    .join(format!("{id}.log"));
-                fs::write(&log, report.to_string())
-                    .map_err(|error| Failure::Io(format!("{}: {error}", log.display())))?;
-            }
+            eniplan::engine::await_confirmation(&root, &id);
             Ok(())
         }
         Cmd::Rollback { root, format } => {

@@ -566,6 +566,103 @@ fn backup_sets(py: Python<'_>, root: std::path::PathBuf) -> PyResult<Vec<String>
     }
 }
 
+/// The target a request names, `auto` resolved from the host under `root`.
+fn engine_target(py: Python<'_>, target: &str, root: &std::path::Path) -> PyResult<Target> {
+    let name = if target == "auto" {
+        let evidence = eniplan::apply::evidence(root).map_err(|error| host_error(py, error))?;
+        eniplan::resolve_auto(target, &evidence)
+            .map_err(|errors| plan_error(py, &errors))?
+            .0
+    } else {
+        target.to_string()
+    };
+    target_of(py, &name)
+}
+
+/// An engine error as Python's: an invalid plan is a `PlanError`, anything else (another
+/// apply pending, nothing to confirm or roll back, a host that cannot be read) an
+/// `eniplan.apply.Refused`, raised by the Python side from this `RuntimeError`'s message.
+fn engine_error(py: Python<'_>, error: eniplan::engine::EngineError) -> PyErr {
+    match error {
+        eniplan::engine::EngineError::Invalid(errors) => plan_error(py, &errors),
+        other => pyo3::exceptions::PyRuntimeError::new_err(other.to_string()),
+    }
+}
+
+/// Applies a plan (or an instance) to the running host (`eniplan::engine::apply`): the report
+/// as a dict (`outcome`: `unchanged`, `applied`, `rolled_back`, `rollback_failed`) with its
+/// `exit_status`. With `dry_run`, what would change, and nothing changes.
+#[pyfunction]
+#[pyo3(signature = (plan, target, root, settle = 20, confirm_within = None, dry_run = false))]
+fn engine_apply(
+    py: Python<'_>,
+    plan: &Bound<'_, PyAny>,
+    target: &str,
+    root: std::path::PathBuf,
+    settle: u64,
+    confirm_within: Option<u64>,
+    dry_run: bool,
+) -> PyResult<Py<PyAny>> {
+    let plans = read_plans(py, plan)?;
+    let target = engine_target(py, target, &root)?;
+    let mut request = eniplan::engine::Request::new(plans, target, root);
+    request.settle = std::time::Duration::from_secs(settle);
+    request.confirm_within = confirm_within.map(std::time::Duration::from_secs);
+    // The timer outlives this interpreter's caller: the same Python runs it.
+    let python: String = py.import("sys")?.getattr("executable")?.extract()?;
+    request.timer = Some(vec![
+        python,
+        "-m".into(),
+        "eniplan.apply".into(),
+        "await-confirm".into(),
+    ]);
+    if dry_run {
+        let preview = py
+            .detach(|| eniplan::engine::preview(&request))
+            .map_err(|error| engine_error(py, error))?;
+        let nothing = preview.nothing_to_do();
+        let value = to_python(py, &preview)?;
+        value.bind(py).set_item("nothing_to_do", nothing)?;
+        return Ok(value);
+    }
+    let report = py
+        .detach(|| eniplan::engine::apply(&request))
+        .map_err(|error| engine_error(py, error))?;
+    report_to_python(py, &report)
+}
+
+fn report_to_python(py: Python<'_>, report: &eniplan::engine::Report) -> PyResult<Py<PyAny>> {
+    let value = to_python(py, report)?;
+    value
+        .bind(py)
+        .set_item("exit_status", report.exit_status())?;
+    value.bind(py).set_item("text", report.to_string())?;
+    Ok(value)
+}
+
+/// The confirmation timer of the apply `id` under `root` (`eniplan::engine::await_confirmation`):
+/// waits, rolls back when no confirmation came. Whether it rolled back.
+#[pyfunction]
+fn engine_await(py: Python<'_>, root: std::path::PathBuf, id: String) -> bool {
+    py.detach(|| eniplan::engine::await_confirmation(&root, &id).is_some())
+}
+
+/// Keeps the change of an apply made with `confirm_within` (`eniplan::engine::confirm`).
+#[pyfunction]
+fn engine_confirm(py: Python<'_>, root: std::path::PathBuf) -> PyResult<Py<PyAny>> {
+    let journal = eniplan::engine::confirm(&root).map_err(|error| engine_error(py, error))?;
+    to_python(py, &journal)
+}
+
+/// Rolls back the pending or the last apply under `root` (`eniplan::engine::rollback`).
+#[pyfunction]
+fn engine_rollback(py: Python<'_>, root: std::path::PathBuf) -> PyResult<Py<PyAny>> {
+    let report = py
+        .detach(|| eniplan::engine::rollback(&root))
+        .map_err(|error| engine_error(py, error))?;
+    report_to_python(py, &report)
+}
+
 #[pymodule]
 fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Problem>()?;
@@ -582,6 +679,10 @@ fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(plan_schema, module)?)?;
     module.add_function(wrap_pyfunction!(apply, module)?)?;
     module.add_function(wrap_pyfunction!(restore, module)?)?;
+    module.add_function(wrap_pyfunction!(engine_apply, module)?)?;
+    module.add_function(wrap_pyfunction!(engine_confirm, module)?)?;
+    module.add_function(wrap_pyfunction!(engine_await, module)?)?;
+    module.add_function(wrap_pyfunction!(engine_rollback, module)?)?;
     module.add_function(wrap_pyfunction!(detect, module)?)?;
     module.add_function(wrap_pyfunction!(backup_sets, module)?)?;
     module.add_function(wrap_pyfunction!(plans_from_metadata, module)?)?;

@@ -172,26 +172,6 @@ def test_the_readme_shows_the_playbook_the_tests_run():
     assert PLAYBOOK.read_text() in readme
 
 
-def test_apply_runs_the_restart_only_after_a_change_and_never_in_check_mode(tmp_path, root):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    calls = tmp_path / "calls"
-    fake = bin_dir / "systemctl"
-    fake.write_text(f'#!/bin/sh\necho "systemctl $*" >> {calls}\n')
-    fake.chmod(0o755)
-    play = tmp_path / "apply.yml"
-    play.write_text(PLAYBOOK.read_text()
-                    .replace("        backup: true", "        apply: true")
-                    .replace("  tasks:", f"  environment:\n    PATH: \"{bin_dir}:{{{{ ansible_env.PATH | default('/usr/bin:/bin') }}}}\"\n  tasks:"))
-    args = ("-e", f"eni_root={root}", "-e", "eni_target=centos-7")
-    assert recap(playbook(play, *args, "--check"))["changed"] == 1
-    assert not calls.exists(), "check mode runs nothing"
-    assert recap(playbook(play, *args))["changed"] == 1
-    assert calls.read_text() == "systemctl restart network\n"
-    assert recap(playbook(play, *args))["changed"] == 0
-    assert calls.read_text() == "systemctl restart network\n", "no change, no restart"
-
-
 def test_the_module_options_are_the_cores_plan_schema():
     """The module's plan options (argument_spec and DOCUMENTATION) are eniplan's plan keys,
     with the types and choices of the core's struct: a key added to the plan without its

@@ -104,3 +104,55 @@ def test_invalid_plan_fails_the_state(salt, tmp_path):
 def test_the_readme_shows_the_state_the_tests_run():
     readme = (REPO / "README.md").read_text()
     assert STATE.read_text() in readme
+
+
+def test_apply_runs_the_engine_on_a_namespace_host(tmp_path):
+    """``apply: true`` on a host in namespaces (namespace_host.py): test mode writes and runs
+    nothing, the state applies and verifies with the real ifdown/ifup and says eniplan's
+    warnings in its comment, a second run changes nothing, and a silent gateway fails the state
+    with the host as it was."""
+    from namespace_host import NamespaceHost
+
+    host = NamespaceHost(tmp_path / "host", [("eth1", "192.168.2.253")])
+    try:
+        srv = tmp_path / "srv"
+        shutil.copytree(SALT / "_modules", srv / "_modules")
+        shutil.copytree(SALT / "_states", srv / "_states")
+        (srv / "eth1.sls").write_text(
+            "eth1:\n  eniplan.managed:\n    - target: debian-10\n    - apply: true\n"
+            "    - plan:\n        interface: eth1\n        primary: 192.168.2.10\n"
+            "        secondaries: [192.168.2.11]\n        prefix: 24\n"
+            "        gateway: {{ pillar.get('gateway', '192.168.2.253') }}\n")
+        config = tmp_path / "config"
+        config.mkdir()
+        (config / "minion").write_text(json.dumps({
+            "file_client": "local", "root_dir": str(tmp_path / "salt-root"),
+            "file_roots": {"base": [str(srv)]}, "log_level_logfile": "warning"}))
+        call = os.path.join(os.path.dirname(sys.executable), "salt-call")
+
+        def salt(*args: str) -> dict:
+            result = host.run([call, "--local", "-c", str(config), "--out", "json", *args])
+            assert result.stdout, result.stderr
+            (only,) = json.loads(result.stdout)["local"].values()
+            return only
+
+        host.run([call, "--local", "-c", str(config), "saltutil.sync_all"])
+        files = host.files()
+        dry = salt("state.apply", "eth1", "test=True")
+        assert dry["result"] is None, dry
+        assert host.files() == files and host.addresses("eth1") == []
+        applied = salt("state.apply", "eth1")
+        assert applied["result"] is True, applied
+        assert applied["comment"].startswith("applied and verified"), applied["comment"]
+        assert "warning: the plan has no dns" in applied["comment"]
+        assert host.addresses("eth1") == ["192.168.2.10/24", "192.168.2.11/24"]
+        again = salt("state.apply", "eth1")
+        assert again["result"] is True and again["changes"] == {}, again
+        files = host.files()
+        bad = salt("state.apply", "eth1", 'pillar={"gateway": "192.168.2.254"}')
+        assert bad["result"] is False, bad
+        assert "rolled back" in bad["comment"], bad["comment"]
+        assert host.files() == files
+        assert host.addresses("eth1") == ["192.168.2.10/24", "192.168.2.11/24"]
+    finally:
+        host.close()

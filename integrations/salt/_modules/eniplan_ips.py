@@ -48,14 +48,22 @@ def render(plan=None, target="auto", state="present", previous=None, source="pla
                 "source=metadata takes no plan, previous or state=absent: the metadata is the plan",
                 [],
             )
-        document = eniplan.metadata.fetch(metadata_url or eniplan.metadata.DEFAULT_URL)
-        plans = eniplan.plans_from_metadata(document, nics or eniplan.metadata.host_nics())
-        return eniplan.render_instance(plans, target, root)
+        return eniplan.render_instance(metadata_plans(metadata_url, nics), target, root)
     if state == "absent":
         return eniplan.render_absent(plan, target, root)
     if previous:
         return eniplan.render_change(previous, plan, target, root)
     return eniplan.render(plan, target, root)
+
+
+def metadata_plans(metadata_url=None, nics=None):
+    """Every ENI's plan of this instance, from its instance metadata (``metadata_url`` to read
+    another tree; ``nics``, ``{mac: name}``, instead of the host's own names)."""
+    import eniplan
+    import eniplan.metadata
+
+    document = eniplan.metadata.fetch(metadata_url or eniplan.metadata.DEFAULT_URL)
+    return eniplan.plans_from_metadata(document, nics or eniplan.metadata.host_nics())
 
 
 def validate(plan, target=None):

@@ -11,10 +11,16 @@
             prefix: 24
             gateway: 192.168.1.253
         - target: auto        # from the os/osrelease grains
-        - apply: true         # run the commands and restart step after a change
+        - apply: true         # apply to the running host, verify, roll back on failure
 
-Files are written atomically with their mode and only when they differ; stale files are
-deleted; in test mode nothing is written and ``changes`` shows what would change.
+Without ``apply``, files are written atomically with their mode and only when they differ,
+and stale files are deleted; nothing runs. With ``apply``, eniplan's engine applies the plan to
+the running host (``eniplan apply``): it writes, runs the commands and the restart, verifies
+that the running state holds the plan and that each gateway answers, and rolls the host back
+by itself when anything fails (the state then fails); it acts whenever the files or the running
+state differ from the plan (``confirm_within``: keep the change only if ``eniplan.confirmed``
+runs in time). In test mode nothing is written or run, and ``changes`` shows what would
+change. eniplan's warnings are in the comment.
 """
 
 import difflib
@@ -42,7 +48,8 @@ def _diff(change):
 
 
 def managed(name, plan=None, target="auto", state="present", root="/", backup=False,
-            apply=False, previous=None, source="plan", metadata_url=None, nics=None, **fields):
+            apply=False, previous=None, source="plan", metadata_url=None, nics=None,
+            settle=20, confirm_within=None, **fields):
     """Ensure the plan's addresses are configured (``state=present``) or its secondaries are
     removed (``state=absent``). Plan keys may also be given one by one beside ``plan``.
     ``previous`` is the plan in force now: the change from it deletes the files it wrote that
@@ -80,6 +87,11 @@ def managed(name, plan=None, target="auto", state="present", root="/", backup=Fa
         ret["comment"] = str(error)
         return ret
 
+    if apply:
+        if source == "metadata":
+            merged = __salt__["eniplan.metadata_plans"](metadata_url, nics)
+        return _engine(ret, rendering, merged, state, source, root, settle, confirm_within)
+
     try:
         if __opts__["test"]:
             changes = eniplan.apply.changes(rendering, root)
@@ -113,18 +125,72 @@ def managed(name, plan=None, target="auto", state="present", root="/", backup=Fa
         )
         return ret
 
-    if apply and changed:
-        for command in eniplan.apply.commands_to_run(rendering):
-            result = __salt__["cmd.run_all"](command["argv"], python_shell=False)
-            if result["retcode"] != 0:
-                ret["result"] = False
-                ret["comment"] = f"`{command['shell']}` failed: {result['stderr'] or result['stdout']}"
-                return ret
-        ret["changes"]["commands"] = [c["shell"] for c in eniplan.apply.commands_to_run(rendering)]
     ret["comment"] = (
         f"{rendering['target']}: {len(ret['changes'])} change(s)" if changed
         else f"{rendering['target']}: already configured"
     )
+    return _warned(ret, rendering)
+
+
+def _warned(ret, rendering):
+    """eniplan's warnings in the comment (what a highstate shows) and in ``warnings``."""
     if rendering["warnings"]:
         ret["warnings"] = rendering["warnings"]
+        ret["comment"] += "".join(f"\nwarning: {w}" for w in rendering["warnings"])
+    return ret
+
+
+def _engine(ret, rendering, plan, state, source, root, settle, confirm_within):
+    """``apply``: eniplan's engine on the running host; in test mode its preview."""
+    import eniplan
+    import eniplan.apply
+
+    target = rendering["target"]
+    if source == "plan" and state == "absent":
+        plans = plan if isinstance(plan, list) else [plan]
+        plan = [dict(one, secondaries=[]) for one in plans]
+    try:
+        if __opts__["test"]:
+            preview = eniplan.apply.preview(plan, target, root)
+            ret["result"] = True if preview["nothing_to_do"] else None
+            ret["comment"] = (f"{target}: already configured" if preview["nothing_to_do"]
+                              else f"{target}: would apply")
+            if not preview["nothing_to_do"]:
+                ret["changes"]["would"] = preview
+            return _warned(ret, rendering)
+        report = eniplan.apply.run(plan, target, root, settle=settle,
+                                   confirm_within=confirm_within)
+    except eniplan.Error as error:
+        ret["result"] = False
+        ret["comment"] = str(error)
+        return ret
+    ret["comment"] = report["text"].rstrip("\n")
+    if report["outcome"] == "applied":
+        ret["changes"]["report"] = report
+    elif report["outcome"] != "unchanged":
+        ret["result"] = False
+        if report["outcome"] == "rollback_failed":
+            ret["changes"]["report"] = report
+    return _warned(ret, rendering)
+
+
+def confirmed(name, root="/"):
+    """Keeps the change of an ``eniplan.managed`` with ``confirm_within`` (``eniplan
+    confirm``); fails when none waits (it was rolled back: the host was not reached in
+    time)."""
+    import eniplan.apply
+
+    ret = {"name": name, "changes": {}, "result": True, "comment": ""}
+    if __opts__["test"]:
+        ret["result"] = None
+        ret["comment"] = "would confirm the pending change"
+        return ret
+    try:
+        journal = eniplan.apply.confirm(root)
+    except eniplan.apply.Refused as error:
+        ret["result"] = False
+        ret["comment"] = str(error)
+        return ret
+    ret["changes"]["confirmed"] = journal["id"]
+    ret["comment"] = f"confirmed: {journal['id']} is kept"
     return ret

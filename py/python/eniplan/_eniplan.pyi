@@ -70,6 +70,25 @@ def detect(
 def restore(root: str, set: str) -> Dict[str, Any]:
     """Puts back what a backed-up write changed (use :func:`eniplan.apply.restore`)."""
 
+def engine_apply(
+    plan: Any,
+    target: str,
+    root: str,
+    settle: int = 20,
+    confirm_within: Optional[int] = None,
+    dry_run: bool = False,
+) -> Dict[str, Any]:
+    """Applies a plan to the running host (use :func:`eniplan.apply.run`)."""
+
+def engine_await(root: str, id: str) -> bool:
+    """The confirmation timer (run by ``python -m eniplan.apply await-confirm``)."""
+
+def engine_confirm(root: str) -> Dict[str, Any]:
+    """Keeps a change waiting for its confirmation (use :func:`eniplan.apply.confirm`)."""
+
+def engine_rollback(root: str) -> Dict[str, Any]:
+    """Rolls back the pending or last apply (use :func:`eniplan.apply.rollback`)."""
+
 def backup_sets(root: str) -> List[str]:
     """The backup sets under ``root``, oldest first (use :mod:`eniplan.apply`)."""
 

@@ -1,4 +1,9 @@
-"""Applying a rendering to a file system: what the Ansible and Salt modules share.
+"""Applying to a host: what the Ansible and Salt modules share.
+
+:func:`run` applies a plan to the running host with eniplan's engine (``eniplan apply``):
+render against the host's files, capture the running state, write, restart, verify, and roll
+back by itself on failure; :func:`confirm` and :func:`rollback` finish or undo one. The rest
+of this module writes a rendering to a file system without running anything:
 
 The core never touches the disk while rendering; its ``apply`` module (``eniplan::apply`` in
 Rust, reached through ``_eniplan``) does, on the caller's behalf, with the same rules the CLI's
@@ -22,12 +27,17 @@ from ._types import Command, Rendering
 __all__ = [
     "FileChange",
     "Outcome",
+    "Refused",
     "Restored",
     "UnsafePath",
     "backup_sets",
     "changes",
     "commands_to_run",
+    "confirm",
+    "preview",
     "restore",
+    "rollback",
+    "run",
     "write",
 ]
 
@@ -35,6 +45,52 @@ __all__ = [
 class UnsafePath(Error):
     """A rendering cannot be applied under the root: a path would leave it (``..``, a relative
     path, a symlinked directory), a directory stands where a file goes, or the disk refused."""
+
+
+class Refused(Error):
+    """The engine changed nothing: another apply is pending (confirm or roll it back first),
+    there is nothing to confirm or roll back, or the host could not be read."""
+
+
+def _engine(call: Any, *args: Any, **kwargs: Any) -> Dict[str, Any]:
+    try:
+        result: Dict[str, Any] = call(*args, **kwargs)
+        return result
+    except RuntimeError as error:
+        raise Refused(str(error)) from None
+
+
+def run(
+    plan: Any,
+    target: str = "auto",
+    root: str = "/",
+    settle: int = 20,
+    confirm_within: Optional[int] = None,
+) -> Dict[str, Any]:
+    """Applies ``plan`` (one ENI or a list: an instance) to the running host and verifies it,
+    rolling back by itself when anything fails: ``eniplan apply``. Returns the report: its
+    ``outcome`` (``unchanged``, ``applied``, ``rolled_back``, ``rollback_failed``), its
+    ``exit_status`` (0, 0, 1, 3) and its ``text``. With ``confirm_within`` (seconds), a
+    verified change is kept only if :func:`confirm` comes in time. Raises :class:`PlanError`
+    for an invalid plan and :class:`Refused` when nothing could be changed."""
+    return _engine(_eniplan.engine_apply, plan, target, root, settle, confirm_within)
+
+
+def preview(plan: Any, target: str = "auto", root: str = "/") -> Dict[str, Any]:
+    """What :func:`run` would do, changing nothing: the ``files`` it would write, how the
+    ``running`` state differs from the plan, the commands it ``would_run``, and
+    ``nothing_to_do``."""
+    return _engine(_eniplan.engine_apply, plan, target, root, dry_run=True)
+
+
+def confirm(root: str = "/") -> Dict[str, Any]:
+    """Keeps the change of a :func:`run` made with ``confirm_within``; returns its journal."""
+    return _engine(_eniplan.engine_confirm, root)
+
+
+def rollback(root: str = "/") -> Dict[str, Any]:
+    """Rolls back the pending apply (an interrupted one) or the last one; returns the report."""
+    return _engine(_eniplan.engine_rollback, root)
 
 
 @dataclass(frozen=True)
@@ -120,3 +176,23 @@ def backup_sets(root: str = "/") -> List[str]:
 def commands_to_run(rendering: Rendering) -> List[Command]:
     """The commands, then the restart steps, in the order they must run."""
     return list(rendering["commands"]) + list(rendering["restart"])
+
+
+def _await_confirm(argv: List[str]) -> int:
+    """``python -m eniplan.apply await-confirm --root ROOT --id ID``: the timer a :func:`run`
+    with ``confirm_within`` starts in a process of its own."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m eniplan.apply")
+    parser.add_argument("command", choices=["await-confirm"])
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--id", required=True)
+    args = parser.parse_args(argv)
+    _eniplan.engine_await(args.root, args.id)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_await_confirm(sys.argv[1:]))

@@ -12,10 +12,16 @@ version_added: "0.1.0"
 description:
   - Renders the network configuration for one ENI plan with eniplan (ifcfg files, netplan,
     /etc/network/interfaces, SUSE ifcfg, nmcli or netsh commands) and applies it.
-  - Files are written atomically with the rendered mode, only when they differ; the files the
-    rendering marks stale are deleted. Commands and the restart step run only with
-    O(apply=true), never in check mode, and only when a file changed.
-  - Supports check mode and diff mode (one diff per file).
+  - Without O(apply), files are written atomically with the rendered mode, only when they
+    differ, and the files the rendering marks stale are deleted; nothing runs.
+  - With O(apply=true), eniplan's engine applies the plan to the running host (C(eniplan
+    apply)) - it writes the files, runs the commands and the restart, then verifies that the
+    running state holds the plan and that each gateway answers; when anything fails it rolls
+    the host back by itself and the task fails. It acts whenever the host's files or its
+    running state differ from the plan, not only when a file changed.
+  - Check mode writes and runs nothing (with O(apply), it reports what the engine would do,
+    files and running state). Diff mode shows one diff per file.
+  - The rendering's warnings are shown as Ansible warnings.
 requirements:
   - the C(eniplan) Python package on the managed host
 options:
@@ -132,9 +138,22 @@ options:
     type: bool
     default: false
   apply:
-    description: Run the rendering's commands and restart step after a change.
+    description:
+      - Apply the plan to the running host with eniplan's engine and verify it; roll back by
+        itself on failure (then the task fails). The plan in force is read from the host, so
+        O(previous) is not needed; a backup set is always made.
     type: bool
     default: false
+  confirm_within:
+    description:
+      - With O(apply=true), keep the verified change only if the module
+        M(eniplan.network.confirm) runs within this many seconds; otherwise a process of its
+        own on the host rolls it back, whatever happened to the connection or the play.
+    type: int
+  settle:
+    description: With O(apply=true), seconds the running state may take to hold the plan.
+    type: int
+    default: 20
 author:
   - eniplan developers
 """
@@ -161,6 +180,16 @@ EXAMPLES = r"""
   eniplan.network.secondary_ips:
     source: metadata
     apply: true
+
+- name: Apply to a remote host, and keep the change only if the host can still be reached
+  block:
+    - eniplan.network.secondary_ips:
+        plan: "{{ eni_plan }}"
+        apply: true
+        confirm_within: 120
+    - ansible.builtin.wait_for_connection:
+        timeout: 60
+    - eniplan.network.confirm:
 
 - name: Remove the secondaries again
   eniplan.network.secondary_ips:
@@ -207,8 +236,14 @@ drift:
   returned: in check mode
   type: list
   elements: dict
+report:
+  description:
+    - With O(apply=true), the engine's report - C(outcome) (C(unchanged), C(applied),
+      C(rolled_back), C(rollback_failed)), C(text), the journal and what ran.
+  returned: when apply is true
+  type: dict
 warnings_from_eniplan:
-  description: The rendering's warnings.
+  description: The rendering's warnings (also shown as Ansible warnings).
   returned: always
   type: list
   elements: str
@@ -266,6 +301,37 @@ def host_drift(eniplan, plan, target, root):
     return drift
 
 
+def engine(module, eniplan, rendering, plan, target, evidence):
+    """O(apply=true): eniplan's engine on the running host (check mode: its preview). Exits
+    the module."""
+    params = module.params
+    root = params["root"]
+    if params["state"] == "absent":
+        plans = plan if isinstance(plan, list) else [plan]
+        plan = [dict(one, secondaries=[]) for one in plans]
+    result = dict(target=target, warnings_from_eniplan=rendering["warnings"],
+                  commands=[c["shell"] for c in eniplan.apply.commands_to_run(rendering)])
+    if evidence is not None:
+        result["target_evidence"] = evidence
+    try:
+        if module.check_mode:
+            preview = eniplan.apply.preview(plan, target, root)
+            module.exit_json(changed=not preview["nothing_to_do"], preview=preview, **result)
+        report = eniplan.apply.run(plan, target, root, settle=params["settle"],
+                                   confirm_within=params["confirm_within"])
+    except eniplan.PlanError as error:
+        module.fail_json(msg=str(error), problems=[
+            dict(field=p.field, value=p.value, message=p.message) for p in error.problems])
+    except eniplan.apply.Refused as error:
+        module.fail_json(msg=str(error), **result)
+    outcome = report["outcome"]
+    if outcome in ("unchanged", "applied"):
+        module.exit_json(changed=outcome == "applied", report=report, **result)
+    # Rolled back: the host is as it was, and the task failed. The rollback failed: it is not.
+    module.fail_json(msg=report["text"], changed=outcome == "rollback_failed", report=report,
+                     **result)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -280,6 +346,8 @@ def main():
             root=dict(type="path", default="/"),
             backup=dict(type="bool", default=False),
             apply=dict(type="bool", default=False),
+            confirm_within=dict(type="int"),
+            settle=dict(type="int", default=20),
         ),
         supports_check_mode=True,
     )
@@ -333,6 +401,13 @@ def main():
             problems=[dict(field=p.field, value=p.value, message=p.message) for p in error.problems],
         )
 
+    for warning in rendering["warnings"]:
+        module.warn(f"eniplan: {warning}")
+
+    if params["apply"]:
+        engine(module, eniplan, rendering, plan if params["source"] == "plan" else plans,
+               target, evidence)
+
     drift = None
     try:
         if module.check_mode:
@@ -348,15 +423,6 @@ def main():
         module.fail_json(msg=f"cannot apply the rendering under {root}: {error}")
 
     commands = eniplan.apply.commands_to_run(rendering)
-    ran = []
-    if params["apply"] and changed and not module.check_mode:
-        for command in commands:
-            rc, out, err = module.run_command(command["argv"])
-            ran.append(dict(shell=command["shell"], rc=rc, stdout=out, stderr=err))
-            if rc != 0:
-                module.fail_json(msg=f"`{command['shell']}` failed ({rc}): {err or out}",
-                                 changed=True, ran=ran)
-
     result = dict(
         changed=changed,
         target=target,
@@ -364,7 +430,6 @@ def main():
         backups=backups,
         backup_set=backup_set,
         commands=[command["shell"] for command in commands],
-        ran=ran,
         warnings_from_eniplan=rendering["warnings"],
     )
     if module.check_mode and drift is not None:

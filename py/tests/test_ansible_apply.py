@@ -1,0 +1,134 @@
+"""The Ansible module's `apply: true` through a real ansible-playbook run against a host in
+namespaces (namespace_host.py): eniplan's engine writes, restarts with the real ifdown/ifup,
+verifies, and rolls back by itself; check mode writes and runs nothing; warnings are shown;
+the apply / wait_for_connection / confirm pattern keeps a change, and a play that never
+confirms has it rolled back by the host."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import sys
+import time
+
+import pytest
+
+from conftest import REPO
+from namespace_host import NamespaceHost
+
+COLLECTIONS = REPO / "integrations" / "ansible"
+
+PLAY = """\
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Apply the plan and verify it
+      eniplan.network.secondary_ips:
+        plan: "{{ eni_plan }}"
+        target: debian-10
+        apply: true
+        confirm_within: "{{ confirm | default(omit) }}"
+    - name: The controller cannot reach the host any more
+      ansible.builtin.fail:
+        msg: the host cannot be reached
+      when: lose_host | default(false) | bool
+    - name: The controller reaches the host again
+      ansible.builtin.wait_for_connection:
+        timeout: 10
+      when: confirm is defined
+    - name: Keep the change
+      eniplan.network.confirm:
+      when: confirm is defined
+"""
+
+PLAN = {
+    "interface": "eth1",
+    "primary": "192.168.2.10",
+    "secondaries": ["192.168.2.11", "192.168.2.12"],
+    "prefix": 24,
+    "gateway": "192.168.2.253",
+}
+
+
+@pytest.fixture
+def host(tmp_path: pathlib.Path):
+    host = NamespaceHost(tmp_path / "host", [("eth1", "192.168.2.253")])
+    yield host
+    host.close()
+
+
+def play(host: NamespaceHost, tmp_path: pathlib.Path, plan: dict, *args: str):
+    book = tmp_path / "apply.yml"
+    book.write_text(PLAY)
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_LOCALHOST_WARNING="0",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+    )
+    playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    return host.run([playbook, "-i", "localhost,", "-c", "local", str(book),
+                     "-e", json.dumps({"eni_plan": plan}), *args], env=env)
+
+
+def recap(result) -> dict:
+    match = re.search(r"localhost\s+:\s+(.*)", result.stdout)
+    assert match, result.stdout + result.stderr
+    return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", match.group(1))}
+
+
+def test_check_mode_writes_and_runs_nothing(host, tmp_path):
+    files = host.files()
+    result = play(host, tmp_path, PLAN, "--check")
+    assert recap(result)["changed"] == 1, result.stdout
+    assert recap(result)["failed"] == 0, result.stdout
+    assert host.files() == files, "check mode wrote"
+    assert host.addresses("eth1") == [], "check mode configured the NIC"
+    assert not host.journal().exists(), "check mode journaled an apply"
+
+
+def test_apply_verifies_shows_warnings_and_a_second_run_changes_nothing(host, tmp_path):
+    result = play(host, tmp_path, PLAN)
+    assert recap(result)["changed"] == 1, result.stdout + result.stderr
+    assert host.addresses("eth1") == ["192.168.2.10/24", "192.168.2.11/24", "192.168.2.12/24"]
+    assert host.default_route() == ["192.168.2.253 eth1"]
+    # eniplan's warnings reach the user of a plain run, not only a registered variable.
+    assert "[WARNING]: eniplan: the plan has no dns" in result.stdout + result.stderr
+    again = play(host, tmp_path, PLAN)
+    assert recap(again)["changed"] == 0, again.stdout
+    assert recap(again)["failed"] == 0, again.stdout
+
+
+def test_a_silent_gateway_fails_the_task_and_the_host_is_as_it_was(host, tmp_path):
+    files = host.files()
+    result = play(host, tmp_path, dict(PLAN, gateway="192.168.2.254"))
+    assert recap(result)["failed"] == 1, result.stdout
+    assert "the gateway 192.168.2.254 does not answer" in result.stdout, result.stdout
+    assert "rolled back" in result.stdout
+    assert host.files() == files
+    assert host.addresses("eth1") == []
+
+
+def test_a_confirmed_change_is_kept_and_an_unconfirmed_one_comes_back(host, tmp_path):
+    kept = play(host, tmp_path, PLAN, "-e", "confirm=3")
+    assert recap(kept)["failed"] == 0, kept.stdout + kept.stderr
+    time.sleep(4)
+    assert host.addresses("eth1") == ["192.168.2.10/24", "192.168.2.11/24", "192.168.2.12/24"]
+    files = host.files()
+
+    more = dict(PLAN, secondaries=PLAN["secondaries"] + ["192.168.2.13"])
+    lost = play(host, tmp_path, more, "-e", "confirm=3", "-e", "lose_host=true")
+    assert recap(lost)["failed"] == 1, lost.stdout
+    assert "192.168.2.13/24" in host.addresses("eth1"), "the change was not applied at all"
+    deadline = time.monotonic() + 15
+    while host.addresses("eth1") != ["192.168.2.10/24", "192.168.2.11/24", "192.168.2.12/24"]:
+        assert time.monotonic() < deadline, f"not rolled back: {host.addresses('eth1')}"
+        time.sleep(0.2)
+    while (host.journal() / "rolling-back.json").exists():
+        assert time.monotonic() < deadline, "the rollback did not finish"
+        time.sleep(0.2)
+    assert host.files() == files
