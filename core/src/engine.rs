@@ -173,6 +173,9 @@ pub enum Report {
         failure: String,
         /// The differences the verification found, when it was the verification.
         differences: Vec<Drift>,
+        /// What went wrong on the way back without leaving a difference (a restart step that
+        /// failed, whose effect was put back with `ip`).
+        notes: Vec<String>,
         /// How long the rollback took, in milliseconds.
         millis: u128,
     },
@@ -272,11 +275,15 @@ impl std::fmt::Display for Report {
             Report::RolledBack {
                 failure,
                 differences,
+                notes,
                 millis,
             } => {
                 writeln!(f, "rolled back in {millis} ms: {failure}")?;
                 for drift in differences {
                     writeln!(f, "  {drift}")?;
+                }
+                for note in notes {
+                    writeln!(f, "  note: {note}")?;
                 }
                 writeln!(f, "the host's files and running state are as they were")
             }
@@ -840,6 +847,7 @@ fn undo(root: &Path, journal: &Journal, failure: String, differences: Vec<Drift>
         Report::RolledBack {
             failure,
             differences,
+            notes: noted,
             millis: started.elapsed().as_millis(),
         }
     }
