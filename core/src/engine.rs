@@ -69,6 +69,11 @@ pub struct Request {
     /// arguments: by default this program's `await-confirm` (the CLI); a binding names its
     /// own (Python: `python -m eniplan.apply await-confirm`).
     pub timer: Option<Vec<String>>,
+    /// A shell line run instead of the rendering's commands and restart steps, for a host
+    /// whose network stack is driven another way (a container without its daemon; the tests'
+    /// stand-ins). It runs after the files are written, and again after they are restored on
+    /// a rollback.
+    pub restart_with: Option<String>,
 }
 
 impl Request {
@@ -82,6 +87,7 @@ impl Request {
             probe: Duration::from_secs(3),
             confirm_within: None,
             timer: None,
+            restart_with: None,
         }
     }
 }
@@ -358,15 +364,16 @@ impl std::fmt::Display for Preview {
 pub fn preview(request: &Request) -> Result<Preview, EngineError> {
     let (plans, _) = crate::families::validate_request(&request.plans, None)?;
     let rendering = render_for_host(request)?;
-    let restart = restart_plan(&rendering.restart).map_err(EngineError::Host)?;
+    let (commands, restart) = stack_steps(request, &rendering)?;
     let state = KernelState::parse(&capture().map_err(EngineError::Host)?)?;
     let files = apply::changes(&rendering, &request.root)?;
-    let would_run = rendering
-        .commands
-        .iter()
-        .filter(|command| still_needed(command, &state))
-        .map(|command| command.shell.clone())
-        .chain(Restart::lines(&restart.stop))
+    let would_run = Restart::lines(&restart.stop)
+        .chain(
+            commands
+                .iter()
+                .filter(|command| still_needed(command, &state))
+                .map(|command| command.shell.clone()),
+        )
         .chain(Restart::lines(&restart.start))
         .collect();
     Ok(Preview {
@@ -611,7 +618,7 @@ pub fn apply(request: &Request) -> Result<Report, EngineError> {
     }
     let (plans, _) = crate::families::validate_request(&request.plans, None)?;
     let rendering = render_for_host(request)?;
-    let restart = restart_plan(&rendering.restart).map_err(EngineError::Host)?;
+    let (commands, restart) = stack_steps(request, &rendering)?;
     let before_json = capture().map_err(EngineError::Host)?;
     let before = KernelState::parse(&before_json)?;
     let interfaces: Vec<String> = plans.iter().map(|p| p.interface().to_string()).collect();
@@ -655,7 +662,7 @@ pub fn apply(request: &Request) -> Result<Report, EngineError> {
         let now = capture()
             .and_then(|json| KernelState::parse(&json).map_err(|e| e.to_string()))
             .map_err(|error| (error, Vec::new()))?;
-        for command in rendering.commands.iter().filter(|c| still_needed(c, &now)) {
+        for command in commands.iter().filter(|c| still_needed(c, &now)) {
             ran.push(command.shell.clone());
             run(&command.argv).map_err(|error| (error, Vec::new()))?;
         }
@@ -714,6 +721,27 @@ pub fn apply(request: &Request) -> Result<Report, EngineError> {
             })
         }
         Err((failure, differences)) => Ok(undo(&request.root, &journal, failure, differences)),
+    }
+}
+
+/// The rendering's commands and its restart as they run on this host, or the request's
+/// `restart_with` line instead of both.
+fn stack_steps(
+    request: &Request,
+    rendering: &Rendering,
+) -> Result<(Vec<Command>, Restart), EngineError> {
+    match &request.restart_with {
+        Some(line) => Ok((
+            Vec::new(),
+            Restart {
+                stop: Vec::new(),
+                start: vec![vec!["sh".into(), "-c".into(), line.clone()]],
+            },
+        )),
+        None => Ok((
+            rendering.commands.clone(),
+            restart_plan(&rendering.restart).map_err(EngineError::Host)?,
+        )),
     }
 }
 

@@ -211,6 +211,11 @@ enum Cmd {
         /// or a killed caller cannot stop. Another apply is refused until then.
         #[arg(long, value_name = "SECONDS")]
         confirm_within: Option<u64>,
+        /// Run this shell line instead of the rendering's commands and restart steps (after
+        /// the files are written, and again after a rollback restores them): for a host whose
+        /// network stack is driven another way, such as a container without its daemon.
+        #[arg(long, value_name = "SHELL-LINE")]
+        restart_with: Option<String>,
         /// Show what would change (files, and whether the running state already holds the
         /// plan) and change nothing: exit 0 nothing to do, 1 something to do.
         #[arg(long)]
@@ -592,6 +597,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             root,
             settle,
             confirm_within,
+            restart_with,
             dry_run,
             format,
         } => {
@@ -603,6 +609,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             let mut request = eniplan::engine::Request::new(plans, target, &root);
             request.settle = std::time::Duration::from_secs(settle);
             request.confirm_within = confirm_within.map(std::time::Duration::from_secs);
+            request.restart_with = restart_with;
             if dry_run {
                 let preview = eniplan::engine::preview(&request)?;
                 print(&match format {
