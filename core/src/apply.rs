@@ -192,7 +192,7 @@ pub fn changes(rendering: &Rendering, root: &Path) -> Result<Vec<FileChange>, Ap
 
 /// Writes the files of `rendering` that differ under `root` and deletes its stale ones.
 pub fn apply(rendering: &Rendering, root: &Path, options: Options) -> Result<Outcome, ApplyError> {
-    prepare(rendering, root, options)?.write()
+    prepare(rendering, root, options, &[])?.write()
 }
 
 /// A write that is ready: what it changes is known and, with `backup`, the backup set is
@@ -205,10 +205,14 @@ pub struct Prepared {
 }
 
 /// Plans the write of `rendering` under `root` (creating the root) and makes its backup set.
+/// `commands_change` names files the rendering's commands rewrite although eniplan does not
+/// write them (the NetworkManager profile that `nmcli con modify` saves): with `backup` they
+/// go into the same set, so restoring it puts them back too.
 pub fn prepare(
     rendering: &Rendering,
     root: &Path,
     options: Options,
+    commands_change: &[String],
 ) -> Result<Prepared, ApplyError> {
     fs::create_dir_all(root).map_err(|cause| io_error(root, "create the root", cause))?;
     let files = changes(rendering, root)?;
@@ -219,16 +223,19 @@ pub fn prepare(
         backups: Vec::new(),
         backup_set: None,
     };
-    let touched: Vec<&FileChange> = outcome
+    let mut touched: Vec<(String, PathBuf)> = outcome
         .files
         .iter()
         .filter(|change| change.action != Action::Unchanged)
+        .map(|change| (change.path.clone(), change.destination.clone()))
         .collect();
-    if touched.is_empty() {
-        return Ok(Prepared { outcome });
+    outcome.changed = !touched.is_empty();
+    for path in commands_change {
+        if !touched.iter().any(|(written, _)| written == path) {
+            touched.push((path.clone(), destination(&root, path)?));
+        }
     }
-    outcome.changed = true;
-    if options.backup {
+    if options.backup && !touched.is_empty() {
         let (set, copies) = back_up(&root, &touched)?;
         outcome.backup_set = Some(set);
         outcome.backups = copies;
@@ -265,9 +272,13 @@ impl Prepared {
     }
 }
 
-/// Makes one backup set under `root` for the files a write touches: a copy of each one that
-/// exists, at its own path inside the set, and the manifest. Returns the set and the copies.
-fn back_up(root: &Path, touched: &[&FileChange]) -> Result<(PathBuf, Vec<PathBuf>), ApplyError> {
+/// Makes one backup set under `root` for the files a write touches (each by its path on the
+/// target system and where that is under `root`): a copy of each one that exists, at its own
+/// path inside the set, and the manifest. Returns the set and the copies.
+fn back_up(
+    root: &Path,
+    touched: &[(String, PathBuf)],
+) -> Result<(PathBuf, Vec<PathBuf>), ApplyError> {
     let stamp = utc_stamp();
     let created = format!("{}T{}Z", &stamp[..8], &stamp[8..]);
     // Check the way there like any other path: no symlinked directory is followed.
@@ -284,21 +295,20 @@ fn back_up(root: &Path, touched: &[&FileChange]) -> Result<(PathBuf, Vec<PathBuf
         files: Vec::new(),
     };
     let mut copies = Vec::new();
-    for change in touched {
-        let meta = fs::symlink_metadata(&change.destination).ok();
+    for (path, on_host) in touched {
+        let meta = fs::symlink_metadata(on_host).ok();
         let existed = meta.as_ref().is_some_and(|meta| meta.is_file());
         if existed {
-            let copy = set.join(change.path.trim_start_matches('/'));
+            let copy = set.join(path.trim_start_matches('/'));
             if let Some(parent) = copy.parent() {
                 fs::create_dir_all(parent)
                     .map_err(|cause| io_error(parent, "create the backup set", cause))?;
             }
-            fs::copy(&change.destination, &copy)
-                .map_err(|cause| io_error(&change.destination, "back up", cause))?;
+            fs::copy(on_host, &copy).map_err(|cause| io_error(on_host, "back up", cause))?;
             copies.push(copy);
         }
         manifest.files.push(BackedUp {
-            path: change.path.clone(),
+            path: path.clone(),
             existed,
             mode: meta
                 .filter(|meta| meta.is_file())

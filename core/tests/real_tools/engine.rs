@@ -23,6 +23,8 @@ struct Host {
     name: String,
     gateways: String,
     root: PathBuf,
+    /// The host's NetworkManager, when it runs one.
+    network_manager: Option<std::process::Child>,
 }
 
 impl Host {
@@ -64,6 +66,7 @@ impl Host {
             name,
             gateways,
             root,
+            network_manager: None,
         };
         for namespace in [&host.name, &host.gateways] {
             ip(&["netns", "add", namespace]);
@@ -99,6 +102,113 @@ impl Host {
             }
         }
         host
+    }
+
+    /// A host whose network NetworkManager manages: the Debian layout plus `profiles` (file
+    /// name, keyfile) in `/etc/NetworkManager/system-connections/`, and the real
+    /// NetworkManager daemon with a system D-Bus of its own, both in the host's network
+    /// namespace and in a mount and UTS namespace of their own: `/etc/NetworkManager`,
+    /// `/run` (where the bus's socket is) and `/var/lib/NetworkManager` are the test's, and
+    /// `/sys` is mounted read-only, which makes NetworkManager take links as they come instead
+    /// of waiting for udev, which does not run here (`nm_linux_platform_new`: udev only when
+    /// `/sys` is writable, src/libnm-platform/nm-linux-platform.c). Its configuration (outside
+    /// the host's files) loads the keyfile plugin only, creates no automatic DHCP profile
+    /// and never sets the hostname. Waits until it manages the NICs.
+    fn with_network_manager(nics: &[(&str, Option<&str>)], profiles: &[(&str, &str)]) -> Host {
+        let mut host = Host::debian(nics);
+        let root = host.root.clone();
+        let connections = root.join("etc/NetworkManager/system-connections");
+        for (name, text) in profiles {
+            let path = connections.join(name);
+            fs::write(&path, text).expect("profile");
+            // NetworkManager ignores a keyfile others can read.
+            let private = std::os::unix::fs::PermissionsExt::from_mode(0o600);
+            fs::set_permissions(&path, private).expect("profile mode");
+        }
+        for dir in ["nm-state", "nm-etc-up", "nm-etc-work", "run/dbus"] {
+            fs::create_dir_all(root.join(dir)).expect("layout");
+        }
+        let config = root.join("NetworkManager.conf");
+        fs::write(
+            &config,
+            "[main]\nplugins=keyfile\nno-auto-default=*\nhostname-mode=none\n\
+             dns=none\n\n[logging]\nlevel=INFO\n",
+        )
+        .expect("config");
+        let root_text = root.display();
+        let script = format!(
+            "set -e
+             mount -t overlay overlay -o lowerdir=/etc,upperdir={root_text}/nm-etc-up,workdir={root_text}/nm-etc-work /etc
+             mount --bind {root_text}/etc/NetworkManager /etc/NetworkManager
+             mount --bind {root_text}/etc/network /etc/network
+             mkdir -p /var/lib/NetworkManager
+             mount --bind {root_text}/nm-state /var/lib/NetworkManager
+             mount --bind {root_text}/run /run
+             mount -o remount,ro /sys
+             dbus-daemon --system --fork
+             exec NetworkManager --no-daemon --config {root_text}/NetworkManager.conf"
+        );
+        let log = fs::File::create(root.join("NetworkManager.log")).expect("log");
+        let daemon = Command::new("ip")
+            .args([
+                "netns", "exec", &host.name, "unshare", "-m", "-u", "sh", "-c", &script,
+            ])
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("NetworkManager starts");
+        host.network_manager = Some(daemon);
+        let names: Vec<&str> = nics.iter().map(|(nic, _)| *nic).collect();
+        wait_for(20, "NetworkManager managing the NICs", || {
+            let devices = host.nmcli(&["-t", "-f", "DEVICE,STATE", "device"]);
+            names.iter().all(|nic| {
+                devices.lines().any(|line| {
+                    line.strip_prefix(nic)
+                        .and_then(|rest| rest.strip_prefix(':'))
+                        .is_some_and(|state| !state.starts_with("unmanaged"))
+                })
+            }) && profiles.iter().all(|(name, _)| {
+                let id = name.trim_end_matches(".nmconnection");
+                host.nmcli(&["-t", "-f", "NAME,DEVICE", "connection", "show", "--active"])
+                    .lines()
+                    .any(|line| line.starts_with(&format!("{id}:")))
+            })
+        });
+        host
+    }
+
+    /// NetworkManager's view of the host: each active profile with its device and the IP
+    /// settings it holds in memory (which a restored file alone does not change).
+    fn network_manager_view(&self) -> String {
+        let active = self.nmcli(&["-t", "-f", "UUID,DEVICE", "connection", "show", "--active"]);
+        let mut view = String::new();
+        for line in active.lines() {
+            let uuid = line.split(':').next().unwrap_or_default();
+            view.push_str(line);
+            view.push('\n');
+            view.push_str(&self.nmcli(&[
+                "-t",
+                "-f",
+                "ipv4.method,ipv4.addresses,ipv4.gateway",
+                "connection",
+                "show",
+                "uuid",
+                uuid,
+            ]));
+        }
+        view
+    }
+
+    /// `nmcli` in the host (its output; empty when it fails).
+    fn nmcli(&self, args: &[&str]) -> String {
+        let root = self.root.display();
+        let script = format!("mount --bind {root}/run /run && exec nmcli \"$@\"");
+        let output = run(Command::new("ip")
+            .args([
+                "netns", "exec", &self.name, "unshare", "-m", "sh", "-c", &script, "sh",
+            ])
+            .args(args));
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     /// Runs eniplan inside the host: its network namespace and a mount namespace of its own.
@@ -174,6 +284,14 @@ impl Host {
 
 impl Drop for Host {
     fn drop(&mut self) {
+        if let Some(mut daemon) = self.network_manager.take() {
+            let _ = daemon.kill();
+            let _ = daemon.wait();
+        }
+        // The bus the daemon used (it forked away from the launcher).
+        if let Ok(pid) = fs::read_to_string(self.root.join("run/dbus/pid")) {
+            let _ = Command::new("kill").arg(pid.trim()).output();
+        }
         for namespace in [&self.name, &self.gateways] {
             let _ = Command::new("ip")
                 .args(["netns", "del", namespace])
@@ -555,6 +673,99 @@ fn every_file_family_is_verified_and_rolled_back_on_the_engine() {
                 "{target}: running state {after:#?}\nbefore {before:#?}"
             ));
         }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The profile a NetworkManager host starts with for eth1, by its id: static, the primary
+/// only (as cloud-init or an installer leaves it), active.
+fn starting_profile(id: &str) -> String {
+    format!(
+        "[connection]\nid={id}\nuuid=5fb06bd0-0bb0-7ffb-45f1-d6edd65f3e03\ntype=ethernet\n\
+         interface-name=eth1\n\n[ipv4]\nmethod=manual\naddress1=192.168.2.10/24\n\
+         gateway=192.168.2.253\n\n[ipv6]\nmethod=ignore\n"
+    )
+}
+
+/// The families NetworkManager drives, with the real NetworkManager daemon: keyfile (RHEL 9:
+/// eniplan writes a profile of its own beside cloud-init's and activates it) and nmcli
+/// (eniplan modifies the host's `System eth1` with `nmcli con modify` and reactivates it).
+/// From the starting host, a plan whose gateway nobody holds is rolled back: the profile files
+/// byte for byte, NetworkManager holding and running the profile it ran before, the running
+/// state as before. Then a good plan is applied and verified, a second run changes nothing,
+/// and a changed plan (one more secondary) runs its commands again and is verified.
+#[test]
+fn networkmanager_families_are_applied_and_rolled_back_by_the_real_daemon() {
+    let mut failures = Vec::new();
+    for (target, starting) in [("rhel-9", "cloud-init eth1"), ("nmcli", "System eth1")] {
+        let host = Host::with_network_manager(
+            &[("eth1", Some("192.168.2.253"))],
+            &[(
+                &format!("{starting}.nmconnection"),
+                &starting_profile(starting),
+            )],
+        );
+        let plans = validated(ONE_NIC);
+        let (interfaces, tables) = scope(&plans);
+        let rolled_back_to_what_was = |failures: &mut Vec<String>, step: &str, plan: &str| {
+            let files = host.files();
+            let held = host.network_manager_view();
+            let before = host.state().scoped(&interfaces, &tables);
+            let output = host.eniplan(&["apply", plan, "--os", target]);
+            if status(&output) != 1 {
+                failures.push(format!("{target}: {step}: {}", said(&output)));
+                return;
+            }
+            if host.files() != files {
+                failures.push(format!("{target}: {step}: the files are not as they were"));
+            }
+            let now = host.network_manager_view();
+            if now != held {
+                failures.push(format!(
+                    "{target}: {step}: NetworkManager holds\n{now}\nbefore\n{held}"
+                ));
+            }
+            let after = host.state().scoped(&interfaces, &tables);
+            if after != before {
+                failures.push(format!(
+                    "{target}: {step}: running state {after:#?}\nbefore {before:#?}"
+                ));
+            }
+        };
+        let bad = host.plan_file("bad.yaml", &ONE_NIC.replace(".253", ".254"));
+        rolled_back_to_what_was(&mut failures, "a bad first apply", &bad);
+
+        let plan = host.plan_file("plan.yaml", ONE_NIC);
+        let output = host.eniplan(&["apply", &plan, "--os", target]);
+        if status(&output) != 0 {
+            failures.push(format!("{target}: apply: {}", said(&output)));
+            continue;
+        }
+        let verification = eniplan::kernel::verify(&plans, &host.state());
+        if !verification.holds() {
+            failures.push(format!("{target}: after apply: {verification}"));
+            continue;
+        }
+        let files = host.files();
+        let again = host.eniplan(&["apply", &plan, "--os", target]);
+        if status(&again) != 0 || !String::from_utf8_lossy(&again.stdout).starts_with("unchanged") {
+            failures.push(format!("{target}: second run: {}", said(&again)));
+        }
+        if host.files() != files {
+            failures.push(format!("{target}: the second run wrote"));
+        }
+        let more = ONE_NIC.replace("192.168.2.12]", "192.168.2.12, 192.168.2.13]");
+        let next = host.plan_file("more.yaml", &more);
+        let output = host.eniplan(&["apply", &next, "--os", target]);
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        if status(&output) != 0 || !text.contains("ran: nmcli") {
+            failures.push(format!("{target}: a changed plan: {}", said(&output)));
+        }
+        let verification = eniplan::kernel::verify(&validated(&more), &host.state());
+        if !verification.holds() {
+            failures.push(format!("{target}: after the change: {verification}"));
+        }
+        rolled_back_to_what_was(&mut failures, "a bad change", &bad);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

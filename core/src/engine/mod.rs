@@ -39,6 +39,9 @@ use crate::read::Drift;
 use crate::rendering::{Command, Rendering};
 use crate::target::Target;
 
+mod network_manager;
+pub use network_manager::Before as NetworkManagerBefore;
+
 /// Where the journal of an apply lives, relative to the root.
 pub const STATE_DIR: &str = "/var/lib/eniplan";
 const PENDING: &str = "pending.json";
@@ -130,6 +133,10 @@ pub struct Journal {
     /// When waiting for a confirmation: the time (Unix seconds) it must come by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirm_by: Option<u64>,
+    /// For a family NetworkManager drives: what it held before (see
+    /// [`NetworkManagerBefore`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_manager: Option<NetworkManagerBefore>,
 }
 
 /// How the network stack is restarted around a change of its files: `stop` runs with the
@@ -623,7 +630,22 @@ pub fn apply(request: &Request) -> Result<Report, EngineError> {
     let before = KernelState::parse(&before_json)?;
     let interfaces: Vec<String> = plans.iter().map(|p| p.interface().to_string()).collect();
     let tables: Vec<u32> = plans.iter().filter_map(Plan::route_table).collect();
-    let holds_now = crate::kernel::verify(&plans, &before).holds();
+    // NetworkManager's profiles are part of the host where it drives the family (and the
+    // commands drive it, not a stand-in): recorded first, and the commands run when the active
+    // profile does not hold the plan even if the running state does.
+    let network_manager =
+        if request.restart_with.is_none() && network_manager::drives(request.target.family()) {
+            Some(network_manager::capture(&interfaces).map_err(EngineError::Host)?)
+        } else {
+            None
+        };
+    let profiles_hold = match &network_manager {
+        Some(before) => {
+            network_manager::profiles_hold(&plans, before).map_err(EngineError::Host)?
+        }
+        None => true,
+    };
+    let holds_now = profiles_hold && crate::kernel::verify(&plans, &before).holds();
     let files = apply::changes(&rendering, &request.root)?;
     if holds_now && files.iter().all(|f| f.action == apply::Action::Unchanged) {
         // The files and the running state already are the plan's: nothing runs, nothing is
@@ -632,7 +654,16 @@ pub fn apply(request: &Request) -> Result<Report, EngineError> {
             warnings: rendering.warnings,
         });
     }
-    let prepared = apply::prepare(&rendering, &request.root, Options { backup: true })?;
+    let profile_files = network_manager
+        .as_ref()
+        .map(|before| before.profiles.as_slice())
+        .unwrap_or_default();
+    let prepared = apply::prepare(
+        &rendering,
+        &request.root,
+        Options { backup: true },
+        profile_files,
+    )?;
     let mut journal = Journal {
         id: format!("{}-{}", apply::utc_stamp(), std::process::id()),
         target: rendering.target.clone(),
@@ -643,6 +674,7 @@ pub fn apply(request: &Request) -> Result<Report, EngineError> {
         tables,
         restart: restart.clone(),
         confirm_by: None,
+        network_manager,
     };
     write_journal(&request.root, &journal)?;
     let changed = prepared.changes_anything();
@@ -833,6 +865,11 @@ fn undo(root: &Path, journal: &Journal, failure: String, differences: Vec<Drift>
     for step in &journal.restart.start {
         if let Err(error) = run(step) {
             noted.push(format!("restart: {error}"));
+        }
+    }
+    if let Some(network_manager) = &journal.network_manager {
+        for error in network_manager::restore(network_manager) {
+            noted.push(format!("NetworkManager: {error}"));
         }
     }
     let before = match KernelState::parse(&journal.before) {
