@@ -10,9 +10,11 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 step "system packages: the real tools the renderings are checked with"
 # netplan generate, nmcli --offline, ifquery/ifup, ip netns, and cloud-init (only its `devel
-# net-convert`, the cross-tool check of the readers). None of them starts a daemon.
-packages=(netplan.io network-manager gir1.2-nm-1.0 python3-gi ifupdown iproute2 python3-venv chromium
-  cloud-init)
+# net-convert`, the cross-tool check of the readers). None of them starts a daemon here; the
+# engine's tests start NetworkManager and a D-Bus (dbus-daemon) of their own inside the test's
+# namespaces.
+packages=(netplan.io network-manager dbus-daemon gir1.2-nm-1.0 python3-gi ifupdown iproute2
+  python3-venv chromium cloud-init)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -27,7 +27,7 @@ PLAY = """\
     - name: Apply the plan and verify it
       eniplan.network.secondary_ips:
         plan: "{{ eni_plan }}"
-        target: debian-10
+        target: "{{ target | default('debian-10') }}"
         apply: true
         confirm_within: "{{ confirm | default(omit) }}"
     - name: The controller cannot reach the host any more
@@ -132,3 +132,39 @@ def test_a_confirmed_change_is_kept_and_an_unconfirmed_one_comes_back(host, tmp_
         assert time.monotonic() < deadline, "the rollback did not finish"
         time.sleep(0.2)
     assert host.files() == files
+
+
+SYSTEM_ETH1 = """\
+[connection]
+id=System eth1
+uuid=5fb06bd0-0bb0-7ffb-45f1-d6edd65f3e03
+type=ethernet
+interface-name=eth1
+
+[ipv4]
+method=manual
+address1=192.168.2.10/24
+gateway=192.168.2.253
+
+[ipv6]
+method=ignore
+"""
+
+
+def test_an_nmcli_plan_change_runs_its_commands(host, tmp_path):
+    """The nmcli family's one file (cloud-init's switch) does not change with the plan: a
+    changed plan must still run `nmcli con modify` — the host's profile and running state
+    decide, not the file. Against the real NetworkManager in the host's namespaces."""
+    host.start_network_manager({"System eth1.nmconnection": SYSTEM_ETH1})
+    nmcli = ("-e", "target=nmcli")
+    first = play(host, tmp_path, PLAN, *nmcli)
+    assert recap(first)["changed"] == 1, first.stdout + first.stderr
+    assert host.addresses("eth1") == ["192.168.2.10/24", "192.168.2.11/24", "192.168.2.12/24"]
+    again = play(host, tmp_path, PLAN, *nmcli)
+    assert recap(again)["changed"] == 0, again.stdout + again.stderr
+    more = dict(PLAN, secondaries=PLAN["secondaries"] + ["192.168.2.13"])
+    changed = play(host, tmp_path, more, *nmcli)
+    assert recap(changed)["changed"] == 1, changed.stdout + changed.stderr
+    assert host.addresses("eth1")[-1] == "192.168.2.13/24"
+    profile = host.run(["nmcli", "-g", "ipv4.addresses", "connection", "show", "System eth1"])
+    assert "192.168.2.13/24" in profile.stdout, profile
