@@ -693,7 +693,8 @@ fn starting_profile(id: &str) -> String {
 /// From the starting host, a plan whose gateway nobody holds is rolled back: the profile files
 /// byte for byte, NetworkManager holding and running the profile it ran before, the running
 /// state as before. Then a good plan is applied and verified, a second run changes nothing,
-/// and a changed plan (one more secondary) runs its commands again and is verified.
+/// and a changed plan (one more secondary) runs its commands again and is verified; a change
+/// left unconfirmed is rolled back by the timer, NetworkManager's profiles included.
 #[test]
 fn networkmanager_families_are_applied_and_rolled_back_by_the_real_daemon() {
     let mut failures = Vec::new();
@@ -766,6 +767,32 @@ fn networkmanager_families_are_applied_and_rolled_back_by_the_real_daemon() {
             failures.push(format!("{target}: after the change: {verification}"));
         }
         rolled_back_to_what_was(&mut failures, "a bad change", &bad);
+
+        // A change never confirmed: the timer's rollback restores NetworkManager too.
+        let files = host.files();
+        let held = host.network_manager_view();
+        let before = host.state().scoped(&interfaces, &tables);
+        let fewer = host.plan_file("fewer.yaml", ONE_NIC);
+        let output = host.eniplan(&["apply", &fewer, "--os", target, "--confirm-within", "2"]);
+        if status(&output) != 0 {
+            failures.push(format!("{target}: apply to confirm: {}", said(&output)));
+            continue;
+        }
+        let pending = host.journal_dir().join("pending.json");
+        wait_for(20, "the timer's rollback", || {
+            !pending.exists() && !host.journal_dir().join("rolling-back.json").exists()
+        });
+        if host.files() != files || host.network_manager_view() != held {
+            failures.push(format!(
+                "{target}: the timer's rollback left NetworkManager or its files changed:\n{}",
+                host.network_manager_view()
+            ));
+        }
+        if host.state().scoped(&interfaces, &tables) != before {
+            failures.push(format!(
+                "{target}: the timer's rollback left the running state"
+            ));
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
