@@ -31,6 +31,11 @@ pub(crate) enum Kind {
     /// interfaces(5), `route-`/`rule-` files): a value may not hold a control character (it
     /// could start a line of its own) or end in `\` (interfaces(5) joins the next line).
     Lines,
+    /// A PowerShell script: strings as single-quoted literals ([`quote::powershell_string`]:
+    /// nothing inside is expanded), booleans as `$true`/`$false`. A value passed through the
+    /// template's `code` filter is a line eniplan built with its own PowerShell quoting (a
+    /// rendered command, its purpose as a comment) and is written as it is, one line.
+    Powershell,
 }
 
 /// One embedded template.
@@ -111,6 +116,9 @@ fn compile(template: &'static Template) -> Result<Environment<'static>, String> 
     env.set_syntax(syntax);
     let kind = template.kind;
     env.set_formatter(move |out, _state, value| write_value(out, kind, value));
+    if kind == Kind::Powershell {
+        env.add_filter("code", |line: String| Value::from_safe_string(line));
+    }
     // Normalise newlines so a checkout with CRLF line endings renders the same bytes.
     let source = template.source.replace("\r\n", "\n");
     env.add_template_owned(template.name, source)
@@ -136,6 +144,7 @@ fn write_value(
             Kind::Yaml | Kind::Keyfile => {
                 out.write_str(if value.is_true() { "true" } else { "false" })
             }
+            Kind::Powershell => out.write_str(if value.is_true() { "$true" } else { "$false" }),
             Kind::Ifcfg | Kind::Lines => return Err(refuse("a boolean")),
         },
         ValueKind::String => {
@@ -151,6 +160,13 @@ fn write_value(
                     }
                     out.write_str(text)
                 }
+                Kind::Powershell if value.is_safe() => {
+                    if text.chars().any(char::is_control) {
+                        return Err(refuse("a line of code with a control character"));
+                    }
+                    out.write_str(text)
+                }
+                Kind::Powershell => out.write_str(&quote::powershell_string(text)),
             }
         }
         other => return Err(refuse(&format!("a value of kind {other}"))),
@@ -185,6 +201,11 @@ mod tests {
     static PROBE: Template = Template::new("probe", "{{ value }}\n", Kind::Lines);
     static PROBE_YAML: Template = Template::new("probe-yaml", "v: {{ value }}\n", Kind::Yaml);
     static PROBE_IFCFG: Template = Template::new("probe-ifcfg", "V={{ value }}\n", Kind::Ifcfg);
+    static PROBE_PS: Template = Template::new(
+        "probe-ps",
+        "$v = {{ value }}\n{{ value | code }}\n",
+        Kind::Powershell,
+    );
 
     #[test]
     fn undefined_variables_fail() {
@@ -222,5 +243,10 @@ mod tests {
             PROBE.render(&value("a b".into())).ok(),
             Some("a b\n".into())
         );
+        assert_eq!(
+            PROBE_PS.render(&value("it's $(x)".into())).ok(),
+            Some("$v = 'it''s $(x)'\nit's $(x)\n".into())
+        );
+        assert!(PROBE_PS.render(&value("a\nb".into())).is_err());
     }
 }

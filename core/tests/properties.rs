@@ -13,9 +13,12 @@ use proptest::prelude::*;
 /// (restart and verify steps, purposes and warnings are for people). Netmasks and the
 /// unspecified address (`0.0.0.0/0`, `::/0` routes) are not addresses of the plan.
 fn written_addresses(rendering: &Rendering, netmask: &str, network: &str) -> Vec<IpAddr> {
+    // The powershell family's apply script wraps the commands (and lists the plan as data for
+    // its verification): it is checked on its own below.
     let mut texts: Vec<&str> = rendering
         .files
         .iter()
+        .filter(|file| !file.path.ends_with("apply.ps1"))
         .map(|file| file.contents.as_str())
         .collect();
     for command in &rendering.commands {
@@ -168,6 +171,17 @@ proptest! {
                 *written.entry(address).or_default() += 1;
             }
             prop_assert_eq!(&written, &expected_addresses(&case.plan, target.family()), "{}", target);
+
+            // The apply script runs each command line exactly once, as rendered.
+            if target.family() == OsFamily::Powershell {
+                let script = rendering.files.iter().find(|file| file.path.ends_with("apply.ps1"));
+                prop_assert!(script.is_some(), "no apply script");
+                let script = &script.expect("checked above").contents;
+                for command in &rendering.commands {
+                    let times = script.lines().filter(|line| line.trim() == command.shell).count();
+                    prop_assert_eq!(times, 1, "{}", command.shell);
+                }
+            }
         }
     }
 

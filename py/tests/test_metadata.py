@@ -172,6 +172,29 @@ def test_the_windows_example_playbook_passes_syntax_check_with_ansible_windows()
     assert importlib.util.find_spec("ansible_collections.ansible.windows"), "ansible.windows"
 
 
+def test_the_windows_example_finds_the_apply_script(tmp_path):
+    """The example's own vars, templated by a real ansible-playbook run on localhost: the
+    `script` it sends to the host is the rendering's apply script."""
+    import yaml
+
+    example = yaml.safe_load((COLLECTIONS / "examples" / "windows.yml").read_text())[0]
+    out = tmp_path / "script.json"
+    book = tmp_path / "script.yml"
+    book.write_text(yaml.safe_dump([{
+        "hosts": "localhost",
+        "gather_facts": False,
+        "vars": example["vars"],
+        "tasks": [{"ansible.builtin.copy": {"content": "{{ script | to_json }}",
+                                            "dest": str(out)}}],
+    }]))
+    result = playbook(book)
+    assert recap(result)["failed"] == 0, result.stdout + result.stderr
+    script = json.loads(out.read_text())
+    rendering = eniplan.render(example["vars"]["eni_plan"], "powershell")
+    assert script == [f for f in rendering["files"] if f["path"].endswith("apply.ps1")][0]
+    assert script["path"] == "C:\\ProgramData\\eniplan\\apply.ps1"
+
+
 def test_read_drift_and_convert_from_python(tmp_path):
     plan = {"interface": "eth0", "primary": "192.168.1.201", "secondaries": ["192.168.1.202"],
             "prefix": 24, "gateway": "192.168.1.253"}

@@ -77,6 +77,14 @@ pub(crate) trait Family: Sync {
         Ok(())
     }
 
+    /// The last step of a rendering, once its commands are final (a change puts its removals
+    /// first): what the family builds from the whole rendering (the powershell family's apply
+    /// script). Must replace what an earlier call built, since a change completes the new
+    /// plan's rendering and then its own.
+    fn complete(&self, _instance: &[Intent<'_>], _out: &mut Rendering) -> Result<(), Errors> {
+        Ok(())
+    }
+
     /// What a change does at run time, beyond writing the new files. By default `ip addr del`
     /// (and `ip rule del`) of what is gone: what the file families need, since their restart
     /// re-adds what the files list but does not remove the rest.
@@ -331,6 +339,7 @@ fn render_intents(
         }
         out.commands = commands;
     }
+    module.complete(intents, &mut out)?;
     Ok(out)
 }
 
@@ -488,6 +497,8 @@ pub(crate) fn change_instance(
     }
     removals.append(&mut new.commands);
     new.commands = removals;
+    let intents: Vec<Intent<'_>> = after.iter().map(Intent::of).collect();
+    family(target.family()).complete(&intents, &mut new)?;
     Ok(new)
 }
 

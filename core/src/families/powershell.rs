@@ -1,18 +1,96 @@
 //! Windows Server through PowerShell's NetTCPIP and DnsClient cmdlets, beside netsh.
 
+use serde::Serialize;
+
 use super::windows_common::{self, static_gateway, NO_POLICY_ROUTING};
 use super::{Family, Removal};
 use crate::error::Errors;
 use crate::intent::{Difference, Intent};
 use crate::quote::PsArg::{Parameter, Text, Token};
 use crate::read::HostFiles;
-use crate::rendering::{Command, Rendering};
+use crate::rendering::{Command, File, Rendering, MODE_PUBLIC};
 use crate::target::Target;
+use crate::templates::Template;
 
 /// The PowerShell family.
 pub(super) struct Powershell;
 
+/// The apply script: the rendering's commands between a capture of each adapter's IP
+/// configuration and a verification, with the captured configuration put back when anything
+/// fails (`templates/powershell/apply.ps1`).
+static APPLY_SCRIPT: Template = crate::template!("powershell/apply.ps1", Powershell);
+static TEMPLATES: [&Template; 1] = [&APPLY_SCRIPT];
+
+/// Where the apply script is meant to live on the host (the Ansible example sends its contents
+/// to `ansible.windows.win_powershell` instead).
+pub(crate) const APPLY_SCRIPT_PATH: &str = r"C:\ProgramData\eniplan\apply.ps1";
+
+/// One adapter as the apply script's `$Plan` lists it.
+#[derive(Serialize)]
+struct ScriptAdapter<'p> {
+    alias: &'p str,
+    ipv4: Vec<&'p str>,
+    gateway: &'p str,
+    ipv6: Vec<&'p str>,
+    gateway6: &'p str,
+    dns: &'p [String],
+}
+
+/// One step of the apply script: the rendered command line and its purpose.
+#[derive(Serialize)]
+struct ScriptCommand<'r> {
+    purpose: &'r str,
+    line: &'r str,
+}
+
 impl Family for Powershell {
+    fn templates(&self) -> &'static [&'static Template] {
+        &TEMPLATES
+    }
+
+    /// The apply script, built from the final commands.
+    fn complete(&self, instance: &[Intent<'_>], out: &mut Rendering) -> Result<(), Errors> {
+        let adapters: Vec<ScriptAdapter<'_>> = instance
+            .iter()
+            .map(|intent| ScriptAdapter {
+                alias: intent.interface(),
+                ipv4: intent.ipv4.iter().map(|address| address.cidr).collect(),
+                gateway: intent.plan_gateway().unwrap_or_default(),
+                ipv6: intent
+                    .ipv6
+                    .iter()
+                    .flat_map(|ipv6| ipv6.addresses.iter().map(|address| address.cidr))
+                    .collect(),
+                gateway6: intent
+                    .ipv6
+                    .as_ref()
+                    .and_then(|ipv6| ipv6.gateway)
+                    .map(|gateway| gateway.text)
+                    .unwrap_or_default(),
+                dns: intent.dns.all,
+            })
+            .collect();
+        let commands: Vec<ScriptCommand<'_>> = out
+            .commands
+            .iter()
+            .map(|command| ScriptCommand {
+                purpose: &command.purpose,
+                line: &command.shell,
+            })
+            .collect();
+        let contents = APPLY_SCRIPT.render(&serde_json::json!({
+            "adapters": adapters,
+            "commands": commands,
+        }))?;
+        out.files.retain(|file| file.path != APPLY_SCRIPT_PATH);
+        out.files.push(File {
+            path: APPLY_SCRIPT_PATH.into(),
+            contents,
+            mode: MODE_PUBLIC,
+        });
+        Ok(())
+    }
+
     fn refuses_route_table(&self) -> Option<&'static str> {
         Some(NO_POLICY_ROUTING)
     }
