@@ -1,5 +1,6 @@
 //! Any text as a plan, rendered for every target: never a panic, and every rendering that
-//! comes out is deterministic, round-trips as JSON, and writes only absolute, `..`-free paths.
+//! comes out is deterministic, round-trips as JSON, and writes only absolute, `..`-free paths
+//! (a Linux path from `/`, a Windows one from a drive: the powershell family's apply script).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -29,8 +30,16 @@ fuzz_target!(|data: &[u8]| {
             .map(|f| f.path.as_str())
             .chain(rendering.delete.iter().map(String::as_str))
         {
+            let (absolute, separator) = if rendering.family.is_windows() {
+                (path.starts_with("C:\\"), '\\')
+            } else {
+                (path.starts_with('/'), '/')
+            };
             assert!(
-                path.starts_with('/') && !path.split('/').any(|part| part == ".." || part == "."),
+                absolute
+                    && !path
+                        .split(separator)
+                        .any(|part| part == ".." || part == "."),
                 "{path}"
             );
             assert!(!path.contains(['\n', '\r', '\0']), "{path:?}");
