@@ -124,7 +124,8 @@ test("the seed's example renders for every target exactly as the module does", a
     const expected = target === "all" ? eniplan.renderMany(SEED, "all") : [eniplan.render(SEED, target)];
     assert.deepEqual(shown.map((r) => r.target), expected.map((r) => r.target), target);
     for (const [index, rendering] of expected.entries()) {
-      const files = shown[index].files.filter((f) => f.title.startsWith("/"));
+      // File blocks are titled by their path: a Linux one, or a Windows one from a drive.
+      const files = shown[index].files.filter((f) => /^(\/|[A-Z]:\\)/.test(f.title));
       assert.deepEqual(files, rendering.files.map((f) => ({ title: f.path, text: f.contents })), target);
       const all = shown[index].files.map((f) => f.text).join("\n");
       assert.match(all, expectations[rendering.family], target);
@@ -173,6 +174,11 @@ test("every file has a copy and a download button, reachable by keyboard", async
   await page.locator("figure.block button", { hasText: "Download" }).nth(1).focus();
   await page.keyboard.press("Enter");
   assert.equal((await download).suggestedFilename(), "ifcfg-eth0");
+  // The Windows apply script downloads under its own name, not its whole Windows path.
+  await page.selectOption("#target", "powershell");
+  const script = page.waitForEvent("download");
+  await page.locator("figure.block button", { hasText: "Download" }).first().click();
+  assert.equal((await script).suggestedFilename(), "apply.ps1");
 });
 
 test("pasted instance metadata fills in every ENI's plan", async () => {

@@ -171,7 +171,8 @@ function renderingView(rendering) {
   heading.append(family);
   article.append(heading);
   for (const file of rendering.files) {
-    const name = file.path.split("/").pop();
+    // A Linux path or a Windows one (the powershell family's apply script).
+    const name = file.path.split(/[\\/]/).pop();
     article.append(block(file.path, file.contents, name, `mode ${file.mode.toString(8).padStart(4, "0")}`));
   }
   if (rendering.delete.length) {
