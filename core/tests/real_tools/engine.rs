@@ -604,6 +604,20 @@ fn the_rollback_happens_when_the_caller_is_killed() {
     assert_eq!(host.state().scoped(&interfaces, &tables), before);
 }
 
+/// Runs `eniplan` with `args` (an apply) and checks that it succeeded and that the host's
+/// running state holds `plans`: what failed, in words.
+fn applied_and_verified(host: &Host, args: &[&str], plans: &[Plan]) -> Result<(), String> {
+    let output = host.eniplan(args);
+    if status(&output) != 0 {
+        return Err(format!("apply: {}", said(&output)));
+    }
+    let verification = eniplan::kernel::verify(plans, &host.state());
+    if !verification.holds() {
+        return Err(format!("after apply: {verification}"));
+    }
+    Ok(())
+}
+
 /// The stand-in for a daemon's restart, for the families whose daemon cannot run here
 /// (`scripts/restart_standin.py` says what it does: the real tool's reader where the tool is
 /// here — bash for ifcfg, `netplan generate`, libnm — then `ip`).
@@ -643,14 +657,8 @@ fn every_file_family_is_verified_and_rolled_back_on_the_engine() {
         let plan = host.plan_file("instance.yaml", &instance);
         let restart = standin(family);
         let args = ["apply", &plan, "--os", target, "--restart-with", &restart];
-        let output = host.eniplan(&args);
-        if status(&output) != 0 {
-            failures.push(format!("{target}: apply: {}", said(&output)));
-            continue;
-        }
-        let verification = eniplan::kernel::verify(&plans, &host.state());
-        if !verification.holds() {
-            failures.push(format!("{target}: after apply: {verification}"));
+        if let Err(failure) = applied_and_verified(&host, &args, &plans) {
+            failures.push(format!("{target}: {failure}"));
             continue;
         }
         let bad = host.plan_file(
@@ -737,14 +745,9 @@ fn networkmanager_families_are_applied_and_rolled_back_by_the_real_daemon() {
         rolled_back_to_what_was(&mut failures, "a bad first apply", &bad);
 
         let plan = host.plan_file("plan.yaml", ONE_NIC);
-        let output = host.eniplan(&["apply", &plan, "--os", target]);
-        if status(&output) != 0 {
-            failures.push(format!("{target}: apply: {}", said(&output)));
-            continue;
-        }
-        let verification = eniplan::kernel::verify(&plans, &host.state());
-        if !verification.holds() {
-            failures.push(format!("{target}: after apply: {verification}"));
+        if let Err(failure) = applied_and_verified(&host, &["apply", &plan, "--os", target], &plans)
+        {
+            failures.push(format!("{target}: {failure}"));
             continue;
         }
         let files = host.files();
