@@ -26,7 +26,8 @@ use std::net::Ipv4Addr;
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde_json::{Map, Value};
 
-use super::{eni_plan, finish, json_type, parse_json, Eni, NicNames};
+use super::tree::{join, Reader};
+use super::{eni_plan, finish, parse_json, Eni, NicNames};
 use crate::error::{Error, Errors};
 use crate::plan::{EniPlan, Ipv6Plan};
 use crate::validate::parse_mac;
@@ -112,128 +113,7 @@ fn unwrap_levels(root: &Value) -> &Value {
     node
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}/{key}")
-    }
-}
-
-/// Reads values out of the tree, collecting every problem with its key path.
-#[derive(Default)]
-struct Reader {
-    errors: Vec<Error>,
-}
-
 impl Reader {
-    fn keep<T>(&mut self, result: Result<T, Error>) -> Option<T> {
-        result.map_err(|error| self.errors.push(error)).ok()
-    }
-
-    fn shape(&mut self, path: &str, want: &str, got: &Value) {
-        self.errors.push(Error::Syntax {
-            field: path.to_string(),
-            message: format!("expected {want}, found {}", json_type(got)),
-        });
-    }
-
-    fn object<'v>(&mut self, path: &str, value: &'v Value) -> Option<&'v Map<String, Value>> {
-        match value {
-            Value::Object(map) => Some(map),
-            other => {
-                self.shape(
-                    if path.is_empty() { "metadata" } else { path },
-                    "an object",
-                    other,
-                );
-                None
-            }
-        }
-    }
-
-    /// A single value: a string (trimmed; the endpoints end their text with a newline).
-    fn text(&mut self, node: &Map<String, Value>, path: &str, key: &str) -> Option<String> {
-        match node.get(key)? {
-            Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_string()),
-            Value::String(_) => None,
-            other => {
-                self.shape(&join(path, key), "a string", other);
-                None
-            }
-        }
-    }
-
-    /// A list: a JSON list of strings, a JSON list inside a string, or one value per line.
-    fn list(&mut self, node: &Map<String, Value>, path: &str, key: &str) -> Option<Vec<String>> {
-        let field = join(path, key);
-        match node.get(key)? {
-            Value::Array(items) => {
-                let mut values = Vec::new();
-                for item in items {
-                    match item {
-                        Value::String(text) => values.push(text.trim().to_string()),
-                        other => {
-                            self.shape(&field, "a list of strings", other);
-                            return None;
-                        }
-                    }
-                }
-                Some(values)
-            }
-            Value::String(text) if text.trim_start().starts_with('[') => {
-                let text = text.trim();
-                if let Ok(values) = serde_json::from_str::<Vec<String>>(text) {
-                    return Some(values.into_iter().map(|v| v.trim().to_string()).collect());
-                }
-                // `ipv6s` prints its list unquoted: `[2408:…::a,2408:…::b]`.
-                match text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-                    Some(inner) if !inner.contains(['[', ']', '{', '}']) => Some(
-                        inner
-                            .split(',')
-                            .map(|item| item.trim().trim_matches('"').trim().to_string())
-                            .filter(|item| !item.is_empty())
-                            .collect(),
-                    ),
-                    _ => {
-                        self.errors.push(Error::Syntax {
-                            field,
-                            message: format!("`{text}` is not a list"),
-                        });
-                        None
-                    }
-                }
-            }
-            Value::String(text) => Some(
-                text.lines()
-                    .map(str::trim)
-                    .filter(|line| !line.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-            ),
-            other => {
-                self.shape(&field, "a list or its text", other);
-                None
-            }
-        }
-    }
-
-    fn require(
-        &mut self,
-        value: Option<String>,
-        path: &str,
-        key: &str,
-        why: &str,
-    ) -> Option<String> {
-        if value.is_none() && !self.errors.iter().any(|e| e.field() == join(path, key)) {
-            self.errors.push(Error::Missing {
-                field: join(path, key),
-                hint: why.into(),
-            });
-        }
-        value
-    }
-
     fn eni(
         &mut self,
         path: &str,

@@ -17,6 +17,7 @@
 
 pub(crate) mod api;
 pub(crate) mod metadata;
+pub(crate) mod tree;
 
 use std::collections::BTreeMap;
 
