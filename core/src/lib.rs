@@ -52,7 +52,8 @@ pub use input::{plans_from_bytes, plans_from_text, plans_from_value};
 pub use model::{Cloud, Ipv6Config, MacAddr, Plan};
 pub use os_family::{IfcfgReader, IfcfgStyle, OsFamily, Platform};
 pub use plan::{
-    plan_schema, schema_field, CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, MAX_PLAN_BYTES,
+    plan_schema, schema_field, CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, Provider,
+    MAX_PLAN_BYTES,
 };
 pub use read::{
     configured_interfaces, configured_interfaces_on, convert, convert_on,

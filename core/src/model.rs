@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::{Ipv4Net, Ipv6Net};
 
 use crate::os_family::IfcfgStyle;
-use crate::plan::{EniState, Mode};
+use crate::plan::{EniState, Mode, Provider};
 
 /// A plan that passed [`EniPlan::validate`](crate::EniPlan::validate): every address parsed,
 /// lies where it must, and appears once. Only validation can build one, so a renderer holding a
@@ -258,6 +258,7 @@ impl Ipv6Config {
 /// The validated cloud-side facts of a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cloud {
+    pub(crate) provider: Provider,
     pub(crate) region: Option<String>,
     pub(crate) eni_id: Option<String>,
     pub(crate) eni_state: Option<EniState>,
@@ -265,6 +266,10 @@ pub struct Cloud {
 }
 
 impl Cloud {
+    /// The cloud the ENI belongs to (Alibaba Cloud when the plan names none).
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
     /// Region id, e.g. `cn-hangzhou`.
     pub fn region(&self) -> Option<&str> {
         self.region.as_deref()

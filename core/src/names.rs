@@ -6,6 +6,7 @@
 //! kind (`quote`), never by hand.
 
 use crate::error::{shown, Error};
+use crate::plan::Provider;
 
 /// Linux's IFNAMSIZ is 16 bytes including the terminating NUL.
 const LINUX_IFNAME_MAX: usize = 15;
@@ -171,31 +172,49 @@ pub(crate) fn connection_name(field: &str, value: &str) -> Result<String, Error>
 }
 
 /// An Alibaba Cloud region id such as `cn-hangzhou` or `ap-southeast-1`.
-pub(crate) fn region(field: &str, value: &str) -> Result<String, Error> {
+pub(crate) fn region(field: &str, value: &str, provider: Provider) -> Result<String, Error> {
+    let lower = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
     let parts: Vec<&str> = value.split('-').collect();
-    let well_formed = value.len() <= 64
-        && parts.len() >= 2
-        && parts[0].len() == 2
-        && parts.iter().all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        });
-    if well_formed {
+    // Alibaba Cloud and AWS: `cn-hangzhou`, `us-east-1` (a two-letter area first); Azure's
+    // locations are one word: `eastus`, `westeurope`.
+    let (well_formed, like) = match provider {
+        Provider::Aliyun | Provider::Aws => (
+            parts.len() >= 2 && parts[0].len() == 2 && parts.iter().all(|part| lower(part)),
+            "lowercase words joined by `-`, like cn-hangzhou or us-east-1",
+        ),
+        Provider::Azure => (
+            lower(value),
+            "one lowercase word of letters and digits, like eastus",
+        ),
+    };
+    if value.len() <= 64 && well_formed {
         Ok(value.to_string())
     } else {
         Err(Error::InvalidName {
             field: field.into(),
             value: shown(value),
             what: "region id",
-            reason: "expected lowercase words joined by `-`, like cn-hangzhou".into(),
+            reason: format!("expected {like}"),
         })
     }
 }
 
-/// An ENI id such as `eni-bp1example`.
-pub(crate) fn eni_id(field: &str, value: &str) -> Result<String, Error> {
+/// An ENI id such as `eni-bp1example` (Alibaba Cloud) or `eni-0f95d3625f5c521cc` (AWS). Azure
+/// names a NIC by its resource, not by an ENI id.
+pub(crate) fn eni_id(field: &str, value: &str, provider: Provider) -> Result<String, Error> {
+    if provider == Provider::Azure {
+        return Err(Error::Unsupported {
+            field: field.into(),
+            value: shown(value),
+            target: "provider azure".into(),
+            reason: "Azure names a NIC by its resource group and name, not by an eni- id".into(),
+        });
+    }
     let well_formed = value.len() <= 64
         && value.strip_prefix("eni-").is_some_and(|rest| {
             !rest.is_empty()

@@ -104,6 +104,11 @@ pub struct Ipv6Plan {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CloudPlan {
+    /// The cloud the ENI belongs to: `aliyun` (Alibaba Cloud, what a plan without one means),
+    /// `aws` or `azure`. It decides the region's and ENI id's form and which API calls the
+    /// cloud target makes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
     /// Region id, e.g. `cn-hangzhou`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
@@ -116,6 +121,43 @@ pub struct CloudPlan {
     /// The instance type's limit of private IPv4 addresses per ENI (for an InUse ENI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_private_ips: Option<u32>,
+}
+
+/// A cloud eniplan plans for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    /// Alibaba Cloud (ECS): instance metadata at 100.100.100.200, the `aliyun` CLI.
+    Aliyun,
+    /// Amazon Web Services (EC2): IMDSv2 at 169.254.169.254, the `aws` CLI.
+    Aws,
+    /// Microsoft Azure: IMDS at 169.254.169.254, the `az` CLI.
+    Azure,
+}
+
+impl Provider {
+    /// Every provider, in this order.
+    pub const ALL: [Provider; 3] = [Provider::Aliyun, Provider::Aws, Provider::Azure];
+
+    /// The name plans, `--cloud` and the bindings use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Aliyun => "aliyun",
+            Provider::Aws => "aws",
+            Provider::Azure => "azure",
+        }
+    }
+
+    /// The provider of `name`, or `None`.
+    pub fn parse(name: &str) -> Option<Provider> {
+        Provider::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// The state of an ENI, which decides how many private addresses it may carry.
@@ -156,6 +198,7 @@ impl EniPlan {
             // The region of the ECS document's console steps and the README's example ENI id:
             // what the `cloud` target needs to render the document's step 1.
             cloud: Some(CloudPlan {
+                provider: None,
                 region: Some("cn-hangzhou".into()),
                 eni_id: Some("eni-bp1example".into()),
                 eni_state: None,

@@ -330,6 +330,12 @@ mod tests {
             })
         );
         assert_eq!(
+            field("cloud.provider").map(|f| &f.kind),
+            Some(&Kind::Choice {
+                values: vec!["aliyun", "aws", "azure"]
+            })
+        );
+        assert_eq!(
             field("cloud.eni_state").map(|f| &f.kind),
             Some(&Kind::Choice {
                 values: vec!["available", "in_use"]

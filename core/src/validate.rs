@@ -8,7 +8,7 @@ use ipnet::{Ipv4Net, Ipv6Net};
 use crate::error::{shown, Error, Errors};
 use crate::model::{Cloud, Ipv6Config, MacAddr, Plan, Text};
 use crate::names;
-use crate::plan::{CloudPlan, EniPlan, EniState, Ipv6Plan, Mode};
+use crate::plan::{CloudPlan, EniPlan, EniState, Ipv6Plan, Mode, Provider};
 
 /// The private IPv4 addresses (the primary included) an ENI in the Available state may carry:
 /// AssignPrivateIpAddresses' current reference allows up to 49 secondaries on it. The ECS
@@ -506,14 +506,15 @@ impl Checker {
     }
 
     fn cloud(&mut self, raw: &CloudPlan) -> Cloud {
+        let provider = raw.provider.unwrap_or(Provider::Aliyun);
         let region = raw
             .region
             .as_deref()
-            .and_then(|region| self.keep(names::region("cloud.region", region)));
+            .and_then(|region| self.keep(names::region("cloud.region", region, provider)));
         let eni_id = raw
             .eni_id
             .as_deref()
-            .and_then(|id| self.keep(names::eni_id("cloud.eni_id", id)));
+            .and_then(|id| self.keep(names::eni_id("cloud.eni_id", id, provider)));
         let max_private_ips = raw.max_private_ips.and_then(|max| {
             if max == 0 {
                 self.push(Error::OutOfRange {
@@ -529,6 +530,7 @@ impl Checker {
             }
         });
         Cloud {
+            provider,
             region,
             eni_id,
             eni_state: raw.eni_state,

@@ -6,6 +6,7 @@ use super::{Family, Removal};
 use crate::error::{Error, Errors};
 use crate::intent::{Difference, Intent};
 use crate::model::Plan;
+use crate::plan::Provider;
 use crate::read::HostFiles;
 use crate::rendering::{Command, Rendering};
 use crate::target::Target;
@@ -41,6 +42,22 @@ const ADDRESSES_PER_CALL: usize = 10;
 /// The region and ENI id the calls need, or an error naming each that is missing.
 fn ids(plan: &Plan) -> Result<(&str, &str), Errors> {
     let cloud = plan.cloud();
+    if let Some(provider) = cloud
+        .map(|cloud| cloud.provider())
+        .filter(|provider| *provider != Provider::Aliyun)
+    {
+        // Another cloud's ENI never gets Alibaba Cloud's calls.
+        return Err(Error::Unsupported {
+            field: "cloud.provider".into(),
+            value: provider.name().into(),
+            target: "cloud".into(),
+            reason: format!(
+                "the cloud target makes Alibaba Cloud's API calls (aliyun ecs …); eniplan does \
+                 not render {provider}'s calls yet"
+            ),
+        }
+        .into());
+    }
     let region = cloud.and_then(|cloud| cloud.region());
     let eni = cloud.and_then(|cloud| cloud.eni_id());
     let mut errors = Vec::new();

@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use super::{eni_plan, finish, json_type, parse_json, Eni, NicNames};
 use crate::error::{Error, Errors};
-use crate::plan::{EniPlan, Ipv6Plan};
+use crate::plan::{EniPlan, Ipv6Plan, Provider};
 use crate::validate::parse_mac;
 
 /// What the caller adds to the API's output.
@@ -367,7 +367,7 @@ fn read_eni(
         prefix: Some(subnet.prefix_len()),
         gateway: Some(gateway.clone()),
         ipv6,
-        ..eni_plan(context.region.as_deref(), eni_id)
+        ..eni_plan(Provider::Aliyun, context.region.as_deref(), eni_id)
     };
     Some(Eni {
         path: path.to_string(),

@@ -29,7 +29,7 @@ use serde_json::{Map, Value};
 use super::tree::{join, Reader};
 use super::{eni_plan, finish, parse_json, Eni, NicNames};
 use crate::error::{Error, Errors};
-use crate::plan::{EniPlan, Ipv6Plan};
+use crate::plan::{EniPlan, Ipv6Plan, Provider};
 use crate::validate::parse_mac;
 
 /// The instance-wide items the reader takes (what a gatherer of the metadata must fetch).
@@ -208,7 +208,7 @@ impl Reader {
             gateway,
             dns: dns.to_vec(),
             ipv6,
-            ..eni_plan(region, eni_id)
+            ..eni_plan(Provider::Aliyun, region, eni_id)
         };
         Some(Eni {
             path: path.to_string(),

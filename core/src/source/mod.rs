@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Errors};
 use crate::model::MacAddr;
-use crate::plan::{CloudPlan, EniPlan, EniState};
+use crate::plan::{CloudPlan, EniPlan, EniState, Provider};
 use crate::validate::parse_mac;
 
 /// The first table number of an instance's other ENIs; see the module documentation.
@@ -185,11 +185,16 @@ fn natural_key(name: &str) -> Vec<(String, u64)> {
     key
 }
 
-/// A plan skeleton for one ENI: static, in use, with its region and id.
-pub(crate) fn eni_plan(region: Option<&str>, eni_id: Option<String>) -> EniPlan {
+/// A plan skeleton for one ENI of `provider`: static, in use, with its region and id.
+pub(crate) fn eni_plan(
+    provider: Provider,
+    region: Option<&str>,
+    eni_id: Option<String>,
+) -> EniPlan {
     EniPlan {
         mode: Some(crate::plan::Mode::Static),
         cloud: Some(CloudPlan {
+            provider: Some(provider),
             region: region.map(str::to_string),
             eni_id,
             eni_state: Some(EniState::InUse),

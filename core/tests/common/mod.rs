@@ -123,6 +123,7 @@ pub fn valid_case() -> impl Strategy<Value = Case> {
             }
             if cloud {
                 plan.cloud = Some(eniplan::CloudPlan {
+                    provider: None,
                     region: Some("cn-hangzhou".into()),
                     eni_id: Some(format!("eni-bp1{name}example")),
                     eni_state: None,

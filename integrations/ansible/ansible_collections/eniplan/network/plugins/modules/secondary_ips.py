@@ -88,8 +88,9 @@ options:
     type: str
   cloud:
     description:
-      - "The cloud side: C(region), C(eni_id), C(eni_state) (C(available) or C(in_use)) and
-        C(max_private_ips), the instance type's limit per ENI."
+      - "The cloud side: C(provider) (C(aliyun), the default, C(aws) or C(azure)), C(region),
+        C(eni_id), C(eni_state) (C(available) or C(in_use)) and C(max_private_ips), the
+        instance type's limit per ENI."
     type: dict
   ifcfg_style:
     description: RHEL family only, C(aliases) or C(indexed).
