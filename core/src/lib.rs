@@ -66,8 +66,14 @@ pub use rendering::{
 };
 pub use schema::{Field as SchemaField, Kind as SchemaKind};
 pub use source::api::{plans_from_api, ApiContext};
+pub use source::aws::plans_from_aws_metadata;
+pub use source::azure::plans_from_azure_metadata;
 pub use source::metadata::{
-    plans_from_metadata, ENI_ITEMS as METADATA_ENI_ITEMS, INSTANCE_ITEMS as METADATA_ITEMS,
+    plans_from_aliyun_metadata, ENI_ITEMS as METADATA_ENI_ITEMS, INSTANCE_ITEMS as METADATA_ITEMS,
+};
+pub use source::provider::{
+    detect as detect_provider, plans_from_cloud_metadata, plans_from_metadata, spec as provider,
+    ProviderSpec,
 };
 pub use source::{NicNames, FIRST_ENI_TABLE};
 pub use target::{Resolved, Target, TargetInfo};

@@ -76,17 +76,26 @@ enum Cmd {
         /// it, this host's /sys/class/net/*/address.
         #[arg(long = "nic", value_name = "MAC=NAME", requires = "from_metadata")]
         nic: Vec<String>,
+        /// With --from-metadata: whose metadata the document is (`auto`: told by its shape).
+        #[arg(long, default_value = "auto", value_parser = CLOUDS, requires = "from_metadata")]
+        cloud: String,
     },
     /// Print the plans of every ENI of an instance, read from its instance metadata or from
     /// the ECS API's output: a YAML list (JSON with --format json), the primary ENI first; the
     /// other ENIs get route tables 1001, 1002, … in the order of their interface names.
     /// Partial or contradictory input exits 2 and names every key path at fault.
     Plan {
-        /// The instance metadata as one JSON document: the tree under
+        /// The instance metadata as one JSON document. Alibaba Cloud: the tree under
         /// http://100.100.100.200/latest/meta-data/ gathered by path (`mac`, `region-id`,
-        /// `dns-conf/nameservers`, `network/interfaces/macs/<mac>/…`).
+        /// `dns-conf/nameservers`, `network/interfaces/macs/<mac>/…`). AWS: the tree under
+        /// http://169.254.169.254/latest/meta-data/ the same way (`mac`, `placement/region`,
+        /// `network/interfaces/macs/<mac>/local-ipv4s`, …), values as the endpoints print
+        /// them. Azure: IMDS's answer to /metadata/instance (or its `network` part).
         #[arg(long, value_name = "FILE", required_unless_present = "from_api")]
         from_metadata: Option<PathBuf>,
+        /// With --from-metadata: whose metadata the document is (`auto`: told by its shape).
+        #[arg(long, default_value = "auto", value_parser = CLOUDS, requires = "from_metadata")]
+        cloud: String,
         /// The JSON that `aliyun ecs DescribeNetworkInterfaces` prints.
         #[arg(
             long,
@@ -391,6 +400,7 @@ fn main() -> ExitCode {
         root: None,
         from_metadata: None,
         nic: Vec::new(),
+        cloud: "auto".into(),
     });
     match run(command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -420,6 +430,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             root,
             from_metadata,
             nic,
+            cloud,
         } => {
             let evidence_root = root
                 .clone()
@@ -427,10 +438,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
                 .unwrap_or_else(|| "/".into());
             let os = resolve_auto(&os, os_release.as_deref(), &evidence_root)?;
             let plans = match (&plan, from_metadata) {
-                (_, Some(metadata)) => Some(eniplan::plans_from_metadata(
-                    &read_text(&metadata)?,
-                    &nic_names(&nic)?,
-                )?),
+                (_, Some(metadata)) => Some(metadata_plans(&metadata, &cloud, &nic)?),
                 (Some(path), None) => Some(read_plans(path)?),
                 (None, None) => None,
             };
@@ -498,6 +506,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
         }
         Cmd::Plan {
             from_metadata,
+            cloud,
             from_api,
             vswitches,
             nic,
@@ -507,9 +516,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             format,
         } => {
             let plans = match (from_metadata, from_api, vswitches) {
-                (Some(metadata), _, _) => {
-                    eniplan::plans_from_metadata(&read_text(&metadata)?, &nic_names(&nic)?)?
-                }
+                (Some(metadata), _, _) => metadata_plans(&metadata, &cloud, &nic)?,
                 (None, Some(api), Some(vswitches)) => {
                     let mut context = eniplan::ApiContext {
                         names: eniplan::NicNames::from_pairs(&nic)?,
@@ -924,6 +931,29 @@ fn report_unread(reading: &eniplan::Reading) {
 }
 
 /// The `--nic` pairs, or without any this host's NICs from /sys/class/net/*/address.
+/// The values `--cloud` takes.
+const CLOUDS: [&str; 4] = ["auto", "aliyun", "aws", "azure"];
+
+/// The plans of a metadata document of `cloud` (`auto`: told by its shape, and said on
+/// stderr).
+fn metadata_plans(
+    path: &Path,
+    cloud: &str,
+    nic: &[String],
+) -> Result<Vec<eniplan::EniPlan>, Failure> {
+    let provider = eniplan::Provider::parse(cloud);
+    let (read_as, plans) =
+        eniplan::plans_from_cloud_metadata(&read_text(path)?, provider, &nic_names(nic)?)?;
+    if provider.is_none() {
+        eprintln!(
+            "note: --cloud auto read {} as {} metadata",
+            path.display(),
+            eniplan::provider(read_as).describes
+        );
+    }
+    Ok(plans)
+}
+
 fn nic_names(pairs: &[String]) -> Result<eniplan::NicNames, Failure> {
     if !pairs.is_empty() {
         return Ok(eniplan::NicNames::from_pairs(pairs)?);

@@ -9,7 +9,7 @@ use std::fs;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use eniplan::{ApiContext, EniPlan, NicNames, Target};
+use eniplan::{ApiContext, EniPlan, NicNames, OsFamily, Provider, Target};
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -34,7 +34,12 @@ fn names_beside(document: &Path) -> NicNames {
 }
 
 fn documents(kind: &str) -> Vec<(String, PathBuf)> {
-    let dir = workspace().join("tests/sources/metadata").join(kind);
+    documents_in("metadata", kind)
+}
+
+/// The documents of `tests/sources/<dir>/<kind>/`, by name.
+fn documents_in(dir: &str, kind: &str) -> Vec<(String, PathBuf)> {
+    let dir = workspace().join("tests/sources").join(dir).join(kind);
     let mut documents: Vec<(String, PathBuf)> = fs::read_dir(&dir)
         .expect("documents")
         .map(|entry| entry.expect("entry").path())
@@ -271,4 +276,193 @@ fn an_instance_whose_enis_differ_in_dns_says_which_list_suse_keeps() {
         "{:#?}",
         same.warnings
     );
+}
+
+/// Every private IPv4 address an EC2 or Azure document lists for `mac`, in its order.
+fn listed_by_provider(provider: Provider, document: &serde_json::Value, mac: &str) -> Vec<String> {
+    match provider {
+        Provider::Aws => {
+            let tree = document.pointer("/latest/meta-data").unwrap_or(document);
+            let macs = &tree["network"]["interfaces"]["macs"];
+            let eni = macs
+                .get(mac)
+                .or_else(|| macs.get(format!("{mac}/")))
+                .expect("the ENI");
+            eni["local-ipv4s"]
+                .as_str()
+                .expect("text")
+                .lines()
+                .filter(|line| !line.trim().is_empty())
+                .map(|line| line.trim().to_string())
+                .collect()
+        }
+        Provider::Azure => {
+            let interfaces = document
+                .pointer("/network/interface")
+                .or_else(|| document.get("interface"))
+                .and_then(|list| list.as_array())
+                .expect("interfaces");
+            let wanted = mac.replace(':', "").to_uppercase();
+            let nic = interfaces
+                .iter()
+                .find(|nic| {
+                    nic["macAddress"].as_str().map(str::to_uppercase) == Some(wanted.clone())
+                })
+                .expect("the NIC");
+            nic["ipv4"]["ipAddress"]
+                .as_array()
+                .expect("addresses")
+                .iter()
+                .map(|entry| {
+                    entry["privateIpAddress"]
+                        .as_str()
+                        .expect("address")
+                        .to_string()
+                })
+                .collect()
+        }
+        Provider::Aliyun => unreachable!("Alibaba Cloud's documents have their own test"),
+    }
+}
+
+/// EC2's and Azure's metadata documents (tests/sources/aws/, tests/sources/azure/, written from
+/// each provider's metadata reference) become their plans: the provider told by the document's
+/// shape and said in every plan, every listed address planned once (the first the primary),
+/// EC2's route tables keyed by device and network card whatever the NICs' names, Azure's
+/// primary the NIC the OS names first whatever IMDS's order, and the instance renders for every
+/// OS family while Alibaba Cloud's API target refuses it. Every invalid document is refused,
+/// each problem naming its key path.
+#[test]
+fn aws_and_azure_metadata_become_their_plans() {
+    for (provider, dir) in [(Provider::Aws, "aws"), (Provider::Azure, "azure")] {
+        let valid = documents_in(dir, "valid");
+        assert!(valid.len() >= 3, "{dir}: at least three shapes");
+        for (name, path) in valid {
+            let text = fs::read_to_string(&path).expect("document");
+            let names = names_beside(&path);
+            let (detected, plans) = eniplan::plans_from_cloud_metadata(&text, None, &names)
+                .unwrap_or_else(|errors| panic!("{dir}/{name}: {errors}"));
+            assert_eq!(detected, provider, "{dir}/{name}");
+            let (_, told) = eniplan::plans_from_cloud_metadata(&text, Some(provider), &names)
+                .expect("the same document, its provider named");
+            assert_eq!(told, plans);
+            let document: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+            for plan in &plans {
+                let mac = plan.mac.as_deref().expect("a mac");
+                let planned: Vec<String> = std::iter::once(plan.primary.clone().expect("primary"))
+                    .chain(plan.secondaries.iter().cloned())
+                    .collect();
+                assert_eq!(
+                    planned,
+                    listed_by_provider(provider, &document, mac),
+                    "{name}: {mac}"
+                );
+                assert_eq!(plan.cloud.as_ref().and_then(|c| c.provider), Some(provider));
+            }
+            assert_eq!(
+                plans[0].route_table, None,
+                "{dir}/{name}: the primary has the main table"
+            );
+            let mut tables: Vec<u32> = plans[1..].iter().filter_map(|p| p.route_table).collect();
+            assert_eq!(tables.len(), plans.len() - 1);
+            tables.sort_unstable();
+            tables.dedup();
+            assert_eq!(
+                tables.len(),
+                plans.len() - 1,
+                "{dir}/{name}: tables distinct"
+            );
+            let validated: Vec<_> = plans.iter().map(|p| p.validate().expect("valid")).collect();
+            for target in Target::families() {
+                let rendering = eniplan::render_instance(&validated, target);
+                if target.family() == OsFamily::Cloud {
+                    let errors = rendering.expect_err("another cloud's ENI gets no aliyun calls");
+                    assert_eq!(errors.as_slice()[0].field(), "cloud.provider");
+                } else {
+                    rendering
+                        .unwrap_or_else(|errors| panic!("{dir}/{name} for {target}: {errors}"));
+                }
+            }
+            let yaml = yaml_serde::to_string(&plans).expect("YAML");
+            settings().bind(|| {
+                insta::assert_snapshot!(
+                    format!("{dir}-{name}"),
+                    format!("{text}\n=== plans\n{yaml}")
+                )
+            });
+        }
+        let invalid = documents_in(dir, "invalid");
+        assert!(invalid.len() >= 6, "{dir}: at least six refusals");
+        for (name, path) in invalid {
+            let text = fs::read_to_string(&path).expect("document");
+            let errors = match eniplan::plans_from_cloud_metadata(
+                &text,
+                Some(provider),
+                &names_beside(&path),
+            ) {
+                Ok((_, plans)) => panic!("{dir}/{name}: planned {plans:?} from partial metadata"),
+                Err(errors) => errors,
+            };
+            for error in &errors {
+                let field = error.field();
+                assert!(
+                    field == "mac"
+                        || field.starts_with("network")
+                        || field.starts_with("interface"),
+                    "{dir}/{name}: `{field}` is not a key path"
+                );
+            }
+            settings().bind(|| {
+                insta::assert_snapshot!(format!("{dir}-invalid-{name}"), errors.to_string())
+            });
+        }
+    }
+}
+
+/// The route tables of EC2's ENIs: amazon-ec2-net-utils' 10000 + 100 × network card + device,
+/// whatever the order the OS names the NICs in.
+#[test]
+fn aws_route_tables_follow_the_device_not_the_name() {
+    let path = workspace().join("tests/sources/aws/valid/enis-out-of-order.json");
+    let plans = eniplan::plans_from_metadata(
+        &fs::read_to_string(&path).expect("document"),
+        &names_beside(&path),
+    )
+    .expect("plans");
+    let tables: Vec<(&str, Option<u32>)> = plans
+        .iter()
+        .map(|p| (p.interface.as_deref().expect("name"), p.route_table))
+        .collect();
+    assert_eq!(
+        tables,
+        [
+            ("ens5", None),
+            ("ens6", Some(10002)),
+            ("ens7", Some(10001)),
+            ("ens8", Some(10100))
+        ]
+    );
+    // Azure's primary is the NIC the OS names first, though IMDS lists it second.
+    let path = workspace().join("tests/sources/azure/valid/nics-out-of-order.json");
+    let plans = eniplan::plans_from_metadata(
+        &fs::read_to_string(&path).expect("document"),
+        &names_beside(&path),
+    )
+    .expect("plans");
+    assert_eq!(plans[0].interface.as_deref(), Some("eth0"));
+    assert_eq!(plans[1].route_table, Some(1001));
+}
+
+/// A document of no provider's shape, or of two, is refused asking for `--cloud`.
+#[test]
+fn a_document_of_no_known_shape_asks_for_the_cloud() {
+    let names = NicNames::new();
+    for document in [
+        r#"{"network": {"interfaces": {"macs": {"00:16:3e:00:00:01": {"foo": "1"}}}}}"#,
+        r#"{"network": {"interfaces": {"macs": {"00:16:3e:00:00:01": {"local-ipv4s": "10.0.0.5", "private-ipv4s": "[]"}}}}}"#,
+    ] {
+        let errors = eniplan::plans_from_metadata(document, &names).expect_err("refused");
+        assert_eq!(errors.as_slice()[0].field(), "cloud", "{errors}");
+        assert!(errors.to_string().contains("--cloud"), "{errors}");
+    }
 }

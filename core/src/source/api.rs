@@ -373,5 +373,6 @@ fn read_eni(
         path: path.to_string(),
         mac,
         plan,
+        table: None,
     })
 }

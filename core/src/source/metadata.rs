@@ -26,7 +26,7 @@ use std::net::Ipv4Addr;
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde_json::{Map, Value};
 
-use super::tree::{join, Reader};
+use super::tree::{join, unwrap_levels, Reader};
 use super::{eni_plan, finish, parse_json, Eni, NicNames};
 use crate::error::{Error, Errors};
 use crate::plan::{EniPlan, Ipv6Plan, Provider};
@@ -48,9 +48,12 @@ pub const ENI_ITEMS: &[&str] = &[
     "vswitch-ipv6-cidr-block",
 ];
 
-/// One plan per ENI described by `document`, the primary ENI first; `names` gives each MAC's
-/// interface name on the host.
-pub fn plans_from_metadata(document: &str, names: &NicNames) -> Result<Vec<EniPlan>, Errors> {
+/// One plan per ENI described by an Alibaba Cloud metadata `document`, the primary ENI first;
+/// `names` gives each MAC's interface name on the host.
+pub fn plans_from_aliyun_metadata(
+    document: &str,
+    names: &NicNames,
+) -> Result<Vec<EniPlan>, Errors> {
     let root = parse_json("metadata", document)?;
     let mut reader = Reader::default();
     let root = unwrap_levels(&root);
@@ -66,30 +69,10 @@ pub fn plans_from_metadata(document: &str, names: &NicNames) -> Result<Vec<EniPl
         .and_then(|conf| reader.object("dns-conf", conf))
         .and_then(|conf| reader.list(conf, "dns-conf", "nameservers"))
         .unwrap_or_default();
-    let macs = ["network", "interfaces", "macs"].iter().try_fold(
-        (root, String::new()),
-        |(node, path), key| {
-            let path = join(&path, key);
-            let child = node.get(*key).or_else(|| {
-                reader.errors.push(Error::Missing {
-                    field: path.clone(),
-                    hint: "the metadata lists no network interface, so there is nothing to plan"
-                        .into(),
-                });
-                None
-            })?;
-            Some((reader.object(&path, child)?, path))
-        },
-    );
+    let macs = reader.macs(root);
     let mut enis = Vec::new();
     let mut seen = Vec::new();
     if let Some((macs, path)) = macs {
-        if macs.is_empty() {
-            reader.errors.push(Error::Missing {
-                field: path.clone(),
-                hint: "the metadata lists no network interface, so there is nothing to plan".into(),
-            });
-        }
         for (key, eni) in macs {
             let mac_text = key.trim_end_matches('/');
             let path = join(&path, mac_text);
@@ -100,17 +83,6 @@ pub fn plans_from_metadata(document: &str, names: &NicNames) -> Result<Vec<EniPl
         }
     }
     finish(enis, &seen, primary_mac, reader.errors)
-}
-
-/// The tree under `latest/meta-data`, when the document starts above it.
-fn unwrap_levels(root: &Value) -> &Value {
-    let mut node = root;
-    for key in ["latest", "meta-data"] {
-        if let Some(child) = node.get(key) {
-            node = child;
-        }
-    }
-    node
 }
 
 impl Reader {
@@ -178,19 +150,7 @@ impl Reader {
             }
         }
         let ipv6 = self.ipv6(node, path);
-        let interface = match names.get(mac) {
-            Some(name) => Some(name.to_string()),
-            None => {
-                self.errors.push(Error::Missing {
-                    field: format!("{path} (interface name)"),
-                    hint: format!(
-                        "no NIC on this host has MAC {mac}; the OS names interfaces, so give \
-                         `--nic {mac}=NAME` (or check that the ENI is attached)"
-                    ),
-                });
-                None
-            }
-        };
+        let interface = self.interface_name(names, mac, path);
         if self.errors.len() > errors_before {
             return None;
         }
@@ -214,6 +174,7 @@ impl Reader {
             path: path.to_string(),
             mac,
             plan,
+            table: None,
         })
     }
 

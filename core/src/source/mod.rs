@@ -16,7 +16,10 @@
 //! plan that would remove addresses the ENI has.
 
 pub(crate) mod api;
+pub(crate) mod aws;
+pub(crate) mod azure;
 pub(crate) mod metadata;
+pub(crate) mod provider;
 pub(crate) mod tree;
 
 use std::collections::BTreeMap;
@@ -103,6 +106,9 @@ pub(crate) struct Eni {
     pub path: String,
     pub mac: MacAddr,
     pub plan: EniPlan,
+    /// The route table the provider numbers this ENI with, when it does (AWS, by device);
+    /// otherwise, for an ENI other than the primary, 1000 + its rank by interface name.
+    pub table: Option<u32>,
 }
 
 /// Orders an instance's ENIs (primary first, then by interface name), gives the others their
@@ -144,7 +150,7 @@ pub(crate) fn finish(
     });
     for (index, eni) in enis.iter_mut().enumerate() {
         if Some(eni.mac) != primary {
-            eni.plan.route_table = Some(FIRST_ENI_TABLE + index as u32);
+            eni.plan.route_table = Some(eni.table.unwrap_or(FIRST_ENI_TABLE + index as u32));
             // The route table is IPv4's: a second IPv6 default route in the main table would
             // clash with the primary ENI's, so only the primary's IPv6 gateway is planned.
             if let Some(ipv6) = eni.plan.ipv6.as_mut() {

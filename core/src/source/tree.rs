@@ -4,8 +4,21 @@
 
 use serde_json::{Map, Value};
 
-use super::json_type;
+use super::{json_type, NicNames};
 use crate::error::Error;
+use crate::model::MacAddr;
+
+/// The tree under `latest/meta-data` (Alibaba Cloud's and EC2's metadata share the layout),
+/// when the document starts above it.
+pub(crate) fn unwrap_levels(root: &Value) -> &Value {
+    let mut node = root;
+    for key in ["latest", "meta-data"] {
+        if let Some(child) = node.get(key) {
+            node = child;
+        }
+    }
+    node
+}
 
 /// `path/key`, or `key` at the root.
 pub(crate) fn join(path: &str, key: &str) -> String {
@@ -143,5 +156,54 @@ impl Reader {
             });
         }
         value
+    }
+
+    /// The `network/interfaces/macs` object of a metadata tree and its key path; a missing
+    /// or empty one is an error (there is nothing to plan).
+    pub(crate) fn macs<'v>(
+        &mut self,
+        root: &'v Map<String, Value>,
+    ) -> Option<(&'v Map<String, Value>, String)> {
+        let mut node = root;
+        let mut path = String::new();
+        for key in ["network", "interfaces", "macs"] {
+            path = join(&path, key);
+            let Some(child) = node.get(key) else {
+                self.errors.push(Error::Missing {
+                    field: path,
+                    hint: "the metadata lists no network interface, so there is nothing to plan"
+                        .into(),
+                });
+                return None;
+            };
+            node = self.object(&path, child)?;
+        }
+        if node.is_empty() {
+            self.errors.push(Error::Missing {
+                field: path.clone(),
+                hint: "the metadata lists no network interface, so there is nothing to plan".into(),
+            });
+        }
+        Some((node, path))
+    }
+
+    /// The host's name for the NIC with `mac`: the OS names interfaces, never the cloud.
+    pub(crate) fn interface_name(
+        &mut self,
+        names: &NicNames,
+        mac: MacAddr,
+        path: &str,
+    ) -> Option<String> {
+        let name = names.get(mac).map(str::to_string);
+        if name.is_none() {
+            self.errors.push(Error::Missing {
+                field: format!("{path} (interface name)"),
+                hint: format!(
+                    "no NIC on this host has MAC {mac}; the OS names interfaces, so give \
+                     `--nic {mac}=NAME` (or check that the ENI is attached)"
+                ),
+            });
+        }
+        name
     }
 }
