@@ -222,6 +222,15 @@ pub enum Error {
         /// Where a selection is taken instead.
         hint: String,
     },
+    /// A cloud's metadata service did not answer a key in full (an error status, a timeout,
+    /// a refused connection, a body cut short): nothing is planned from a partial answer.
+    #[error("{field}: the metadata service did not answer in full ({value}); nothing is planned or changed from a partial answer")]
+    Unavailable {
+        /// The key path asked for, e.g. `network/interfaces/macs/0e:…/local-ipv4s`.
+        field: String,
+        /// What happened, with the address asked.
+        value: String,
+    },
     /// A target name (`--os`) that eniplan does not know.
     #[error("{field}: unknown target `{value}`; known targets: {known}")]
     UnknownTarget {
@@ -258,7 +267,8 @@ impl Error {
             | Error::UnknownKey { field, .. }
             | Error::WrongType { field, .. }
             | Error::Selection { field, .. }
-            | Error::UnknownTarget { field, .. } => field,
+            | Error::UnknownTarget { field, .. }
+            | Error::Unavailable { field, .. } => field,
         }
     }
 
@@ -286,7 +296,8 @@ impl Error {
             | Error::UnknownKey { field, .. }
             | Error::WrongType { field, .. }
             | Error::Selection { field, .. }
-            | Error::UnknownTarget { field, .. } => field,
+            | Error::UnknownTarget { field, .. }
+            | Error::Unavailable { field, .. } => field,
         };
         *field = format!("{prefix}: {field}");
         self
@@ -313,7 +324,8 @@ impl Error {
             | Error::Contradiction { value, .. }
             | Error::WrongType { value, .. }
             | Error::Selection { value, .. }
-            | Error::UnknownTarget { value, .. } => value,
+            | Error::UnknownTarget { value, .. }
+            | Error::Unavailable { value, .. } => value,
         }
     }
 
@@ -342,6 +354,7 @@ impl Error {
             Error::WrongType { .. } => "wrong_type",
             Error::Selection { .. } => "selection",
             Error::UnknownTarget { .. } => "unknown_target",
+            Error::Unavailable { .. } => "unavailable",
         }
     }
 }

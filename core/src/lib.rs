@@ -29,6 +29,8 @@ mod error;
 mod families;
 #[cfg(feature = "fast-yaml")]
 mod fast_yaml;
+#[cfg(feature = "apply")]
+pub mod fetch;
 mod input;
 mod intent;
 pub mod kernel;
