@@ -233,6 +233,44 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Bring this host in line with its cloud: fetch the instance metadata (the provider's
+    /// token flow, a timeout, bounded retries), plan every ENI with the host's NIC names (by
+    /// MAC), and apply the difference as `eniplan apply` does (verify, or roll back). Exit 0 in
+    /// line (applied and verified, or nothing to do); 1 rolled back, or with --dry-run a
+    /// change to make (a monitoring check); 2 the metadata could not be fetched in full or
+    /// contradicts itself (nothing is changed from a partial answer, the key is named), or the
+    /// apply was refused; 3 the rollback failed.
+    Sync {
+        /// Whose metadata service to ask (`auto`: the DMI values under --root).
+        #[arg(long, default_value = "auto", value_parser = CLOUDS)]
+        cloud: String,
+        /// The target (`auto`: the stack this host runs).
+        #[arg(long = "os", default_value = "auto")]
+        os: String,
+        /// The host's root (`/`).
+        #[arg(long, value_name = "DIR", default_value = "/")]
+        root: PathBuf,
+        /// The metadata service's base address (default the provider's own:
+        /// http://100.100.100.200, http://169.254.169.254), for tests.
+        #[arg(long, value_name = "URL")]
+        metadata_url: Option<String>,
+        /// The OS name of the NIC with this MAC (repeatable). Without it, the host's
+        /// /sys/class/net/*/address under --root.
+        #[arg(long = "nic", value_name = "MAC=NAME")]
+        nic: Vec<String>,
+        /// Seconds the running state may take to hold the plan after the restart.
+        #[arg(long, value_name = "SECONDS", default_value_t = 20)]
+        settle: u64,
+        /// As for `eniplan apply`: keep the change only if confirmed in time.
+        #[arg(long, value_name = "SECONDS")]
+        confirm_within: Option<u64>,
+        /// Show the change and make none: exit 0 in line, 1 a change to make.
+        #[arg(long)]
+        dry_run: bool,
+        /// `text` or `json` (the report).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Keep the change of an apply made with --confirm-within. Exit 0 kept; 2 when no apply
     /// waits for a confirmation (it was rolled back, or confirmed).
     Confirm {
@@ -617,19 +655,47 @@ fn run(command: Cmd) -> Result<(), Failure> {
             request.settle = std::time::Duration::from_secs(settle);
             request.confirm_within = confirm_within.map(std::time::Duration::from_secs);
             request.restart_with = restart_with;
-            if dry_run {
-                let preview = eniplan::engine::preview(&request)?;
-                print(&match format {
-                    Format::Json => eniplan::to_json(&preview),
-                    Format::Text => preview.to_string(),
-                })?;
-                return if preview.nothing_to_do() {
-                    Ok(())
-                } else {
-                    Err(Failure::Differs)
-                };
+            run_engine(&request, dry_run, format)
+        }
+        Cmd::Sync {
+            cloud,
+            os,
+            root,
+            metadata_url,
+            nic,
+            settle,
+            confirm_within,
+            dry_run,
+            format,
+        } => {
+            require_dir(&root)?;
+            let provider = match eniplan::Provider::parse(&cloud) {
+                Some(provider) => provider,
+                None => eniplan::fetch::provider_from_dmi(&root).ok_or_else(|| {
+                    Failure::Invalid(Errors::from(eniplan::Error::Missing {
+                        field: "cloud".into(),
+                        hint: format!(
+                            "no DMI value under {} says which cloud this host is on; give \
+                             --cloud aliyun|aws|azure",
+                            root.join("sys/class/dmi/id").display()
+                        ),
+                    }))
+                })?,
+            };
+            let mut fetch = eniplan::fetch::Fetch::new(provider);
+            if let Some(url) = metadata_url {
+                fetch.base = url;
             }
-            report(&eniplan::engine::apply(&request)?, format)
+            let document = fetch.document()?;
+            let names = nic_names_under(&nic, &root)?;
+            let (_, plans) =
+                eniplan::plans_from_cloud_metadata(&document, Some(provider), &names)?;
+            let os = resolve_auto(&os, None, &root)?;
+            let target = Target::parse(&os).map_err(Errors::from)?;
+            let mut request = eniplan::engine::Request::new(plans, target, &root);
+            request.settle = std::time::Duration::from_secs(settle);
+            request.confirm_within = confirm_within.map(std::time::Duration::from_secs);
+            run_engine(&request, dry_run, format)
         }
         Cmd::Confirm { root } => {
             require_dir(&root)?;
@@ -954,14 +1020,43 @@ fn metadata_plans(
     Ok(plans)
 }
 
+/// Runs the engine for `request`: the preview with `dry_run` (exit 1 when something is to
+/// do), else the apply and its report.
+fn run_engine(
+    request: &eniplan::engine::Request,
+    dry_run: bool,
+    format: Format,
+) -> Result<(), Failure> {
+    if dry_run {
+        let preview = eniplan::engine::preview(request)?;
+        print(&match format {
+            Format::Json => eniplan::to_json(&preview),
+            Format::Text => preview.to_string(),
+        })?;
+        return if preview.nothing_to_do() {
+            Ok(())
+        } else {
+            Err(Failure::Differs)
+        };
+    }
+    report(&eniplan::engine::apply(request)?, format)
+}
+
 fn nic_names(pairs: &[String]) -> Result<eniplan::NicNames, Failure> {
+    nic_names_under(pairs, Path::new("/"))
+}
+
+/// The NIC names `--nic` gives, else those of `root`'s /sys/class/net by MAC.
+fn nic_names_under(pairs: &[String], root: &Path) -> Result<eniplan::NicNames, Failure> {
     if !pairs.is_empty() {
         return Ok(eniplan::NicNames::from_pairs(pairs)?);
     }
     let mut names = eniplan::NicNames::new();
-    let entries = fs::read_dir("/sys/class/net").map_err(|error| {
+    let dir = root.join("sys/class/net");
+    let entries = fs::read_dir(&dir).map_err(|error| {
         Failure::Io(format!(
-            "cannot list /sys/class/net: {error}; give --nic MAC=NAME"
+            "cannot list {}: {error}; give --nic MAC=NAME",
+            dir.display()
         ))
     })?;
     for entry in entries.flatten() {
