@@ -688,8 +688,7 @@ fn run(command: Cmd) -> Result<(), Failure> {
             }
             let document = fetch.document()?;
             let names = nic_names_under(&nic, &root)?;
-            let (_, plans) =
-                eniplan::plans_from_cloud_metadata(&document, Some(provider), &names)?;
+            let (_, plans) = eniplan::plans_from_cloud_metadata(&document, Some(provider), &names)?;
             let os = resolve_auto(&os, None, &root)?;
             let target = Target::parse(&os).map_err(Errors::from)?;
             let mut request = eniplan::engine::Request::new(plans, target, &root);

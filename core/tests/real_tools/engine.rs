@@ -799,3 +799,163 @@ fn networkmanager_families_are_applied_and_rolled_back_by_the_real_daemon() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The EC2 metadata tree the sync test's cloud starts from: eth1's ENI with its primary and one
+/// secondary in 10.0.1.0/24 (the VPC router, the gateway, at 10.0.1.1).
+fn ec2_tree(addresses: &[&str]) -> String {
+    serde_json::json!({
+        "mac": "0e:49:61:0f:c3:11",
+        "placement": {"region": "us-east-1"},
+        "network": {"interfaces": {"macs": {"0e:49:61:0f:c3:11": {
+            "device-number": "0",
+            "interface-id": "eni-0f95d3625f5c521cc",
+            "local-ipv4s": addresses.join("\n"),
+            "subnet-ipv4-cidr-block": "10.0.1.0/24",
+        }}}}
+    })
+    .to_string()
+}
+
+/// `eniplan sync` end to end: an EC2 metadata service (IMDSv2 required,
+/// `scripts/metadata_server.py`) runs inside the host's namespace on 127.0.0.1, and each
+/// sync fetches, plans with the host's NIC name for the MAC, and applies through the engine
+/// with the real ifdown/ifup. A dry run says there is a change (exit 1), the sync applies it
+/// and a second dry run finds none; an address the cloud assigns appears, one it unassigns
+/// disappears; and a crawl that breaks midway (a 500 on a key) exits 2 naming the key and
+/// changes nothing, though the cloud's answer changed.
+#[test]
+fn sync_follows_the_cloud_and_changes_nothing_from_a_partial_answer() {
+    let host = Host::debian(&[("eth1", Some("10.0.1.1"))]);
+    ip(&[
+        "-n",
+        &host.name,
+        "link",
+        "set",
+        "eth1",
+        "address",
+        "0e:49:61:0f:c3:11",
+    ]);
+    let tree = host.root.join("cloud.json");
+    let fail = host.root.join("cloud-fails");
+    fs::write(&tree, ec2_tree(&["10.0.1.10", "10.0.1.11"])).expect("tree");
+    let mut server = Command::new("ip")
+        .args(["netns", "exec", &host.name, "python3"])
+        .arg(format!(
+            "{}/tests/real_tools/scripts/metadata_server.py",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .arg(&tree)
+        .arg(&fail)
+        .arg("8080")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the metadata service starts");
+    {
+        use std::io::BufRead as _;
+        let mut ready = String::new();
+        let stdout = server.stdout.as_mut().expect("stdout");
+        std::io::BufReader::new(stdout)
+            .read_line(&mut ready)
+            .expect("ready");
+        assert_eq!(ready.trim(), "ready");
+    }
+    let sync = |extra: &[&str]| {
+        let mut args = vec![
+            "sync",
+            "--cloud",
+            "aws",
+            "--metadata-url",
+            "http://127.0.0.1:8080",
+            "--os",
+            "debian-10",
+        ];
+        args.extend(extra);
+        host.eniplan(&args)
+    };
+    let addresses = || -> Vec<String> {
+        let mut found: Vec<String> = host
+            .state()
+            .links
+            .get("eth1")
+            .map(|link| {
+                link.addresses
+                    .iter()
+                    .filter(|a| a.net.addr().is_ipv4())
+                    .map(|a| a.net.to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        found
+    };
+    let mut failures = Vec::new();
+    let mut check = |what: &str, ok: bool, detail: String| {
+        if !ok {
+            failures.push(format!("{what}: {detail}"));
+        }
+    };
+
+    let preview = sync(&["--dry-run"]);
+    check("a dry run before", status(&preview) == 1, said(&preview));
+    let first = sync(&[]);
+    check("the first sync", status(&first) == 0, said(&first));
+    check(
+        "after the first sync",
+        addresses() == ["10.0.1.10/24", "10.0.1.11/24"],
+        format!("{:?}", addresses()),
+    );
+    let again = sync(&["--dry-run"]);
+    check("a dry run after", status(&again) == 0, said(&again));
+
+    fs::write(&tree, ec2_tree(&["10.0.1.10", "10.0.1.11", "10.0.1.12"])).expect("tree");
+    let assigned = sync(&[]);
+    check(
+        "an address assigned",
+        status(&assigned) == 0,
+        said(&assigned),
+    );
+    check(
+        "after the assignment",
+        addresses() == ["10.0.1.10/24", "10.0.1.11/24", "10.0.1.12/24"],
+        format!("{:?}", addresses()),
+    );
+
+    fs::write(&tree, ec2_tree(&["10.0.1.10", "10.0.1.12"])).expect("tree");
+    let unassigned = sync(&[]);
+    check(
+        "an address unassigned",
+        status(&unassigned) == 0,
+        said(&unassigned),
+    );
+    check(
+        "after the unassignment",
+        addresses() == ["10.0.1.10/24", "10.0.1.12/24"],
+        format!("{:?}", addresses()),
+    );
+
+    // The cloud changes, but the crawl breaks on a key: nothing changes.
+    let files = host.files();
+    let before = addresses();
+    fs::write(&tree, ec2_tree(&["10.0.1.10", "10.0.1.12", "10.0.1.13"])).expect("tree");
+    fs::write(&fail, "local-ipv4s").expect("fail");
+    let partial = sync(&[]);
+    let text = said(&partial);
+    check(
+        "a partial answer",
+        status(&partial) == 2 && text.contains("local-ipv4s") && text.contains("HTTP 500"),
+        text,
+    );
+    check(
+        "files after a partial answer",
+        host.files() == files,
+        String::new(),
+    );
+    check(
+        "addresses after a partial answer",
+        addresses() == before,
+        format!("{:?}", addresses()),
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
