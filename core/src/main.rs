@@ -80,9 +80,10 @@ enum Cmd {
         #[arg(long, default_value = "auto", value_parser = CLOUDS, requires = "from_metadata")]
         cloud: String,
     },
-    /// Print the plans of every ENI of an instance, read from its instance metadata or from
-    /// the ECS API's output: a YAML list (JSON with --format json), the primary ENI first; the
-    /// other ENIs get route tables 1001, 1002, … in the order of their interface names.
+    /// Print the plans of every ENI of an instance, read from its instance metadata (Alibaba
+    /// Cloud, AWS or Azure) or from the ECS API's output: a YAML list (JSON with --format
+    /// json), the primary ENI first; the other ENIs get route tables 1001, 1002, … in the
+    /// order of their interface names (on AWS 10000 + 100 × network card + device number).
     /// Partial or contradictory input exits 2 and names every key path at fault.
     Plan {
         /// The instance metadata as one JSON document. Alibaba Cloud: the tree under
