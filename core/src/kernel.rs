@@ -560,14 +560,31 @@ fn joined<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
 /// holds its default and subnet routes and one rule per address looks it up; the IPv6 default
 /// route. A DHCP primary is the lease's: only its address is compared.
 pub fn verify(plans: &[Plan], state: &KernelState) -> Verification {
+    verify_beside(plans, state, &Others::new())
+}
+
+/// Addresses per interface that are not eniplan's (a person added them by hand): the
+/// verification leaves them be.
+pub type Others = BTreeMap<String, BTreeSet<IpNet>>;
+
+/// [`verify`], with `others` on the interfaces besides the plans' addresses: the plans' must
+/// all be there, and nothing else but those.
+pub fn verify_beside(plans: &[Plan], state: &KernelState, others: &Others) -> Verification {
     let mut out = Verification::default();
+    let none = BTreeSet::new();
     for plan in plans {
-        verify_one(&Intent::of(plan), state, &mut out);
+        let beside = others.get(plan.interface()).unwrap_or(&none);
+        verify_one(&Intent::of(plan), state, beside, &mut out);
     }
     out
 }
 
-fn verify_one(intent: &Intent<'_>, state: &KernelState, out: &mut Verification) {
+fn verify_one(
+    intent: &Intent<'_>,
+    state: &KernelState,
+    others: &BTreeSet<IpNet>,
+    out: &mut Verification,
+) {
     let name = intent.interface();
     let mut differ = |field: &str, planned: String, found: String| {
         out.differences.push(Drift {
@@ -593,7 +610,11 @@ fn verify_one(intent: &Intent<'_>, state: &KernelState, out: &mut Verification) 
         .iter()
         .filter_map(|a| a.cidr.parse().ok())
         .collect();
-    let found4: BTreeSet<IpNet> = v4.iter().map(|a| a.net).collect();
+    let found4: BTreeSet<IpNet> = v4
+        .iter()
+        .map(|a| a.net)
+        .filter(|net| !others.contains(net))
+        .collect();
     if planned4 != found4 {
         differ("ipv4 addresses", joined(&planned4), joined(&found4));
     }
@@ -619,7 +640,11 @@ fn verify_one(intent: &Intent<'_>, state: &KernelState, out: &mut Verification) 
             .iter()
             .filter(|a| a.net.addr().is_ipv6() && a.scope == "global" && !a.dynamic)
             .collect();
-        let found6: BTreeSet<IpNet> = v6.iter().map(|a| a.net).collect();
+        let found6: BTreeSet<IpNet> = v6
+            .iter()
+            .map(|a| a.net)
+            .filter(|net| !others.contains(net))
+            .collect();
         if planned6 != found6 {
             differ("ipv6 addresses", joined(&planned6), joined(&found6));
         }

@@ -20,6 +20,7 @@
 //! `systemctl restart <unit>` runs what that unit runs, for the units whose commands eniplan
 //! knows ([`without_systemd`]).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
@@ -373,6 +374,7 @@ pub fn preview(request: &Request) -> Result<Preview, EngineError> {
     let rendering = render_for_host(request)?;
     let (commands, restart) = stack_steps(request, &rendering)?;
     let state = KernelState::parse(&capture().map_err(EngineError::Host)?)?;
+    let others = others_on(&state, &owned_addresses(request, &plans));
     let files = apply::changes(&rendering, &request.root)?;
     let would_run = Restart::lines(&restart.stop)
         .chain(
@@ -385,7 +387,7 @@ pub fn preview(request: &Request) -> Result<Preview, EngineError> {
         .collect();
     Ok(Preview {
         files,
-        running: crate::kernel::verify(&plans, &state),
+        running: crate::kernel::verify_beside(&plans, &state, &others),
         would_run,
         warnings: rendering.warnings,
     })
@@ -645,7 +647,10 @@ pub fn apply(request: &Request) -> Result<Report, EngineError> {
         }
         None => true,
     };
-    let holds_now = profiles_hold && crate::kernel::verify(&plans, &before).holds();
+    // What a person added by hand on these interfaces is not eniplan's: it stays (put back
+    // after the restart if the restart drops it) and the verification leaves it be.
+    let others = others_on(&before, &owned_addresses(request, &plans));
+    let holds_now = profiles_hold && crate::kernel::verify_beside(&plans, &before, &others).holds();
     let files = apply::changes(&rendering, &request.root)?;
     if holds_now && files.iter().all(|f| f.action == apply::Action::Unchanged) {
         // The files and the running state already are the plan's: nothing runs, nothing is
@@ -702,9 +707,17 @@ pub fn apply(request: &Request) -> Result<Report, EngineError> {
             ran.push(crate::quote::shell_line(step));
             run(step).map_err(|error| (error, Vec::new()))?;
         }
+        let now = capture()
+            .and_then(|json| KernelState::parse(&json).map_err(|e| e.to_string()))
+            .map_err(|error| (error, Vec::new()))?;
+        for step in put_back(&others, &now) {
+            ran.push(crate::quote::shell_line(&step));
+            run(&step).map_err(|error| (error, Vec::new()))?;
+        }
         journal.phase = Phase::Verifying;
         write_journal(&request.root, &journal).map_err(|e| (e.to_string(), Vec::new()))?;
-        let verification = settle(&plans, request.settle).map_err(|error| (error, Vec::new()))?;
+        let verification =
+            settle(&plans, &others, request.settle).map_err(|error| (error, Vec::new()))?;
         if !verification.holds() {
             return Err((
                 format!(
@@ -959,16 +972,109 @@ fn state_differences(then: &KernelState, now: &KernelState) -> Vec<String> {
 }
 
 /// Verifies until the state holds the plans or `settle` has passed; the last verification.
-fn settle(plans: &[Plan], settle: Duration) -> Result<Verification, String> {
+fn settle(
+    plans: &[Plan],
+    others: &crate::kernel::Others,
+    settle: Duration,
+) -> Result<Verification, String> {
     let deadline = Instant::now() + settle;
     loop {
         let state = KernelState::parse(&capture()?).map_err(|e| e.to_string())?;
-        let verification = crate::kernel::verify(plans, &state);
+        let verification = crate::kernel::verify_beside(plans, &state, others);
         if verification.holds() || Instant::now() >= deadline {
             return Ok(verification);
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// The addresses eniplan owns on each configured interface: the plans', and those of the
+/// configuration the host's files hold now (which the change replaces, and whose dropped
+/// addresses it removes). A family without a reader (nmcli) owns the plans' only.
+fn owned_addresses(request: &Request, plans: &[Plan]) -> BTreeMap<String, BTreeSet<IpAddr>> {
+    let mut owned: BTreeMap<String, BTreeSet<IpAddr>> = BTreeMap::new();
+    for plan in plans {
+        let mine = owned.entry(plan.interface().to_string()).or_default();
+        mine.extend(plan.ipv4_addresses().map(IpAddr::V4));
+        mine.extend(
+            plan.ipv6()
+                .into_iter()
+                .flat_map(|ipv6| ipv6.addresses().iter().copied().map(IpAddr::V6)),
+        );
+    }
+    let target = request.target;
+    if crate::read::reader(target.family()).is_none() {
+        return owned;
+    }
+    let Ok(host) = apply::merge_files(&request.root, target.family()) else {
+        return owned;
+    };
+    let nics: crate::read::HostNics = plans
+        .iter()
+        .filter_map(|plan| Some((plan.interface().to_string(), plan.mac()?.to_string())))
+        .collect();
+    for plan in plans {
+        let Ok(reading) = crate::read::read_on(&host, target, Some(plan.interface()), &nics) else {
+            continue;
+        };
+        let found = &reading.plan;
+        let words = found
+            .primary
+            .iter()
+            .chain(&found.secondaries)
+            .chain(found.ipv6.iter().flat_map(|ipv6| &ipv6.addresses));
+        owned
+            .entry(plan.interface().to_string())
+            .or_default()
+            .extend(words.filter_map(|word| word.parse::<IpAddr>().ok()));
+    }
+    owned
+}
+
+/// The addresses on the owned interfaces in `state` that are not eniplan's: static (a lease
+/// is its client's), global, and in neither the plans nor the host's configuration.
+fn others_on(
+    state: &KernelState,
+    owned: &BTreeMap<String, BTreeSet<IpAddr>>,
+) -> crate::kernel::Others {
+    let mut others = crate::kernel::Others::new();
+    for (interface, mine) in owned {
+        let Some(link) = state.links.get(interface) else {
+            continue;
+        };
+        let theirs: BTreeSet<ipnet::IpNet> = link
+            .addresses
+            .iter()
+            .filter(|a| !a.dynamic && a.scope == "global" && !mine.contains(&a.net.addr()))
+            .map(|a| a.net)
+            .collect();
+        if !theirs.is_empty() {
+            others.insert(interface.clone(), theirs);
+        }
+    }
+    others
+}
+
+/// The `ip addr add` steps that put back the addresses of `others` a restart dropped
+/// (ifupdown's `inet static` down flushes the interface's addresses, a person's too).
+fn put_back(others: &crate::kernel::Others, now: &KernelState) -> Vec<Vec<String>> {
+    let mut steps = Vec::new();
+    for (interface, nets) in others {
+        let present: BTreeSet<IpAddr> = now
+            .links
+            .get(interface)
+            .map(|link| link.addresses.iter().map(|a| a.net.addr()).collect())
+            .unwrap_or_default();
+        for net in nets.iter().filter(|net| !present.contains(&net.addr())) {
+            let mut step = vec!["ip".to_string()];
+            if net.addr().is_ipv6() {
+                step.push("-6".into());
+            }
+            step.extend(["addr", "add", &net.to_string(), "dev", interface].map(String::from));
+            steps.push(step);
+        }
+    }
+    steps
 }
 
 /// The running state, as `ip -j` prints it.

@@ -821,7 +821,7 @@ fn ec2_tree(addresses: &[&str]) -> String {
 /// sync fetches, plans with the host's NIC name for the MAC, and applies through the engine
 /// with the real ifdown/ifup. A dry run says there is a change (exit 1), the sync applies it
 /// and a second dry run finds none; an address the cloud assigns appears, one it unassigns
-/// disappears; and a crawl that breaks midway (a 500 on a key) exits 2 naming the key and
+/// disappears, one a person added by hand stays; and a crawl that breaks midway (a 500 on a key) exits 2 naming the key and
 /// changes nothing, though the cloud's answer changed.
 #[test]
 fn sync_follows_the_cloud_and_changes_nothing_from_a_partial_answer() {
@@ -907,6 +907,24 @@ fn sync_follows_the_cloud_and_changes_nothing_from_a_partial_answer() {
     let again = sync(&["--dry-run"]);
     check("a dry run after", status(&again) == 0, said(&again));
 
+    // A person adds an address by hand: it is no change to make, and it stays through the
+    // syncs below (whose restart, ifdown/ifup, flushes the interface).
+    ip(&[
+        "-n",
+        &host.name,
+        "addr",
+        "add",
+        "10.0.1.99/24",
+        "dev",
+        "eth1",
+    ]);
+    let by_hand = sync(&["--dry-run"]);
+    check(
+        "a dry run beside a hand-added address",
+        status(&by_hand) == 0,
+        said(&by_hand),
+    );
+
     fs::write(&tree, ec2_tree(&["10.0.1.10", "10.0.1.11", "10.0.1.12"])).expect("tree");
     let assigned = sync(&[]);
     check(
@@ -916,7 +934,13 @@ fn sync_follows_the_cloud_and_changes_nothing_from_a_partial_answer() {
     );
     check(
         "after the assignment",
-        addresses() == ["10.0.1.10/24", "10.0.1.11/24", "10.0.1.12/24"],
+        addresses()
+            == [
+                "10.0.1.10/24",
+                "10.0.1.11/24",
+                "10.0.1.12/24",
+                "10.0.1.99/24",
+            ],
         format!("{:?}", addresses()),
     );
 
@@ -929,7 +953,7 @@ fn sync_follows_the_cloud_and_changes_nothing_from_a_partial_answer() {
     );
     check(
         "after the unassignment",
-        addresses() == ["10.0.1.10/24", "10.0.1.12/24"],
+        addresses() == ["10.0.1.10/24", "10.0.1.12/24", "10.0.1.99/24"],
         format!("{:?}", addresses()),
     );
 
