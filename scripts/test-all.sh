@@ -14,7 +14,7 @@ step "system packages: the real tools the renderings are checked with"
 # engine's tests start NetworkManager and a D-Bus (dbus-daemon) of their own inside the test's
 # namespaces.
 packages=(netplan.io network-manager dbus-daemon gir1.2-nm-1.0 python3-gi ifupdown iproute2
-  python3-venv chromium cloud-init)
+  python3-venv chromium cloud-init systemd)  # systemd: systemd-analyze verify of the sync units
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -26,6 +26,7 @@ mod powershell;
 mod readers;
 mod runtime;
 mod support;
+mod systemd_units;
 mod two_nics;
 mod windows_host;
 
