@@ -105,7 +105,8 @@ venv="$root/.cache/venv"
 "$venv/bin/pip" install -q --disable-pip-version-check \
   maturin==1.16.0 pytest==9.2.0 mypy==2.4.1 ansible-core==2.19.14 salt==3008.4 \
   ansible==12.3.0 `# the community package: ansible.windows, for the Windows example's syntax check` \
-  tree-sitter==0.26.1 tree-sitter-powershell==0.26.4  # PowerShell's grammar: the Windows apply script
+  tree-sitter==0.26.1 tree-sitter-powershell==0.26.4 `# PowerShell's grammar: the Windows apply script` \
+  awscli==1.46.3  # the AWS CLI judges the cloud target's aws ec2 calls offline
 dist="$root/target/python-dist"
 rm -rf "$dist" && mkdir -p "$dist"
 # `pip wheel ./py` is `pip install ./py` up to the install: pip builds ./py with maturin.

@@ -330,7 +330,8 @@ fn listed_by_provider(provider: Provider, document: &serde_json::Value, mac: &st
 /// shape and said in every plan, every listed address planned once (the first the primary),
 /// EC2's route tables keyed by device and network card whatever the NICs' names, Azure's
 /// primary the NIC the OS names first whatever IMDS's order, and the instance renders for every
-/// OS family while Alibaba Cloud's API target refuses it. Every invalid document is refused,
+/// OS family; the cloud target makes EC2's own calls (`aws ec2 …`) and refuses Azure's NICs,
+/// whose ip-configs a plan does not name. Every invalid document is refused,
 /// each problem naming its key path.
 #[test]
 fn aws_and_azure_metadata_become_their_plans() {
@@ -375,9 +376,15 @@ fn aws_and_azure_metadata_become_their_plans() {
             let validated: Vec<_> = plans.iter().map(|p| p.validate().expect("valid")).collect();
             for target in Target::families() {
                 let rendering = eniplan::render_instance(&validated, target);
-                if target.family() == OsFamily::Cloud {
-                    let errors = rendering.expect_err("another cloud's ENI gets no aliyun calls");
+                if target.family() == OsFamily::Cloud && provider == Provider::Azure {
+                    let errors = rendering.expect_err("an Azure NIC's ip-configs are not named");
                     assert_eq!(errors.as_slice()[0].field(), "cloud.provider");
+                } else if target.family() == OsFamily::Cloud {
+                    // The plan's own cloud's calls, never another's.
+                    let rendering = rendering.expect("aws calls");
+                    for command in rendering.commands.iter().chain(&rendering.verify) {
+                        assert_eq!(command.argv[..2], ["aws", "ec2"], "{}", command.shell);
+                    }
                 } else {
                     rendering
                         .unwrap_or_else(|errors| panic!("{dir}/{name} for {target}: {errors}"));

@@ -1,6 +1,10 @@
-//! The cloud side, the seed's step 1: the Alibaba Cloud CLI (`aliyun ecs …`) calls that assign
-//! the secondary addresses to the ENI, and for a change the calls that unassign the old ones.
-//! IPv4 and IPv6 are separate API operations (AssignPrivateIpAddresses, AssignIpv6Addresses).
+//! The cloud side, the seed's step 1: the calls that assign the secondary addresses to the ENI,
+//! and for a change the calls that unassign the old ones, in the plan's own cloud's CLI —
+//! Alibaba Cloud's `aliyun ecs …` (AssignPrivateIpAddresses, AssignIpv6Addresses, and their
+//! Unassign operations) or AWS's `aws ec2 …` (assign-private-ip-addresses,
+//! assign-ipv6-addresses, and their unassign commands). IPv4 and IPv6 are separate operations
+//! on both. Azure names a NIC's addresses as ip-configs of a NIC in a resource group, which a
+//! plan does not carry yet: it is refused, naming what is missing.
 
 use super::{Family, Removal};
 use crate::error::{Error, Errors};
@@ -40,21 +44,18 @@ impl Family for Cloud {
 const ADDRESSES_PER_CALL: usize = 10;
 
 /// The region and ENI id the calls need, or an error naming each that is missing.
-fn ids(plan: &Plan) -> Result<(&str, &str), Errors> {
+fn ids(plan: &Plan) -> Result<(Provider, &str, &str), Errors> {
     let cloud = plan.cloud();
-    if let Some(provider) = cloud
-        .map(|cloud| cloud.provider())
-        .filter(|provider| *provider != Provider::Aliyun)
-    {
-        // Another cloud's ENI never gets Alibaba Cloud's calls.
+    let provider = cloud.map_or(Provider::Aliyun, |cloud| cloud.provider());
+    if provider == Provider::Azure {
         return Err(Error::Unsupported {
             field: "cloud.provider".into(),
             value: provider.name().into(),
             target: "cloud".into(),
-            reason: format!(
-                "the cloud target makes Alibaba Cloud's API calls (aliyun ecs …); eniplan does \
-                 not render {provider}'s calls yet"
-            ),
+            reason: "Azure assigns a NIC's addresses as ip-configs (`az network nic ip-config \
+                     create`), named by resource group, NIC and ip-config, which a plan does not \
+                     carry yet"
+                .into(),
         }
         .into());
     }
@@ -76,82 +77,154 @@ fn ids(plan: &Plan) -> Result<(&str, &str), Errors> {
         });
     }
     match (region, eni) {
-        (Some(region), Some(eni)) => Ok((region, eni)),
+        (Some(region), Some(eni)) => Ok((provider, region, eni)),
         _ => Err(Errors::new(errors)),
     }
 }
 
-/// One operation over a list of addresses, ten per call.
+/// What a call does to the ENI's addresses.
+#[derive(Clone, Copy)]
+enum Operation {
+    Assign4,
+    Assign6,
+    Unassign4,
+    Unassign6,
+}
+
+/// One operation over a list of addresses, in the provider's CLI: Alibaba Cloud's takes ten
+/// per call, numbered from 1 (`--PrivateIpAddress.1 …`); AWS's takes the list after one
+/// option (`--private-ip-addresses a b`).
 fn calls<S: AsRef<str>>(
-    operation: &str,
-    list_parameter: &str,
+    provider: Provider,
+    operation: Operation,
     region: &str,
     eni: &str,
     addresses: &[S],
     purpose: &str,
 ) -> Vec<Command> {
-    addresses
-        .chunks(ADDRESSES_PER_CALL)
-        .map(|chunk| {
-            let mut argv = vec![
-                "aliyun".to_string(),
-                "ecs".into(),
-                operation.into(),
-                "--RegionId".into(),
-                region.into(),
-                "--NetworkInterfaceId".into(),
-                eni.into(),
-            ];
-            for (index, address) in chunk.iter().enumerate() {
-                argv.push(format!("--{list_parameter}.{}", index + 1));
-                argv.push(address.as_ref().to_string());
-            }
-            let listed: Vec<&str> = chunk.iter().map(AsRef::as_ref).collect();
-            Command::posix(argv, format!("{purpose}: {}", listed.join(", ")))
-        })
-        .collect()
+    if addresses.is_empty() {
+        return Vec::new();
+    }
+    let listed: Vec<&str> = addresses.iter().map(AsRef::as_ref).collect();
+    match provider {
+        Provider::Aws => {
+            let (command, option) = match operation {
+                Operation::Assign4 => ("assign-private-ip-addresses", "--private-ip-addresses"),
+                Operation::Assign6 => ("assign-ipv6-addresses", "--ipv6-addresses"),
+                Operation::Unassign4 => ("unassign-private-ip-addresses", "--private-ip-addresses"),
+                Operation::Unassign6 => ("unassign-ipv6-addresses", "--ipv6-addresses"),
+            };
+            let mut argv: Vec<String> = [
+                "aws",
+                "ec2",
+                command,
+                "--region",
+                region,
+                "--network-interface-id",
+                eni,
+                option,
+            ]
+            .map(String::from)
+            .into();
+            argv.extend(listed.iter().map(|address| address.to_string()));
+            vec![Command::posix(
+                argv,
+                format!("{purpose}: {}", listed.join(", ")),
+            )]
+        }
+        Provider::Aliyun | Provider::Azure => {
+            let (name, list_parameter) = match operation {
+                Operation::Assign4 => ("AssignPrivateIpAddresses", "PrivateIpAddress"),
+                Operation::Assign6 => ("AssignIpv6Addresses", "Ipv6Address"),
+                Operation::Unassign4 => ("UnassignPrivateIpAddresses", "PrivateIpAddress"),
+                Operation::Unassign6 => ("UnassignIpv6Addresses", "Ipv6Address"),
+            };
+            listed
+                .chunks(ADDRESSES_PER_CALL)
+                .map(|chunk| {
+                    let mut argv = vec![
+                        "aliyun".to_string(),
+                        "ecs".into(),
+                        name.into(),
+                        "--RegionId".into(),
+                        region.into(),
+                        "--NetworkInterfaceId".into(),
+                        eni.into(),
+                    ];
+                    for (index, address) in chunk.iter().enumerate() {
+                        argv.push(format!("--{list_parameter}.{}", index + 1));
+                        argv.push(address.to_string());
+                    }
+                    Command::posix(argv, format!("{purpose}: {}", chunk.join(", ")))
+                })
+                .collect()
+        }
+    }
 }
 
-fn describe(region: &str, eni: &str) -> Command {
-    Command::posix(
-        vec![
-            "aliyun",
-            "ecs",
-            "DescribeNetworkInterfaces",
-            "--RegionId",
-            region,
-            "--NetworkInterfaceId.1",
-            eni,
-        ],
-        "the ENI's PrivateIpSets and Ipv6Sets should list exactly the planned addresses",
-    )
+fn describe(provider: Provider, region: &str, eni: &str) -> Command {
+    match provider {
+        Provider::Aws => Command::posix(
+            vec![
+                "aws",
+                "ec2",
+                "describe-network-interfaces",
+                "--region",
+                region,
+                "--network-interface-ids",
+                eni,
+            ],
+            "the ENI's PrivateIpAddresses and Ipv6Addresses should list exactly the planned \
+             addresses",
+        ),
+        Provider::Aliyun | Provider::Azure => Command::posix(
+            vec![
+                "aliyun",
+                "ecs",
+                "DescribeNetworkInterfaces",
+                "--RegionId",
+                region,
+                "--NetworkInterfaceId.1",
+                eni,
+            ],
+            "the ENI's PrivateIpSets and Ipv6Sets should list exactly the planned addresses",
+        ),
+    }
 }
 
 fn render(intent: &Intent<'_>, out: &mut Rendering) -> Result<(), Errors> {
-    let (region, eni) = ids(intent.plan)?;
+    let (provider, region, eni) = ids(intent.plan)?;
     let (ipv4, ipv6) = intent.cloud_assigned();
     out.commands = calls(
-        "AssignPrivateIpAddresses",
-        "PrivateIpAddress",
+        provider,
+        Operation::Assign4,
         region,
         eni,
         &ipv4,
         "assign the secondary private IPv4 addresses to the ENI",
     );
     out.commands.extend(calls(
-        "AssignIpv6Addresses",
-        "Ipv6Address",
+        provider,
+        Operation::Assign6,
         region,
         eni,
         &ipv6,
         "assign the IPv6 addresses to the ENI",
     ));
-    out.verify = vec![describe(region, eni)];
+    out.verify = vec![describe(provider, region, eni)];
     if out.commands.is_empty() {
         out.warnings
             .push("the plan has no secondary addresses: there is nothing to assign".into());
     }
-    if intent.ipv6.is_some() {
+    if intent.ipv6.is_some() && provider == Provider::Aws {
+        out.warnings.push(
+            "the first IPv6 address is taken to be one the ENI already has (from its subnet \
+             when it was created) and is not assigned again; if the ENI has none yet, assign \
+             it too (`aws ec2 assign-ipv6-addresses … --ipv6-addresses <address>`); the \
+             subnet must have an IPv6 CIDR block"
+                .into(),
+        );
+    } else if intent.ipv6.is_some() {
         // AssignIpv6Addresses treats every IPv6 address alike: an ENI has none until one is
         // assigned, with the ENI (CreateNetworkInterface's Ipv6AddressCount) or by this call.
         out.warnings.push(
@@ -201,7 +274,7 @@ fn change_commands(before: &Intent<'_>, after: &Intent<'_>) -> Result<Vec<Comman
         }
         .into());
     }
-    let (region, eni) = ids(after.plan)?;
+    let (provider, region, eni) = ids(after.plan)?;
     let (old4, old6) = before.cloud_assigned();
     let (new4, new6) = after.cloud_assigned();
     let gone4: Vec<&str> = old4.iter().copied().filter(|a| !new4.contains(a)).collect();
@@ -209,32 +282,32 @@ fn change_commands(before: &Intent<'_>, after: &Intent<'_>) -> Result<Vec<Comman
     let added4: Vec<&str> = new4.iter().copied().filter(|a| !old4.contains(a)).collect();
     let added6: Vec<&str> = new6.iter().copied().filter(|a| !old6.contains(a)).collect();
     let mut commands = calls(
-        "UnassignPrivateIpAddresses",
-        "PrivateIpAddress",
+        provider,
+        Operation::Unassign4,
         region,
         eni,
         &gone4,
         "unassign the secondary private IPv4 addresses no longer planned",
     );
     commands.extend(calls(
-        "UnassignIpv6Addresses",
-        "Ipv6Address",
+        provider,
+        Operation::Unassign6,
         region,
         eni,
         &gone6,
         "unassign the IPv6 addresses no longer planned",
     ));
     commands.extend(calls(
-        "AssignPrivateIpAddresses",
-        "PrivateIpAddress",
+        provider,
+        Operation::Assign4,
         region,
         eni,
         &added4,
         "assign the new secondary private IPv4 addresses",
     ));
     commands.extend(calls(
-        "AssignIpv6Addresses",
-        "Ipv6Address",
+        provider,
+        Operation::Assign6,
         region,
         eni,
         &added6,
