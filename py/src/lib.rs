@@ -57,9 +57,15 @@ fn problems(errors: &Errors) -> Vec<Problem> {
 /// Raises `eniplan.PlanError(message, problems)`; the class lives in the Python package so
 /// that it can inherit both `eniplan.Error` and `ValueError`.
 fn plan_error(py: Python<'_>, errors: &Errors) -> PyErr {
+    package_error(py, "PlanError", errors)
+}
+
+/// Raises the package's error class `name` (`PlanError`, `MetadataError`) with the message
+/// and the problems.
+fn package_error(py: Python<'_>, name: &str, errors: &Errors) -> PyErr {
     let class = match py
         .import("eniplan._errors")
-        .and_then(|module| module.getattr("PlanError"))
+        .and_then(|module| module.getattr(name))
     {
         Ok(class) => class,
         Err(error) => return error,
@@ -319,6 +325,44 @@ fn plans_from_metadata(
     let plans = eniplan::plans_from_metadata(&text, &nic_names(py, &nics)?)
         .map_err(|errors| plan_error(py, &errors))?;
     to_python(py, &plans)
+}
+
+/// The instance metadata of `cloud`'s service (`aliyun`, `aws`, `azure`) at `base` (the
+/// provider's own address when `None`), as the document `plans_from_metadata` takes (JSON
+/// text): the provider's token flow, `timeout` seconds per request, `attempts` tries. A
+/// service that does not answer in full raises `MetadataError` naming the key: nothing partial
+/// is returned.
+#[pyfunction]
+#[pyo3(signature = (cloud, base = None, timeout = 2.0, attempts = 3))]
+fn fetch_metadata(
+    py: Python<'_>,
+    cloud: &str,
+    base: Option<String>,
+    timeout: f64,
+    attempts: u32,
+) -> PyResult<String> {
+    let provider = eniplan::Provider::parse(cloud).ok_or_else(|| {
+        pyo3::exceptions::PyValueError::new_err(format!(
+            "unknown cloud {cloud:?}: aliyun, aws or azure"
+        ))
+    })?;
+    let mut fetch = eniplan::fetch::Fetch::new(provider);
+    if let Some(base) = base {
+        fetch.base = base;
+    }
+    if timeout.is_finite() && timeout > 0.0 {
+        fetch.timeout = std::time::Duration::from_secs_f64(timeout);
+    }
+    fetch.attempts = attempts.max(1);
+    py.detach(|| fetch.document())
+        .map_err(|errors| package_error(py, "MetadataError", &errors))
+}
+
+/// The provider whose DMI values the host under `root` carries (`aliyun`, `aws`, `azure`),
+/// or `None`.
+#[pyfunction]
+fn provider_from_dmi(root: &str) -> Option<&'static str> {
+    eniplan::fetch::provider_from_dmi(std::path::Path::new(root)).map(|p| p.name())
 }
 
 /// The same plans from the ECS API's output: `DescribeNetworkInterfaces` and
@@ -687,6 +731,8 @@ fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(backup_sets, module)?)?;
     module.add_function(wrap_pyfunction!(plans_from_metadata, module)?)?;
     module.add_function(wrap_pyfunction!(metadata_items, module)?)?;
+    module.add_function(wrap_pyfunction!(fetch_metadata, module)?)?;
+    module.add_function(wrap_pyfunction!(provider_from_dmi, module)?)?;
     module.add_function(wrap_pyfunction!(plans_from_api, module)?)?;
     module.add_function(wrap_pyfunction!(render_instance, module)?)?;
     module.add_function(wrap_pyfunction!(read, module)?)?;

@@ -237,3 +237,35 @@ def test_salt_test_mode_reports_drift_per_field(salt, tmp_path):  # noqa: F811
     assert test["result"] is None
     assert {"field": "secondaries", "planned": "192.168.1.202, 192.168.1.203",
             "found": "192.168.1.202, 192.168.1.209"} in test["changes"]["drift"], test
+
+
+def test_fetch_reads_ec2_with_imdsv2_required(tmp_path):
+    """`fetch(cloud="aws")` is the core's fetch: IMDSv2's token asked for and sent (the stand-in
+    refuses every GET without it), the tree gathered as the core reads it."""
+    import socket
+    import subprocess
+    import sys
+
+    source = SOURCES / "aws" / "valid" / "enis-out-of-order.json"
+    nics = dict(line.split("=", 1) for line in source.with_suffix(".nics").read_text().split())
+    tree = tmp_path / "tree.json"
+    tree.write_text(source.read_text())
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, str(REPO / "core/tests/real_tools/scripts/metadata_server.py"),
+         str(tree), str(tmp_path / "fail"), str(port)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        document = eniplan.metadata.fetch(f"http://127.0.0.1:{port}", cloud="aws")
+        assert eniplan.plans_from_metadata(document, nics) == eniplan.plans_from_metadata(
+            source.read_text(), nics)
+        (tmp_path / "fail").write_text("local-ipv4s")
+        with pytest.raises(eniplan.metadata.MetadataError) as raised:
+            eniplan.metadata.fetch(f"http://127.0.0.1:{port}", cloud="aws", attempts=1)
+        assert "local-ipv4s" in str(raised.value)
+    finally:
+        server.kill()
+        server.wait()

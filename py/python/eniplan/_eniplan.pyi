@@ -100,6 +100,14 @@ def plans_from_metadata(
 ) -> List[Plan]:
     """One plan per ENI the instance metadata describes, the primary ENI first."""
 
+def fetch_metadata(cloud: str, base: Optional[str] = None, timeout: float = 2.0,
+                   attempts: int = 3) -> str:
+    """The instance metadata of ``cloud``'s service as JSON text; raises
+    :class:`eniplan.metadata.MetadataError` when it does not answer in full."""
+
+def provider_from_dmi(root: str) -> Optional[str]:
+    """The cloud the host under ``root``'s DMI values name, or ``None``."""
+
 def metadata_items() -> Tuple[List[str], List[str]]:
     """The metadata items the core reads: (instance-wide, per ENI)."""
 

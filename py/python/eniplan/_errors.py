@@ -22,3 +22,12 @@ class PlanError(Error, ValueError):
     def __init__(self, message: str, problems: Sequence[Problem]) -> None:
         super().__init__(message)
         self.problems = list(problems)
+
+
+class MetadataError(Error):
+    """A cloud's metadata service did not answer in full (unreachable, refused, a server error,
+    a timeout, an answer cut short): nothing is planned from it. ``problems`` names each key."""
+
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)

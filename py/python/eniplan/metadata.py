@@ -1,112 +1,65 @@
-"""Reading an ECS instance's metadata on the host, for :func:`eniplan.plans_from_metadata`.
+"""Reading an instance's metadata on the host, for :func:`eniplan.plans_from_metadata`.
 
-:func:`fetch` gathers the items eniplan reads from the instance metadata service into the one
-JSON-shaped tree the core takes; :func:`host_nics` maps this host's MAC addresses to its
-interface names. Neither decides anything about the plan: that is the core's.
+:func:`fetch` asks the cloud's metadata service (Alibaba Cloud, AWS or Azure) for the items
+eniplan reads, gathered into the one JSON-shaped tree the core takes; :func:`host_nics` maps
+this host's MAC addresses to its interface names. Neither decides anything about the plan:
+that is the core's, and the fetch itself is the core's too (``eniplan::fetch``), so the CLI's
+``eniplan sync`` and this package ask the same way.
 
-Hardened mode: the metadata service may require a token. :func:`fetch` asks for one first
-(``PUT /latest/api/token`` with ``X-aliyun-ecs-metadata-token-ttl-seconds``) and sends it with
-every request (``X-aliyun-ecs-metadata-token``); a service that does not issue tokens is read
-without one.
+Tokens: Alibaba Cloud's hardened mode (``X-aliyun-ecs-metadata-token``) and EC2's IMDSv2
+(``X-aws-ec2-metadata-token``) are asked for first; a service that does not issue tokens is read
+without one. Azure is asked with ``Metadata: true``. No proxy is used. A key that does not
+answer in full (an error status, a timeout, a body cut short) raises :class:`MetadataError`
+naming it: nothing partial is returned.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import urllib.error
-import urllib.parse
-import urllib.request
 from typing import Any, Dict, Optional, Tuple
 
-from ._eniplan import metadata_items
-from ._errors import Error
+from ._eniplan import fetch_metadata, metadata_items, provider_from_dmi
+from ._errors import MetadataError
 
-__all__ = ["DEFAULT_URL", "MetadataError", "fetch", "host_nics", "ITEMS", "ENI_ITEMS"]
+__all__ = ["DEFAULT_URL", "MetadataError", "fetch", "host_nics", "cloud_of_host", "ITEMS",
+           "ENI_ITEMS"]
 
-#: The metadata service's tree, as instances reach it.
+#: Alibaba Cloud's metadata tree, as instances reach it.
 DEFAULT_URL = "http://100.100.100.200/latest/meta-data/"
 
-#: The items the core reads, instance-wide and per ENI (under ``network/interfaces/macs/<mac>/``),
-#: as the core lists them, so what is fetched is what is read.
+#: The items the core reads from Alibaba Cloud's metadata, instance-wide and per ENI (under
+#: ``network/interfaces/macs/<mac>/``), as the core lists them.
 _INSTANCE, _ENI = metadata_items()
 ITEMS: Tuple[str, ...] = tuple(_INSTANCE)
 ENI_ITEMS: Tuple[str, ...] = tuple(_ENI)
 
-TOKEN_TTL_HEADER = "X-aliyun-ecs-metadata-token-ttl-seconds"
-TOKEN_HEADER = "X-aliyun-ecs-metadata-token"
+
+def fetch(url: Optional[str] = None, timeout: float = 2.0, token_ttl: int = 60,
+          cloud: str = "aliyun", attempts: int = 3) -> Dict[str, Any]:
+    """The metadata items eniplan reads from ``cloud``'s service (``aliyun``, ``aws``,
+    ``azure``; ``auto``: the one this host's DMI values name), gathered by path into one tree
+    (each value the endpoint's own text; Azure's one JSON answer), ready for
+    :func:`eniplan.plans_from_metadata`. ``url`` is the service's address (the provider's own
+    by default; a ``…/latest/meta-data/`` suffix is accepted). ``token_ttl`` is kept for
+    callers of earlier versions; the token lives six hours."""
+    del token_ttl
+    if cloud == "auto":
+        found = cloud_of_host()
+        if found is None:
+            raise MetadataError("no DMI value under /sys/class/dmi/id says which cloud this "
+                                "host is on; pass cloud='aliyun', 'aws' or 'azure'")
+        cloud = found
+    base = None
+    if url is not None:
+        base = url.split("/latest/meta-data", 1)[0].rstrip("/")
+    document: Dict[str, Any] = json.loads(fetch_metadata(cloud, base, timeout, attempts))
+    return document
 
 
-class MetadataError(Error):
-    """The metadata service could not be read (unreachable, refused, or a server error)."""
-
-
-class _Client:
-    def __init__(self, url: str, timeout: float, token_ttl: int) -> None:
-        self.base = url if url.endswith("/") else url + "/"
-        self.timeout = timeout
-        self.headers: Dict[str, str] = {}
-        parts = urllib.parse.urlsplit(self.base)
-        token_url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/latest/api/token", "", ""))
-        request = urllib.request.Request(
-            token_url, method="PUT", headers={TOKEN_TTL_HEADER: str(token_ttl)}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                token: bytes = response.read()
-                self.headers[TOKEN_HEADER] = token.decode().strip()
-        except urllib.error.HTTPError:
-            pass  # No token service: normal mode, read without one.
-        except (urllib.error.URLError, OSError) as error:
-            raise MetadataError(f"cannot reach the metadata service at {token_url}: {error}") from error
-
-    def get(self, path: str) -> Optional[str]:
-        url = self.base + path
-        request = urllib.request.Request(url, headers=self.headers)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                body: bytes = response.read()
-                return body.decode()
-        except urllib.error.HTTPError as error:
-            if error.code == 404:
-                return None  # The item does not exist for this instance (no IPv6, ...).
-            hint = " (hardened mode needs a token)" if error.code in (401, 403) else ""
-            raise MetadataError(f"{url}: HTTP {error.code}{hint}") from error
-        except (urllib.error.URLError, OSError) as error:
-            raise MetadataError(f"{url}: {error}") from error
-
-
-def _put(tree: Dict[str, Any], path: str, value: str) -> None:
-    *parents, leaf = path.split("/")
-    node = tree
-    for key in parents:
-        node = node.setdefault(key, {})
-    node[leaf] = value
-
-
-def fetch(url: str = DEFAULT_URL, timeout: float = 2.0, token_ttl: int = 60) -> Dict[str, Any]:
-    """The metadata items eniplan reads, gathered by path into one tree (each value the
-    endpoint's own text), ready for :func:`eniplan.plans_from_metadata`."""
-    client = _Client(url, timeout, token_ttl)
-    tree: Dict[str, Any] = {}
-    for item in ITEMS:
-        value = client.get(item)
-        if value is not None:
-            _put(tree, item, value)
-    listing = client.get("network/interfaces/macs/")
-    macs: Dict[str, Any] = {}
-    for line in (listing or "").splitlines():
-        mac = line.strip().rstrip("/")
-        if not mac:
-            continue
-        eni: Dict[str, Any] = {}
-        for item in ENI_ITEMS:
-            value = client.get(f"network/interfaces/macs/{mac}/{item}")
-            if value is not None:
-                eni[item] = value
-        macs[mac] = eni
-    if listing is not None:
-        tree.setdefault("network", {}).setdefault("interfaces", {})["macs"] = macs
-    return tree
+def cloud_of_host(root: str = "/") -> Optional[str]:
+    """The cloud (``aliyun``, ``aws``, ``azure``) this host's DMI values name, or ``None``."""
+    return provider_from_dmi(root)
 
 
 def host_nics(sys_class_net: str = "/sys/class/net") -> Dict[str, str]:

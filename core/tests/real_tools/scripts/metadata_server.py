@@ -1,5 +1,5 @@
 """A cloud metadata service for the engine's tests, run inside the test host's network
-namespace on 127.0.0.1: it serves the JSON tree in TREE (re-read on every request, so a test
+namespace on 127.0.0.1 (and for the Python package's tests): it serves the JSON tree in TREE (re-read on every request, so a test
 changes what the cloud says between two syncs) the way EC2's IMDSv2 does — a token from
 `PUT /latest/api/token` required on every GET (401 without), listings for directories, text
 for values, 404 for what is not there. A key whose path ends with the text of the file FAIL
@@ -58,12 +58,15 @@ class Handler(BaseHTTPRequestHandler):
         with open(self.tree_path) as f:
             node = json.load(f)
         for part in [p for p in path.split("/") if p]:
-            if not isinstance(node, dict) or part not in node:
+            # A tree may spell a directory's key with the listing's trailing `/`.
+            key = part if isinstance(node, dict) and part in node else part + "/"
+            if not isinstance(node, dict) or key not in node:
                 self.reply(404, "Not Found")
                 return
-            node = node[part]
+            node = node[key]
         if isinstance(node, dict):
-            lines = [f"{key}/" if isinstance(value, dict) else key for key, value in node.items()]
+            lines = [key.rstrip("/") + ("/" if isinstance(value, dict) else "")
+                     for key, value in node.items()]
             self.reply(200, "\n".join(lines))
         else:
             self.reply(200, str(node))
