@@ -990,8 +990,13 @@ fn settle(
 
 /// The addresses eniplan owns on each configured interface: the plans', and those of the
 /// configuration the host's files hold now (which the change replaces, and whose dropped
-/// addresses it removes). A family without a reader (nmcli) owns the plans' only.
-fn owned_addresses(request: &Request, plans: &[Plan]) -> BTreeMap<String, BTreeSet<IpAddr>> {
+/// addresses it removes). `None` for a family whose configuration eniplan cannot read back
+/// (nmcli: the profile it modifies lives in NetworkManager): then every address on the
+/// interface is taken to be the configuration's, as a reactivation takes it.
+fn owned_addresses(
+    request: &Request,
+    plans: &[Plan],
+) -> Option<BTreeMap<String, BTreeSet<IpAddr>>> {
     let mut owned: BTreeMap<String, BTreeSet<IpAddr>> = BTreeMap::new();
     for plan in plans {
         let mine = owned.entry(plan.interface().to_string()).or_default();
@@ -1003,11 +1008,9 @@ fn owned_addresses(request: &Request, plans: &[Plan]) -> BTreeMap<String, BTreeS
         );
     }
     let target = request.target;
-    if crate::read::reader(target.family()).is_none() {
-        return owned;
-    }
+    crate::read::reader(target.family())?;
     let Ok(host) = apply::merge_files(&request.root, target.family()) else {
-        return owned;
+        return Some(owned);
     };
     let nics: crate::read::HostNics = plans
         .iter()
@@ -1028,16 +1031,19 @@ fn owned_addresses(request: &Request, plans: &[Plan]) -> BTreeMap<String, BTreeS
             .or_default()
             .extend(words.filter_map(|word| word.parse::<IpAddr>().ok()));
     }
-    owned
+    Some(owned)
 }
 
 /// The addresses on the owned interfaces in `state` that are not eniplan's: static (a lease
 /// is its client's), global, and in neither the plans nor the host's configuration.
 fn others_on(
     state: &KernelState,
-    owned: &BTreeMap<String, BTreeSet<IpAddr>>,
+    owned: &Option<BTreeMap<String, BTreeSet<IpAddr>>>,
 ) -> crate::kernel::Others {
     let mut others = crate::kernel::Others::new();
+    let Some(owned) = owned else {
+        return others;
+    };
     for (interface, mine) in owned {
         let Some(link) = state.links.get(interface) else {
             continue;

@@ -769,6 +769,23 @@ fn networkmanager_families_are_applied_and_rolled_back_by_the_real_daemon() {
         if !verification.holds() {
             failures.push(format!("{target}: after the change: {verification}"));
         }
+        // A plan that drops an address takes it away: the addresses of the profile it
+        // replaces are eniplan's, not a person's. Then back to `more`.
+        for (step, yaml) in [
+            ("dropping one", ONE_NIC),
+            ("adding it again", more.as_str()),
+        ] {
+            let file = host.plan_file("step.yaml", yaml);
+            let output = host.eniplan(&["apply", &file, "--os", target]);
+            // The strict verification: no address besides the plan's.
+            let verification = eniplan::kernel::verify(&validated(yaml), &host.state());
+            if status(&output) != 0 || !verification.holds() {
+                failures.push(format!(
+                    "{target}: {step}: {}\n{verification}",
+                    said(&output)
+                ));
+            }
+        }
         rolled_back_to_what_was(&mut failures, "a bad change", &bad);
 
         // A change never confirmed: the timer's rollback restores NetworkManager too.
