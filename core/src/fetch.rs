@@ -247,19 +247,26 @@ impl<'f> Client<'f> {
                     let status = response.status().as_u16();
                     match status {
                         200..=299 => {
-                            return response
+                            // A body cut short may be a passing fault: it is tried again.
+                            match response
                                 .body_mut()
                                 .with_config()
                                 .limit(BODY_LIMIT)
                                 .read_to_string()
-                                .map(Answer::Body)
-                                .map_err(|error| Refusal::Body(error.to_string()))
+                            {
+                                Ok(body) => return Ok(Answer::Body(body)),
+                                Err(ureq::Error::Timeout(_)) => {
+                                    last = Refusal::TimedOut(self.fetch.timeout)
+                                }
+                                Err(error) => last = Refusal::Body(error.to_string()),
+                            }
                         }
                         404 => return Ok(Answer::Absent),
                         429 | 500..=599 => last = Refusal::Status(status),
                         _ => return Err(Refusal::Status(status)),
                     }
                 }
+                Err(ureq::Error::Timeout(_)) => last = Refusal::TimedOut(self.fetch.timeout),
                 Err(error) => last = Refusal::Transport(error.to_string()),
             }
         }
@@ -271,6 +278,7 @@ impl<'f> Client<'f> {
 enum Refusal {
     Status(u16),
     Transport(String),
+    TimedOut(Duration),
     Body(String),
 }
 
@@ -279,6 +287,10 @@ impl Refusal {
         let value = match self {
             Refusal::Status(status) => format!("{url} answered HTTP {status}"),
             Refusal::Transport(error) => format!("{url}: {error}"),
+            Refusal::TimedOut(limit) => format!(
+                "{url}: timed out, no whole answer within {} ms",
+                limit.as_millis()
+            ),
             Refusal::Body(error) => format!("{url}: the answer was cut short: {error}"),
         };
         Error::Unavailable {

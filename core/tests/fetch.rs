@@ -320,6 +320,7 @@ fn a_partial_answer_fails_the_fetch_naming_the_key() {
         .document()
         .expect_err("timed out");
     assert_eq!(errors.as_slice()[0].kind(), "unavailable", "{errors}");
+    assert!(errors.to_string().contains("timed out"), "{errors}");
 
     // Nobody listening.
     let port = TcpListener::bind("127.0.0.1:0")

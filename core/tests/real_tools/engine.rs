@@ -839,8 +839,9 @@ fn ec2_tree(addresses: &[&str]) -> String {
 /// sync fetches, plans with the host's NIC name for the MAC, and applies through the engine
 /// with the real ifdown/ifup. A dry run says there is a change (exit 1), the sync applies it
 /// and a second dry run finds none; an address the cloud assigns appears, one it unassigns
-/// disappears, one a person added by hand stays; and a crawl that breaks midway (a 500 on a key) exits 2 naming the key and
-/// changes nothing, though the cloud's answer changed.
+/// disappears, one a person added by hand stays; and a crawl that breaks midway (a 500, a
+/// service that stops answering, a body cut short) exits 2 naming the key and changes
+/// nothing, though the cloud's answer changed.
 #[test]
 fn sync_follows_the_cloud_and_changes_nothing_from_a_partial_answer() {
     let host = Host::debian(&[("eth1", Some("10.0.1.1"))]);
@@ -975,28 +976,35 @@ fn sync_follows_the_cloud_and_changes_nothing_from_a_partial_answer() {
         format!("{:?}", addresses()),
     );
 
-    // The cloud changes, but the crawl breaks on a key: nothing changes.
+    // The cloud changes, but the crawl breaks on a key — an error, a service that stops
+    // answering, a body cut short —: nothing changes, and the exit names the key.
     let files = host.files();
     let before = addresses();
     fs::write(&tree, ec2_tree(&["10.0.1.10", "10.0.1.12", "10.0.1.13"])).expect("tree");
-    fs::write(&fail, "local-ipv4s").expect("fail");
-    let partial = sync(&[]);
-    let text = said(&partial);
-    check(
-        "a partial answer",
-        status(&partial) == 2 && text.contains("local-ipv4s") && text.contains("HTTP 500"),
-        text,
-    );
-    check(
-        "files after a partial answer",
-        host.files() == files,
-        String::new(),
-    );
-    check(
-        "addresses after a partial answer",
-        addresses() == before,
-        format!("{:?}", addresses()),
-    );
+    for (mode, said_as) in [
+        ("500", "HTTP 500"),
+        ("slow", "timed out"),
+        ("cut", "cut short"),
+    ] {
+        fs::write(&fail, format!("{mode} local-ipv4s")).expect("fail");
+        let partial = sync(&[]);
+        let text = said(&partial);
+        check(
+            &format!("a partial answer ({mode})"),
+            status(&partial) == 2 && text.contains("local-ipv4s") && text.contains(said_as),
+            text,
+        );
+        check(
+            &format!("files after a partial answer ({mode})"),
+            host.files() == files,
+            String::new(),
+        );
+        check(
+            &format!("addresses after a partial answer ({mode})"),
+            addresses() == before,
+            format!("{:?}", addresses()),
+        );
+    }
     let _ = server.kill();
     let _ = server.wait();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

@@ -2,16 +2,20 @@
 namespace on 127.0.0.1 (and for the Python package's tests): it serves the JSON tree in TREE (re-read on every request, so a test
 changes what the cloud says between two syncs) the way EC2's IMDSv2 does — a token from
 `PUT /latest/api/token` required on every GET (401 without), listings for directories, text
-for values, 404 for what is not there. A key whose path ends with the text of the file FAIL
-(when it exists) answers 500, so a test breaks the crawl midway.
+for values, 404 for what is not there. The file FAIL (when it exists) breaks the crawl midway:
+it holds `KEY` or `MODE KEY`, and a GET whose path ends with KEY answers by MODE — `500`
+(the default) an Internal Server Error, `slow` nothing for 30 s, `cut` half of its body under a
+Content-Length that promises all of it, then the connection closed.
 
-Usage: python3 metadata_server.py TREE FAIL PORT"""
+Usage: python3 metadata_server.py TREE FAIL PORT [ADDRESS]   (ADDRESS 127.0.0.1 unless given,
+e.g. 169.254.169.254 inside a namespace where the service stands where EC2's does)"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOKEN = "AQAEAtesttoken=="
@@ -32,6 +36,22 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def fail(self, mode: str) -> None:
+        if mode == "slow":
+            time.sleep(30)
+            self.reply(200, "too late")
+        elif mode == "cut":
+            body = b"10.0.1.10\n10.0.1.12\n10.0.1.13"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+        else:
+            self.reply(500, "Internal Server Error")
+
     def do_PUT(self) -> None:
         if self.path != "/latest/api/token":
             self.reply(404, "Not Found")
@@ -51,9 +71,10 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path[len(prefix):]
         if os.path.exists(self.fail_path):
             with open(self.fail_path) as f:
-                failing = f.read().strip()
+                words = f.read().split()
+            mode, failing = (words if len(words) == 2 else ["500", "".join(words)])
             if failing and path.rstrip("/").endswith(failing):
-                self.reply(500, "Internal Server Error")
+                self.fail(mode)
                 return
         with open(self.tree_path) as f:
             node = json.load(f)
@@ -74,9 +95,11 @@ class Handler(BaseHTTPRequestHandler):
 
 def main() -> None:
     tree, fail, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    address = sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1"
     Handler.tree_path = tree
     Handler.fail_path = fail
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    ThreadingHTTPServer.daemon_threads = True
+    server = ThreadingHTTPServer((address, port), Handler)
     print("ready", flush=True)
     server.serve_forever()
 
