@@ -14,7 +14,8 @@ step "system packages: the real tools the renderings are checked with"
 # engine's tests start NetworkManager and a D-Bus (dbus-daemon) of their own inside the test's
 # namespaces.
 packages=(netplan.io network-manager dbus-daemon gir1.2-nm-1.0 python3-gi ifupdown iproute2
-  python3-venv chromium cloud-init systemd)  # systemd: systemd-analyze verify of the sync units
+  python3-venv chromium cloud-init systemd curl)  # systemd: systemd-analyze verify of the sync units
+# curl: amazon-ec2-net-utils' scripts, which bench/sync-cost.sh runs beside `eniplan sync`
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -23,7 +24,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-for tool in netplan nmcli ifquery ifup ip python3 chromium node npm; do
+# amazon-ec2-net-utils is unpacked by bench/sync-cost.sh (apt-get download), never installed:
+# its package lists must be there.
+apt-cache show amazon-ec2-net-utils=2.3.0-3 >/dev/null 2>&1 || as_root apt-get update -qq
+for tool in netplan nmcli ifquery ifup ip python3 chromium node npm curl cc; do
   command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
 done
 dpkg-query -W -f='netplan.io ${Version}\n' netplan.io
@@ -78,6 +82,7 @@ cargo bench -q --locked -p eniplan --bench render -- --test > /dev/null
 echo "cargo bench -p eniplan: every benchmark ran once"
 cargo build -q --locked -p eniplan
 ENIPLAN_BIN=target/debug/eniplan bash bench/apply-timing.sh 1
+ENIPLAN_BIN=target/debug/eniplan bash bench/sync-cost.sh 1
 
 step "the main job renders the ECS document's example for every family"
 cargo run -q --locked -p eniplan > /dev/null

@@ -689,6 +689,15 @@ pub fn apply(request: &Request) -> Result<Report, EngineError> {
             ran.push(crate::quote::shell_line(step));
             run(step).map_err(|error| (error, Vec::new()))?;
         }
+        if !restart.stop.is_empty() {
+            let now = capture()
+                .and_then(|json| KernelState::parse(&json).map_err(|e| e.to_string()))
+                .map_err(|error| (error, Vec::new()))?;
+            for step in left_by_stop(&plans, &now) {
+                ran.push(crate::quote::shell_line(&step));
+                run(&step).map_err(|error| (error, Vec::new()))?;
+            }
+        }
         prepared
             .write()
             .map_err(|error| (format!("writing the files: {error}"), Vec::new()))?;
@@ -988,6 +997,15 @@ fn settle(
     }
 }
 
+/// A plan's addresses, IPv4 and IPv6.
+fn planned_addresses(plan: &Plan) -> impl Iterator<Item = IpAddr> + '_ {
+    plan.ipv4_addresses().map(IpAddr::V4).chain(
+        plan.ipv6()
+            .into_iter()
+            .flat_map(|ipv6| ipv6.addresses().iter().copied().map(IpAddr::V6)),
+    )
+}
+
 /// The addresses eniplan owns on each configured interface: the plans', and those of the
 /// configuration the host's files hold now (which the change replaces, and whose dropped
 /// addresses it removes). `None` for a family whose configuration eniplan cannot read back
@@ -999,13 +1017,10 @@ fn owned_addresses(
 ) -> Option<BTreeMap<String, BTreeSet<IpAddr>>> {
     let mut owned: BTreeMap<String, BTreeSet<IpAddr>> = BTreeMap::new();
     for plan in plans {
-        let mine = owned.entry(plan.interface().to_string()).or_default();
-        mine.extend(plan.ipv4_addresses().map(IpAddr::V4));
-        mine.extend(
-            plan.ipv6()
-                .into_iter()
-                .flat_map(|ipv6| ipv6.addresses().iter().copied().map(IpAddr::V6)),
-        );
+        owned
+            .entry(plan.interface().to_string())
+            .or_default()
+            .extend(planned_addresses(plan));
     }
     let target = request.target;
     crate::read::reader(target.family())?;
@@ -1059,6 +1074,44 @@ fn others_on(
         }
     }
     others
+}
+
+/// The `ip addr del` steps that take off the plans' addresses a stop left on their interfaces.
+/// A stop deconfigures only what its tool brought up: an interface another agent configured
+/// (a DHCP client before the first apply, cloud-init's ephemeral lease, a person) keeps its
+/// addresses through `ifdown`, and ifupdown's `inet static` start then adds each address with
+/// `ip addr add`, which the kernel refuses for one already there (EEXIST, "Address already
+/// assigned"), so `ifup` fails. The start puts each back at once.
+fn left_by_stop(plans: &[Plan], now: &KernelState) -> Vec<Vec<String>> {
+    let mut steps = Vec::new();
+    for plan in plans {
+        let Some(link) = now.links.get(plan.interface()) else {
+            continue;
+        };
+        let planned: BTreeSet<IpAddr> = planned_addresses(plan).collect();
+        for address in link
+            .addresses
+            .iter()
+            .filter(|a| planned.contains(&a.net.addr()))
+        {
+            let mut step = vec!["ip".to_string()];
+            if address.net.addr().is_ipv6() {
+                step.push("-6".into());
+            }
+            step.extend(
+                [
+                    "addr",
+                    "del",
+                    &address.net.to_string(),
+                    "dev",
+                    plan.interface(),
+                ]
+                .map(String::from),
+            );
+            steps.push(step);
+        }
+    }
+    steps
 }
 
 /// The `ip addr add` steps that put back the addresses of `others` a restart dropped

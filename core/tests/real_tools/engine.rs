@@ -837,7 +837,8 @@ fn ec2_tree(addresses: &[&str]) -> String {
 /// `eniplan sync` end to end: an EC2 metadata service (IMDSv2 required,
 /// `scripts/metadata_server.py`) runs inside the host's namespace on 127.0.0.1, and each
 /// sync fetches, plans with the host's NIC name for the MAC, and applies through the engine
-/// with the real ifdown/ifup. A dry run says there is a change (exit 1), the sync applies it
+/// with the real ifdown/ifup, on a NIC that already holds its primary address from outside
+/// ifupdown. A dry run says there is a change (exit 1), the sync applies it
 /// and a second dry run finds none; an address the cloud assigns appears, one it unassigns
 /// disappears, one a person added by hand stays; and a crawl that breaks midway (a 500, a
 /// service that stops answering, a body cut short) exits 2 naming the key and changes
@@ -853,6 +854,18 @@ fn sync_follows_the_cloud_and_changes_nothing_from_a_partial_answer() {
         "eth1",
         "address",
         "0e:49:61:0f:c3:11",
+    ]);
+    // Before the first sync the NIC has its primary from outside ifupdown (as a DHCP client
+    // or cloud-init's first boot leaves it): `ifdown` does not take it off, and the start
+    // must not fail on it ("Address already assigned").
+    ip(&[
+        "-n",
+        &host.name,
+        "addr",
+        "add",
+        "10.0.1.10/24",
+        "dev",
+        "eth1",
     ]);
     let tree = host.root.join("cloud.json");
     let fail = host.root.join("cloud-fails");
