@@ -69,6 +69,50 @@ impl Fetch {
             Provider::Aliyun | Provider::Aws => client.tree(),
         }
     }
+
+    /// Whether the service at `base` answers as this fetch's provider's does: its token flow,
+    /// then the key only its service has ([`ProviderSpec::identity`](crate::ProviderSpec)),
+    /// or Azure's document with its header. Anything else — no answer, an error status, a
+    /// 404 — is no.
+    pub fn answers(&self) -> bool {
+        let Ok(client) = Client::new(self) else {
+            return false;
+        };
+        match self.provider {
+            Provider::Azure => client.azure().is_ok(),
+            Provider::Aliyun | Provider::Aws => matches!(
+                client.key(spec(self.provider).identity),
+                Ok(Answer::Body(_))
+            ),
+        }
+    }
+}
+
+/// The providers whose metadata service answers as theirs, asked all at once (one attempt,
+/// `timeout` each): at `base` when given (a test's service), else each at its own address
+/// (Alibaba Cloud's 100.100.100.200, EC2's and Azure's 169.254.169.254, told apart by what
+/// they answer). The probe for a host whose DMI values name no provider; more than one answer
+/// is a contradiction for the caller to refuse.
+pub fn probe(base: Option<&str>, timeout: Duration) -> Vec<Provider> {
+    std::thread::scope(|scope| {
+        let asked: Vec<_> = Provider::ALL
+            .into_iter()
+            .map(|provider| {
+                let fetch = Fetch {
+                    provider,
+                    base: base
+                        .map_or_else(|| spec(provider).metadata_url.to_string(), String::from),
+                    timeout,
+                    attempts: 1,
+                };
+                scope.spawn(move || fetch.answers().then_some(provider))
+            })
+            .collect();
+        asked
+            .into_iter()
+            .filter_map(|thread| thread.join().ok().flatten())
+            .collect()
+    })
 }
 
 /// What one request answered: the body, or absent (404).
@@ -324,6 +368,60 @@ fn ensure_object<'m>(root: &'m mut Map<String, Value>, path: &str) -> &'m mut Ma
     }
     node
 }
+
+/// Which cloud a host is on, and what told it (for the note a caller prints).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostCloud {
+    /// The provider.
+    pub provider: Provider,
+    /// What told it: the DMI value, or the metadata service that answered as the provider's.
+    pub evidence: String,
+}
+
+/// The cloud the host under `root` runs on (`--cloud auto`): its DMI values first
+/// ([`provider_from_dmi`]), then a probe of the metadata services ([`probe`], at `base` when
+/// given) — what cloud-init's ds-identify and nm-cloud-setup do too, in that order. Neither
+/// telling, or two services answering, is an error asking for the cloud by name.
+pub fn provider_of_host(root: &std::path::Path, base: Option<&str>) -> Result<HostCloud, Error> {
+    let dmi = root.join("sys/class/dmi/id");
+    if let Some(provider) = provider_from_dmi(root) {
+        return Ok(HostCloud {
+            provider,
+            evidence: format!("the DMI values under {}", dmi.display()),
+        });
+    }
+    let asked = base.map_or_else(|| "its own address".to_string(), String::from);
+    match probe(base, PROBE_TIMEOUT).as_slice() {
+        [provider] => Ok(HostCloud {
+            provider: *provider,
+            evidence: format!(
+                "no DMI value under {}, but {}'s metadata service answered at {asked}",
+                dmi.display(),
+                spec(*provider).describes
+            ),
+        }),
+        [] => Err(Error::Missing {
+            field: "cloud".into(),
+            hint: format!(
+                "no DMI value under {} says which cloud this host is on and no metadata service                  answered (each asked at {asked}); name it: aliyun, aws or azure",
+                dmi.display()
+            ),
+        }),
+        [first, others @ ..] => Err(Error::Contradiction {
+            field: "cloud".into(),
+            value: format!("{}'s metadata service answering", spec(*first).describes),
+            other: others
+                .iter()
+                .map(|p| format!("{}'s answering too (name the cloud)", spec(*p).describes))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+/// How long the probe waits for each service (a host off every cloud waits this once: the
+/// services are asked at the same time).
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The provider the host under `root` runs on, from its DMI values
 /// (`sys/class/dmi/id/<file>`, each provider's [`ProviderSpec::dmi`](crate::ProviderSpec)), or

@@ -672,16 +672,16 @@ fn run(command: Cmd) -> Result<(), Failure> {
             require_dir(&root)?;
             let provider = match eniplan::Provider::parse(&cloud) {
                 Some(provider) => provider,
-                None => eniplan::fetch::provider_from_dmi(&root).ok_or_else(|| {
-                    Failure::Invalid(Errors::from(eniplan::Error::Missing {
-                        field: "cloud".into(),
-                        hint: format!(
-                            "no DMI value under {} says which cloud this host is on; give \
-                             --cloud aliyun|aws|azure",
-                            root.join("sys/class/dmi/id").display()
-                        ),
-                    }))
-                })?,
+                None => {
+                    let found = eniplan::fetch::provider_of_host(&root, metadata_url.as_deref())
+                        .map_err(|error| Failure::Invalid(Errors::from(error)))?;
+                    eprintln!(
+                        "note: --cloud auto: {} ({})",
+                        found.provider.name(),
+                        found.evidence
+                    );
+                    found.provider
+                }
             };
             let mut fetch = eniplan::fetch::Fetch::new(provider);
             if let Some(url) = metadata_url {

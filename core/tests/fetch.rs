@@ -192,6 +192,48 @@ fn ec2(tree: Value) -> Server {
     })
 }
 
+/// An Alibaba Cloud service; in hardened mode every GET without the token it gave (asked with
+/// Alibaba Cloud's own header) is refused (403, as ECS answers), otherwise the token request is
+/// not allowed and GETs answer without one.
+fn aliyun(tree: Value, hardened: bool) -> Server {
+    Server::start(move |request| {
+        if request.method == "PUT" {
+            let ttl = request
+                .headers
+                .get("x-aliyun-ecs-metadata-token-ttl-seconds");
+            return match (hardened, ttl) {
+                (true, Some(_)) => (200, "aliyun-token".into(), false),
+                (true, None) => (400, "Missing TTL".into(), false),
+                (false, _) => (403, "Forbidden".into(), false),
+            };
+        }
+        let token = request.headers.get("x-aliyun-ecs-metadata-token");
+        if hardened && token.map(String::as_str) != Some("aliyun-token") {
+            return (403, "Forbidden".into(), false);
+        }
+        match request.path.strip_prefix("/latest/meta-data/") {
+            Some(path) => tree_answer(&tree, path),
+            None => (404, "Not Found".into(), false),
+        }
+    })
+}
+
+/// Azure's IMDS: the document for `GET /metadata/instance?api-version=2021-02-01` with
+/// `Metadata: true`; a request without the header, or through a proxy, is refused.
+fn azure(document: String) -> Server {
+    Server::start(move |request| {
+        let header = request.headers.get("metadata").map(String::as_str) == Some("true");
+        if !header || request.headers.contains_key("x-forwarded-for") {
+            return (400, "Bad request".into(), false);
+        }
+        if request.path == "/metadata/instance?api-version=2021-02-01" {
+            (200, document.clone(), false)
+        } else {
+            (404, "Not Found".into(), false)
+        }
+    })
+}
+
 fn fetch(provider: Provider, server: &Server) -> Fetch {
     Fetch {
         base: server.base.clone(),
@@ -217,47 +259,28 @@ fn ec2_with_imdsv2_required_gives_the_documents_plans() {
 }
 
 #[test]
-fn alibaba_cloud_without_hardened_mode_is_asked_without_a_token() {
+fn alibaba_cloud_is_asked_with_a_token_in_hardened_mode_and_without_one_otherwise() {
     let path = workspace().join("tests/sources/metadata/valid/two-enis");
     let document = std::fs::read_to_string(path.with_extension("json")).expect("document");
     let nics = std::fs::read_to_string(path.with_extension("nics")).expect("nics");
     let pairs: Vec<&str> = nics.lines().filter(|l| !l.is_empty()).collect();
     let names = NicNames::from_pairs(&pairs).expect("names");
-    let tree = tree_of(&document);
-    // The token request is not allowed here (hardened mode off): GETs answer without one.
-    let server = Server::start(move |request| match request.method.as_str() {
-        "PUT" => (403, "Forbidden".into(), false),
-        _ => match request.path.strip_prefix("/latest/meta-data/") {
-            Some(path) => tree_answer(&tree, path),
-            None => (404, "Not Found".into(), false),
-        },
-    });
-    let fetched = fetch(Provider::Aliyun, &server)
-        .document()
-        .expect("fetched");
-    let got = eniplan::plans_from_cloud_metadata(&fetched, None, &names).expect("plans");
     let want = eniplan::plans_from_metadata(&document, &names).expect("plans");
-    assert_eq!(got.1, want);
-    assert_eq!(got.0, Provider::Aliyun);
+    for hardened in [false, true] {
+        let server = aliyun(tree_of(&document), hardened);
+        let fetched = fetch(Provider::Aliyun, &server)
+            .document()
+            .unwrap_or_else(|errors| panic!("hardened {hardened}: {errors}"));
+        let got = eniplan::plans_from_cloud_metadata(&fetched, None, &names).expect("plans");
+        assert_eq!(got.1, want, "hardened {hardened}");
+        assert_eq!(got.0, Provider::Aliyun);
+    }
 }
 
 #[test]
 fn azure_is_asked_with_its_header_and_api_version() {
     let (document, names) = case("azure", "one-nic");
-    let answer = document.clone();
-    let server = Server::start(move |request| {
-        let header = request.headers.get("metadata").map(String::as_str) == Some("true");
-        let versioned = request.path == "/metadata/instance?api-version=2021-02-01";
-        // IMDS refuses a request without `Metadata: true` and one through a proxy.
-        if !header || request.headers.contains_key("x-forwarded-for") {
-            return (400, "Bad request".into(), false);
-        }
-        if versioned {
-            (200, answer.clone(), false)
-        } else {
-            (404, "Not Found".into(), false)
-        }
-    });
+    let server = azure(document.clone());
     let fetched = fetch(Provider::Azure, &server).document().expect("fetched");
     assert_eq!(fetched, document);
     let (provider, plans) =
@@ -364,5 +387,56 @@ fn the_provider_is_read_from_dmi_under_a_root() {
             "{value}"
         );
     }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// `--cloud auto` on a host whose DMI values name no provider: each service is told by what
+/// it answers (EC2's token flow and `placement/region`, Alibaba Cloud's `region-id` with or
+/// without its token, Azure's document with its header), never by another's; a service that
+/// answers nothing of the kind, or none at all, tells nothing. DMI values, when present, are
+/// taken without asking anyone.
+#[test]
+fn a_host_without_dmi_values_is_told_by_the_service_that_answers() {
+    use eniplan::fetch::{probe, provider_of_host};
+    let quick = Duration::from_millis(800);
+    let (aws_document, _) = case("aws", "one-eni");
+    let (azure_document, _) = case("azure", "one-nic");
+    let aliyun_document =
+        std::fs::read_to_string(workspace().join("tests/sources/metadata/valid/two-enis.json"))
+            .expect("document");
+    let services = [
+        (ec2(tree_of(&aws_document)), Provider::Aws),
+        (aliyun(tree_of(&aliyun_document), true), Provider::Aliyun),
+        (aliyun(tree_of(&aliyun_document), false), Provider::Aliyun),
+        (azure(azure_document), Provider::Azure),
+    ];
+    for (server, provider) in &services {
+        assert_eq!(
+            probe(Some(&server.base), quick),
+            [*provider],
+            "{provider:?}"
+        );
+    }
+    let nothing = Server::start(|_| (404, "Not Found".into(), false));
+    assert_eq!(probe(Some(&nothing.base), quick), []);
+
+    let root = std::env::temp_dir().join(format!("eniplan-no-dmi-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("root");
+    let (aws, _) = &services[0];
+    let found = provider_of_host(root.as_path(), Some(&aws.base)).expect("told by the probe");
+    assert_eq!(found.provider, Provider::Aws);
+    assert!(found.evidence.contains("answered"), "{}", found.evidence);
+    let error = provider_of_host(root.as_path(), Some(&nothing.base)).expect_err("nothing tells");
+    assert_eq!(error.field(), "cloud", "{error}");
+
+    // DMI first: the service is not asked.
+    let dmi = root.as_path().join("sys/class/dmi/id");
+    std::fs::create_dir_all(&dmi).expect("dmi");
+    std::fs::write(dmi.join("sys_vendor"), "Alibaba Cloud\n").expect("vendor");
+    let before = aws.requests.load(Ordering::Relaxed);
+    let found = provider_of_host(root.as_path(), Some(&aws.base)).expect("told by DMI");
+    assert_eq!(found.provider, Provider::Aliyun);
+    assert_eq!(aws.requests.load(Ordering::Relaxed), before);
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -327,25 +327,36 @@ fn plans_from_metadata(
     to_python(py, &plans)
 }
 
-/// The instance metadata of `cloud`'s service (`aliyun`, `aws`, `azure`) at `base` (the
-/// provider's own address when `None`), as the document `plans_from_metadata` takes (JSON
+/// The instance metadata of `cloud`'s service (`aliyun`, `aws`, `azure`; `auto`: told by the
+/// DMI values under `root`, then by the service that answers) at `base` (the provider's own
+/// address when `None`), as the document `plans_from_metadata` takes (JSON
 /// text): the provider's token flow, `timeout` seconds per request, `attempts` tries. A
 /// service that does not answer in full raises `MetadataError` naming the key: nothing partial
 /// is returned.
 #[pyfunction]
-#[pyo3(signature = (cloud, base = None, timeout = 2.0, attempts = 3))]
+#[pyo3(signature = (cloud, base = None, timeout = 2.0, attempts = 3, root = "/"))]
 fn fetch_metadata(
     py: Python<'_>,
     cloud: &str,
     base: Option<String>,
     timeout: f64,
     attempts: u32,
+    root: &str,
 ) -> PyResult<String> {
-    let provider = eniplan::Provider::parse(cloud).ok_or_else(|| {
-        pyo3::exceptions::PyValueError::new_err(format!(
-            "unknown cloud {cloud:?}: aliyun, aws or azure"
-        ))
-    })?;
+    let provider = match cloud {
+        "auto" => {
+            py.detach(|| {
+                eniplan::fetch::provider_of_host(std::path::Path::new(root), base.as_deref())
+            })
+            .map_err(|error| package_error(py, "MetadataError", &error.into()))?
+            .provider
+        }
+        _ => eniplan::Provider::parse(cloud).ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(format!(
+                "unknown cloud {cloud:?}: aliyun, aws, azure or auto"
+            ))
+        })?,
+    };
     let mut fetch = eniplan::fetch::Fetch::new(provider);
     if let Some(base) = base {
         fetch.base = base;

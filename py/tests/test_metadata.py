@@ -262,6 +262,11 @@ def test_fetch_reads_ec2_with_imdsv2_required(tmp_path):
         document = eniplan.metadata.fetch(f"http://127.0.0.1:{port}", cloud="aws")
         assert eniplan.plans_from_metadata(document, nics) == eniplan.plans_from_metadata(
             source.read_text(), nics)
+        # `auto` on a root without DMI values: the service that answers tells the cloud.
+        no_dmi = tmp_path / "root"
+        no_dmi.mkdir()
+        assert eniplan.metadata.fetch(f"http://127.0.0.1:{port}", cloud="auto",
+                                      root=str(no_dmi)) == document
         (tmp_path / "fail").write_text("local-ipv4s")
         with pytest.raises(eniplan.metadata.MetadataError) as raised:
             eniplan.metadata.fetch(f"http://127.0.0.1:{port}", cloud="aws", attempts=1)

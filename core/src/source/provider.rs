@@ -25,6 +25,10 @@ pub struct ProviderSpec {
     /// DMI values (`/sys/class/dmi/id/<file>` starting with the value) that show an instance
     /// of this provider.
     pub dmi: &'static [(&'static str, &'static str)],
+    /// The key under `latest/meta-data/` that only this provider's service answers: the
+    /// probe's question when no DMI value tells the provider (Azure's probe asks for its one
+    /// document instead, so it has none).
+    pub identity: &'static str,
     /// Reads the provider's metadata document into one plan per ENI, the primary first.
     pub read: fn(&str, &NicNames) -> Result<Vec<EniPlan>, Errors>,
 }
@@ -50,6 +54,7 @@ static ALIYUN: ProviderSpec = ProviderSpec {
         ("sys_vendor", "Alibaba Cloud"),
         ("product_name", "Alibaba Cloud ECS"),
     ],
+    identity: "region-id",
     read: metadata::plans_from_aliyun_metadata,
 };
 
@@ -67,6 +72,7 @@ static AWS: ProviderSpec = ProviderSpec {
         ("product_uuid", "ec2"),
         ("product_uuid", "EC2"),
     ],
+    identity: "placement/region",
     read: aws::plans_from_aws_metadata,
 };
 
@@ -79,6 +85,7 @@ static AZURE: ProviderSpec = ProviderSpec {
     instance_items: &[],
     eni_items: &[],
     dmi: &[("chassis_asset_tag", "7783-7084-3265-9085-8269-3286-77")],
+    identity: "",
     read: azure::plans_from_azure_metadata,
 };
 

@@ -101,7 +101,7 @@ def plans_from_metadata(
     """One plan per ENI the instance metadata describes, the primary ENI first."""
 
 def fetch_metadata(cloud: str, base: Optional[str] = None, timeout: float = 2.0,
-                   attempts: int = 3) -> str:
+                   attempts: int = 3, root: str = "/") -> str:
     """The instance metadata of ``cloud``'s service as JSON text; raises
     :class:`eniplan.metadata.MetadataError` when it does not answer in full."""
 

@@ -36,24 +36,18 @@ ENI_ITEMS: Tuple[str, ...] = tuple(_ENI)
 
 
 def fetch(url: Optional[str] = None, timeout: float = 2.0, token_ttl: int = 60,
-          cloud: str = "aliyun", attempts: int = 3) -> Dict[str, Any]:
+          cloud: str = "aliyun", attempts: int = 3, root: str = "/") -> Dict[str, Any]:
     """The metadata items eniplan reads from ``cloud``'s service (``aliyun``, ``aws``,
-    ``azure``; ``auto``: the one this host's DMI values name), gathered by path into one tree
-    (each value the endpoint's own text; Azure's one JSON answer), ready for
+    ``azure``; ``auto``: the one the DMI values under ``root`` name, else the one whose service
+    answers, at ``url`` when given), gathered by path into one tree (each value the endpoint's own text; Azure's one JSON answer), ready for
     :func:`eniplan.plans_from_metadata`. ``url`` is the service's address (the provider's own
     by default; a ``…/latest/meta-data/`` suffix is accepted). ``token_ttl`` is kept for
     callers of earlier versions; the token lives six hours."""
     del token_ttl
-    if cloud == "auto":
-        found = cloud_of_host()
-        if found is None:
-            raise MetadataError("no DMI value under /sys/class/dmi/id says which cloud this "
-                                "host is on; pass cloud='aliyun', 'aws' or 'azure'")
-        cloud = found
     base = None
     if url is not None:
         base = url.split("/latest/meta-data", 1)[0].rstrip("/")
-    document: Dict[str, Any] = json.loads(fetch_metadata(cloud, base, timeout, attempts))
+    document: Dict[str, Any] = json.loads(fetch_metadata(cloud, base, timeout, attempts, root))
     return document
 
 
