@@ -112,6 +112,11 @@ venv="$root/.cache/venv"
   ansible==12.3.0 `# the community package: ansible.windows, for the Windows example's syntax check` \
   tree-sitter==0.26.1 tree-sitter-powershell==0.26.4 `# PowerShell's grammar: the Windows apply script` \
   awscli==1.46.3  # the AWS CLI judges the cloud target's aws ec2 calls offline
+# The Azure CLI judges the cloud target's az calls offline; its ~100 dependencies get a
+# virtualenv of their own so they pin nothing of the one above.
+venv_az="$root/.cache/venv-az"
+[ -x "$venv_az/bin/python" ] || python3 -m venv "$venv_az"
+"$venv_az/bin/pip" install -q --disable-pip-version-check azure-cli==2.91.0
 dist="$root/target/python-dist"
 rm -rf "$dist" && mkdir -p "$dist"
 # `pip wheel ./py` is `pip install ./py` up to the install: pip builds ./py with maturin.

@@ -134,7 +134,7 @@ fn mapping<'a>(
                     .then(|| Node::Text(word.to_string()))?
             }
             Kind::List { items } if **items == Kind::String => Node::List(list(value, block)?),
-            Kind::List { .. } => return None,
+            Kind::List { .. } | Kind::Map { .. } => return None,
             Kind::Section { fields } => Node::Map(mapping(entries(value, &block)?, fields)?),
         };
         map.push((key, value));

@@ -361,6 +361,34 @@ fn read(value: Value, kind: &'static Kind, path: &str, errors: &mut Vec<Error>) 
                 .collect();
             Some(Value::Sequence(clean))
         }
+        Kind::Map { values } => match value {
+            Value::Mapping(mapping) => {
+                let mut clean = yaml_serde::Mapping::new();
+                for (key, value) in mapping {
+                    // The keys are the user's own words (an address): text, as YAML read them.
+                    let key = match untagged(key) {
+                        Value::String(key) => key,
+                        Value::Number(number) => number.to_string(),
+                        other => {
+                            errors.push(Error::UnknownKey {
+                                field: join(path, &describe(&other)),
+                                hint: "each key here is an address".into(),
+                            });
+                            continue;
+                        }
+                    };
+                    let at = join(path, &key);
+                    if let Some(value) = read(untagged(value), values, &at, errors) {
+                        clean.insert(Value::String(key), value);
+                    }
+                }
+                Some(Value::Mapping(clean))
+            }
+            other => {
+                errors.push(wrong(path, &other, "a mapping"));
+                None
+            }
+        },
         Kind::Section { fields } => match value {
             Value::Mapping(mapping) => Some(Value::Mapping(section(mapping, fields, path, errors))),
             other => {

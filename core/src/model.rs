@@ -1,5 +1,6 @@
 //! The validated plan: typed addresses and networks that renderers can trust.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -263,6 +264,9 @@ pub struct Cloud {
     pub(crate) eni_id: Option<String>,
     pub(crate) eni_state: Option<EniState>,
     pub(crate) max_private_ips: Option<u32>,
+    pub(crate) resource_group: Option<String>,
+    pub(crate) nic_name: Option<String>,
+    pub(crate) ip_configs: BTreeMap<IpAddr, String>,
 }
 
 impl Cloud {
@@ -285,6 +289,24 @@ impl Cloud {
     /// The instance type's per-ENI limit of private IPv4 addresses, when known.
     pub fn max_private_ips(&self) -> Option<u32> {
         self.max_private_ips
+    }
+    /// Azure: the NIC's resource group.
+    pub fn resource_group(&self) -> Option<&str> {
+        self.resource_group.as_deref()
+    }
+    /// Azure: the NIC's resource name.
+    pub fn nic_name(&self) -> Option<&str> {
+        self.nic_name.as_deref()
+    }
+    /// Azure: the name of the ip-config that holds `address` — the plan's, or the one eniplan
+    /// gives an ip-config it creates: `eniplan-` and the address, `.` and `:` as `-`
+    /// (`eniplan-10-0-1-11`, `eniplan-2001-db8--a`), which Azure's naming rule (letters,
+    /// digits, `_`, `.`, `-`; a letter or digit first) accepts.
+    pub fn ip_config(&self, address: IpAddr) -> String {
+        match self.ip_configs.get(&address) {
+            Some(name) => name.clone(),
+            None => format!("eniplan-{}", address.to_string().replace(['.', ':'], "-")),
+        }
     }
 }
 

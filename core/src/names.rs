@@ -235,6 +235,58 @@ pub(crate) fn eni_id(field: &str, value: &str, provider: Provider) -> Result<Str
     }
 }
 
+/// Which Azure resource a name names (the rules differ).
+#[derive(Clone, Copy)]
+pub(crate) enum AzureName {
+    /// A resource group: 1–90 of letters, digits, `_`, `(`, `)`, `-`, `.`; not ending in `.`.
+    ResourceGroup,
+    /// A NIC or one of its ip-configs: 1–80 of letters, digits, `_`, `.`, `-`; a letter or
+    /// digit first, a letter, digit or `_` last.
+    Nic,
+}
+
+/// An Azure resource name, by "Naming rules and restrictions for Azure resources"
+/// (Microsoft.Resources/resourcegroups; Microsoft.Network/networkInterfaces and their
+/// ipConfigurations). Kept to ASCII: the names land on `az` command lines.
+pub(crate) fn azure_name(field: &str, value: &str, kind: AzureName) -> Result<String, Error> {
+    let (max, what, extra, rule): (usize, &'static str, &[u8], &str) = match kind {
+        AzureName::ResourceGroup => (
+            90,
+            "resource group name",
+            b"_()-.",
+            "1 to 90 letters, digits, `_`, `(`, `)`, `-` or `.`, not ending in `.`",
+        ),
+        AzureName::Nic => (
+            80,
+            "Azure NIC or ip-config name",
+            b"_.-",
+            "1 to 80 letters, digits, `_`, `.` or `-`, starting with a letter or digit and \
+             ending with a letter, digit or `_`",
+        ),
+    };
+    let bytes = value.as_bytes();
+    let allowed = bytes
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || extra.contains(b));
+    let ends = match (kind, bytes.first(), bytes.last()) {
+        (_, None, _) | (_, _, None) => false,
+        (AzureName::ResourceGroup, _, Some(last)) => *last != b'.',
+        (AzureName::Nic, Some(first), Some(last)) => {
+            first.is_ascii_alphanumeric() && (last.is_ascii_alphanumeric() || *last == b'_')
+        }
+    };
+    if value.len() <= max && allowed && ends {
+        Ok(value.to_string())
+    } else {
+        Err(Error::InvalidName {
+            field: field.into(),
+            value: shown(value),
+            what,
+            reason: format!("expected {rule}"),
+        })
+    }
+}
+
 /// Zero-width and bidirectional-control characters: invisible in a terminal, so a name holding
 /// one would not read back as what the user sees.
 fn is_invisible(c: char) -> bool {

@@ -6,6 +6,8 @@
 
 use std::sync::OnceLock;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::os_family::IfcfgStyle;
@@ -121,6 +123,18 @@ pub struct CloudPlan {
     /// The instance type's limit of private IPv4 addresses per ENI (for an InUse ENI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_private_ips: Option<u32>,
+    /// Azure: the resource group of the NIC, e.g. `rg-web` (Azure names a NIC by resource
+    /// group and name; `az network nic list -o table` shows both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    /// Azure: the NIC's resource name, e.g. `vm1-nic0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nic_name: Option<String>,
+    /// Azure: the ip-config that holds each secondary address, by address, where it is not
+    /// the name eniplan gives one it creates (`eniplan-` and the address with `-` for `.` and
+    /// `:`): e.g. `{10.0.1.11: ipconfig2}` for an address assigned in the portal.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ip_configs: BTreeMap<String, String>,
 }
 
 /// A cloud eniplan plans for.
@@ -203,6 +217,7 @@ impl EniPlan {
                 eni_id: Some("eni-bp1example".into()),
                 eni_state: None,
                 max_private_ips: None,
+                ..CloudPlan::default()
             }),
             ifcfg_style: None,
             route_table: None,

@@ -29,6 +29,11 @@ pub enum Kind {
         /// What each item holds.
         items: Box<Kind>,
     },
+    /// A mapping whose keys are the user's (here: addresses), each to a value of one kind.
+    Map {
+        /// What each key maps to.
+        values: Box<Kind>,
+    },
     /// A nested mapping.
     Section {
         /// Its keys.
@@ -145,6 +150,18 @@ impl<'de> de::Deserializer<'de> for Probe<'_> {
         Ok(value)
     }
 
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Unsupported> {
+        let mut values = None;
+        let value = visitor.visit_map(OneEntry {
+            kind: &mut values,
+            done: false,
+        })?;
+        *self.kind = Some(Kind::Map {
+            values: Box::new(values.unwrap_or(Kind::String)),
+        });
+        Ok(value)
+    }
+
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _name: &'static str,
@@ -178,7 +195,7 @@ impl<'de> de::Deserializer<'de> for Probe<'_> {
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u128 f32 f64 char bytes byte_buf unit unit_struct
-        newtype_struct tuple tuple_struct map identifier ignored_any
+        newtype_struct tuple tuple_struct identifier ignored_any
     }
 }
 
@@ -200,6 +217,34 @@ impl<'de> de::SeqAccess<'de> for OneItem<'_> {
         }
         self.done = true;
         seed.deserialize(Probe { kind: self.kind }).map(Some)
+    }
+}
+
+/// A mapping of one entry: a placeholder key and a probed value.
+struct OneEntry<'a> {
+    kind: &'a mut Option<Kind>,
+    done: bool,
+}
+
+impl<'de> de::MapAccess<'de> for OneEntry<'_> {
+    type Error = Unsupported;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Unsupported> {
+        if self.done {
+            return Ok(None);
+        }
+        self.done = true;
+        seed.deserialize("key".into_deserializer()).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Unsupported> {
+        seed.deserialize(Probe { kind: self.kind })
     }
 }
 

@@ -191,7 +191,10 @@ impl Checker {
         self.address_limit(raw, secondaries.len());
         let dns = self.dns(&raw.dns);
         let ipv6 = raw.ipv6.as_ref().and_then(|ipv6| self.ipv6(ipv6));
-        let cloud = raw.cloud.as_ref().map(|cloud| self.cloud(cloud));
+        let cloud = raw
+            .cloud
+            .as_ref()
+            .map(|cloud| self.cloud(cloud, &secondaries, ipv6.as_ref()));
         let route_table = raw
             .route_table
             .and_then(|table| self.route_table(table, mode));
@@ -505,7 +508,12 @@ impl Checker {
         Some(table)
     }
 
-    fn cloud(&mut self, raw: &CloudPlan) -> Cloud {
+    fn cloud(
+        &mut self,
+        raw: &CloudPlan,
+        secondaries: &[Ipv4Addr],
+        ipv6: Option<&Ipv6Config>,
+    ) -> Cloud {
         let provider = raw.provider.unwrap_or(Provider::Aliyun);
         let region = raw
             .region
@@ -529,13 +537,92 @@ impl Checker {
                 Some(max)
             }
         });
-        Cloud {
+        let azure = |this: &mut Self, field: &str, value: &Option<String>, kind| {
+            let value = value.as_deref()?;
+            if provider != Provider::Azure {
+                this.push(Error::Unsupported {
+                    field: field.into(),
+                    value: shown(value),
+                    target: format!("provider {provider}"),
+                    reason: "only an Azure NIC is named by resource group, NIC name and \
+                             ip-configs; set cloud.provider: azure, or leave this out"
+                        .into(),
+                });
+                return None;
+            }
+            this.keep(names::azure_name(field, value, kind))
+        };
+        let resource_group = azure(
+            self,
+            "cloud.resource_group",
+            &raw.resource_group,
+            names::AzureName::ResourceGroup,
+        );
+        let nic_name = azure(self, "cloud.nic_name", &raw.nic_name, names::AzureName::Nic);
+        let mut ip_configs = std::collections::BTreeMap::new();
+        for (address, name) in &raw.ip_configs {
+            let field = format!("cloud.ip_configs.{address}");
+            let Some(name) = azure(self, &field, &Some(name.clone()), names::AzureName::Nic) else {
+                continue;
+            };
+            let Ok(address) = address.parse::<IpAddr>() else {
+                self.push(Error::InvalidAddress {
+                    field,
+                    value: shown(address),
+                    kind: "IP",
+                    reason: "each key of ip_configs is the address its ip-config holds".into(),
+                });
+                continue;
+            };
+            // Only an address the cloud target assigns has an ip-config of eniplan's to name:
+            // any other key is a typo that would leave an address under the wrong name.
+            let assigned = match address {
+                IpAddr::V4(v4) => secondaries.contains(&v4),
+                IpAddr::V6(v6) => ipv6.is_some_and(|ipv6| ipv6.addresses().contains(&v6)),
+            };
+            if !assigned {
+                self.push(Error::UnknownKey {
+                    field,
+                    hint: format!(
+                        "{address} is no secondary or IPv6 address of this plan, so it has no \
+                         ip-config to name (`{name}`)"
+                    ),
+                });
+                continue;
+            }
+            ip_configs.insert(address, name);
+        }
+        let cloud = Cloud {
             provider,
             region,
             eni_id,
             eni_state: raw.eni_state,
             max_private_ips,
+            resource_group,
+            nic_name,
+            ip_configs,
+        };
+        if provider == Provider::Azure {
+            // Two addresses under one ip-config name would make the second `create` replace
+            // the first ip-config: each name once, given or eniplan's.
+            let mut names: Vec<(String, IpAddr)> = Vec::new();
+            let addresses = secondaries.iter().copied().map(IpAddr::V4).chain(
+                ipv6.into_iter()
+                    .flat_map(|ipv6| ipv6.addresses().iter().copied().map(IpAddr::V6)),
+            );
+            for address in addresses {
+                let name = cloud.ip_config(address);
+                if let Some((_, first)) = names.iter().find(|(seen, _)| *seen == name) {
+                    self.push(Error::Duplicate {
+                        field: format!("cloud.ip_configs.{address}"),
+                        value: name.clone(),
+                        first: format!("the ip-config of {first}"),
+                    });
+                }
+                names.push((name, address));
+            }
         }
+        cloud
     }
 }
 

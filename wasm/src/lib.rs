@@ -16,7 +16,7 @@ export interface Plan {
   secondaries?: string[]; prefix?: number; netmask?: string; gateway?: string; dns?: string[];
   ipv6?: { addresses?: string[]; prefix?: number; gateway?: string };
   connection?: string;
-  cloud?: { provider?: "aliyun" | "aws" | "azure"; region?: string; eni_id?: string; eni_state?: "available" | "in_use"; max_private_ips?: number };
+  cloud?: { provider?: "aliyun" | "aws" | "azure"; region?: string; eni_id?: string; eni_state?: "available" | "in_use"; max_private_ips?: number; resource_group?: string; nic_name?: string; ip_configs?: Record<string, string> };
   ifcfg_style?: "aliases" | "indexed"; route_table?: number;
 }
 /** One command: argv, a quoted shell line, and why. A guarded Windows command (safe to run
@@ -434,6 +434,7 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(" | "),
             SchemaKind::List { items } => format!("{}[]", typescript(items)),
+            SchemaKind::Map { values } => format!("Record<string, {}>", typescript(values)),
             SchemaKind::Section { fields } => format!("{{ {} }}", members(fields, "; ")),
         }
     }

@@ -8,6 +8,7 @@
 //! | item | becomes |
 //! |---|---|
 //! | `compute/location` | `cloud.region` |
+//! | `compute/resourceGroupName` | `cloud.resource_group` (IMDS names no NIC resource: the cloud target asks for `cloud.nic_name`) |
 //! | `network/interface/<i>/macAddress` (12 hex digits, no colons) | `mac`; the host names the NIC |
 //! | `…/ipv4/ipAddress/<j>/privateIpAddress`, the first the primary | `primary`, `secondaries` |
 //! | `…/ipv4/subnet/0/address` and `…/prefix` | `prefix`; `gateway` is the subnet's first host |
@@ -45,10 +46,12 @@ pub fn plans_from_azure_metadata(document: &str, names: &NicNames) -> Result<Vec
     let Some(root) = reader.object("", &root) else {
         return Err(Errors::new(reader.errors));
     };
-    let region = root
+    let compute = root
         .get("compute")
-        .and_then(|compute| reader.object("compute", compute))
-        .and_then(|compute| reader.text(compute, "compute", "location"));
+        .and_then(|compute| reader.object("compute", compute));
+    let region = compute.and_then(|compute| reader.text(compute, "compute", "location"));
+    let resource_group =
+        compute.and_then(|compute| reader.text(compute, "compute", "resourceGroupName"));
     let (network, base) = match root.get("network") {
         Some(network) => (reader.object("network", network), "network"),
         None => (Some(root), ""),
@@ -83,7 +86,10 @@ pub fn plans_from_azure_metadata(document: &str, names: &NicNames) -> Result<Vec
             continue;
         };
         seen.push(mac);
-        if let Some(eni) = reader.azure_nic(&path, mac, node, region.as_deref(), names) {
+        if let Some(mut eni) = reader.azure_nic(&path, mac, node, region.as_deref(), names) {
+            if let Some(cloud) = eni.plan.cloud.as_mut() {
+                cloud.resource_group.clone_from(&resource_group);
+            }
             enis.push(eni);
         }
     }

@@ -204,7 +204,7 @@ pub(crate) fn eni_plan(
             region: region.map(str::to_string),
             eni_id,
             eni_state: Some(EniState::InUse),
-            max_private_ips: None,
+            ..CloudPlan::default()
         }),
         ..EniPlan::default()
     }

@@ -126,8 +126,7 @@ pub fn valid_case() -> impl Strategy<Value = Case> {
                     provider: None,
                     region: Some("cn-hangzhou".into()),
                     eni_id: Some(format!("eni-bp1{name}example")),
-                    eni_state: None,
-                    max_private_ips: None,
+                    ..eniplan::CloudPlan::default()
                 });
             }
             if windows {

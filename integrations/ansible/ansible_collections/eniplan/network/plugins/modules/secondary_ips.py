@@ -90,7 +90,9 @@ options:
     description:
       - "The cloud side: C(provider) (C(aliyun), the default, C(aws) or C(azure)), C(region),
         C(eni_id), C(eni_state) (C(available) or C(in_use)) and C(max_private_ips), the
-        instance type's limit per ENI."
+        instance type's limit per ENI; for an Azure NIC C(resource_group), C(nic_name) and
+        C(ip_configs) (the ip-config name of each secondary address, by address, where it is
+        not the one eniplan gives)."
     type: dict
   ifcfg_style:
     description: RHEL family only, C(aliases) or C(indexed).
