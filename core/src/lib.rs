@@ -74,8 +74,8 @@ pub use source::metadata::{
     plans_from_aliyun_metadata, ENI_ITEMS as METADATA_ENI_ITEMS, INSTANCE_ITEMS as METADATA_ITEMS,
 };
 pub use source::provider::{
-    detect as detect_provider, plans_from_cloud_metadata, plans_from_metadata, spec as provider,
-    ProviderSpec,
+    detect as detect_provider, metadata_macs, plans_from_cloud_metadata, plans_from_metadata,
+    spec as provider, ProviderSpec,
 };
 pub use source::{NicNames, FIRST_ENI_TABLE};
 pub use target::{Resolved, Target, TargetInfo};

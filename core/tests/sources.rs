@@ -521,3 +521,73 @@ fn a_document_of_no_known_shape_asks_for_the_cloud() {
         assert!(errors.to_string().contains("--cloud"), "{errors}");
     }
 }
+
+/// `metadata_macs` lists exactly the NICs a document's `.nics` file names — what a host, or the
+/// previewer's paste box, must name before planning — with the instance's own MAC first where
+/// the document says which (Alibaba Cloud's and EC2's top-level `mac`); a document that names
+/// no NIC, or no MAC, is refused naming the key.
+#[test]
+fn the_macs_a_document_lists_are_the_nics_to_name() {
+    for (dir, provider) in [
+        ("metadata", Provider::Aliyun),
+        ("aws", Provider::Aws),
+        ("azure", Provider::Azure),
+    ] {
+        for (name, path) in documents_in(dir, "valid") {
+            let text = fs::read_to_string(&path).expect("document");
+            let (told, macs) = eniplan::metadata_macs(&text, None)
+                .unwrap_or_else(|errors| panic!("{dir}/{name}: {errors}"));
+            assert_eq!(told, provider, "{dir}/{name}");
+            let names = names_beside(&path);
+            let mut listed: Vec<String> = macs.iter().map(ToString::to_string).collect();
+            assert!(
+                macs.iter().all(|mac| names.get(*mac).is_some()),
+                "{dir}/{name}: {listed:?}"
+            );
+            let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+            let tree = value.pointer("/latest/meta-data").unwrap_or(&value);
+            if let Some(own) = tree.get("mac").and_then(|mac| mac.as_str()) {
+                assert_eq!(
+                    listed[0],
+                    own.to_lowercase(),
+                    "{dir}/{name}: the instance's own first"
+                );
+            }
+            let nics = fs::read_to_string(path.with_extension("nics")).expect("nics");
+            let mut named: Vec<String> = nics
+                .lines()
+                .filter_map(|line| line.split_once('='))
+                .map(|(mac, _)| mac.to_lowercase())
+                .collect();
+            listed.sort();
+            named.sort();
+            assert_eq!(listed, named, "{dir}/{name}");
+        }
+    }
+    for (document, cloud, key) in [
+        (
+            r#"{"network": {"interface": "eth0"}}"#,
+            None,
+            "network/interface",
+        ),
+        (
+            r#"{"interface": [{"macAddress": "not-a-mac"}]}"#,
+            None,
+            "interface/0/macAddress",
+        ),
+        (
+            r#"{"mac": "0e:49:61:0f:c3:11"}"#,
+            Some(Provider::Aws),
+            "network",
+        ),
+        (r#"{"mac": "0e:49:61:0f:c3:11"}"#, None, "cloud"),
+    ] {
+        let errors = eniplan::metadata_macs(document, cloud)
+            .map(|found| format!("{found:?}"))
+            .expect_err(document);
+        assert!(
+            errors.as_slice().iter().any(|e| e.field() == key),
+            "{document}: {errors}"
+        );
+    }
+}

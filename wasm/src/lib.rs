@@ -221,18 +221,56 @@ fn nic_names(nics: &JsValue) -> Result<eniplan::NicNames, JsValue> {
         .map_err(|errors| plan_error(&errors))
 }
 
-/// One plan per ENI of the instance the metadata describes (its JSON text or the object of
-/// the tree under `latest/meta-data`), the primary ENI first; `nics` maps each MAC to its
-/// interface name.
+/// The cloud a `cloud` argument names: `auto` (or nothing) tells it by the document's shape.
+fn cloud_of(cloud: Option<String>) -> Result<Option<eniplan::Provider>, JsValue> {
+    match cloud.as_deref() {
+        None | Some("auto") => Ok(None),
+        Some(name) => eniplan::Provider::parse(name).map(Some).ok_or_else(|| {
+            plan_error(&Errors::from(eniplan::Error::WrongType {
+                field: "cloud".into(),
+                value: format!("`{name}`"),
+                expected: "auto, aliyun, aws or azure".into(),
+            }))
+        }),
+    }
+}
+
+/// One plan per ENI of the instance the metadata describes — Alibaba Cloud's or EC2's tree
+/// gathered by path (its JSON text or object, with or without `latest/meta-data`), or Azure
+/// IMDS's answer —, the primary ENI first; `nics` maps each MAC to its interface name;
+/// `cloud` (`auto` by default: told by the document's shape) names the provider.
 #[wasm_bindgen(js_name = plansFromMetadata, unchecked_return_type = "Plan[]")]
 pub fn plans_from_metadata(
     #[wasm_bindgen(unchecked_param_type = "object | string")] document: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] nics: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "\"auto\" | \"aliyun\" | \"aws\" | \"azure\"")]
+    cloud: Option<String>,
 ) -> Result<JsValue, JsValue> {
     let text = json_text(&document, "metadata")?;
-    let plans = eniplan::plans_from_metadata(&text, &nic_names(&nics)?)
-        .map_err(|errors| plan_error(&errors))?;
+    let (_, plans) =
+        eniplan::plans_from_cloud_metadata(&text, cloud_of(cloud)?, &nic_names(&nics)?)
+            .map_err(|errors| plan_error(&errors))?;
     Ok(to_js(&plans))
+}
+
+/// The provider of a metadata document and the MACs it lists (the instance's own first where
+/// the document says which): `{cloud, macs}`, the NICs to name before `plansFromMetadata`.
+#[wasm_bindgen(
+    js_name = metadataNics,
+    unchecked_return_type = "{ cloud: \"aliyun\" | \"aws\" | \"azure\"; macs: string[] }"
+)]
+pub fn metadata_nics(
+    #[wasm_bindgen(unchecked_param_type = "object | string")] document: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "\"auto\" | \"aliyun\" | \"aws\" | \"azure\"")]
+    cloud: Option<String>,
+) -> Result<JsValue, JsValue> {
+    let text = json_text(&document, "metadata")?;
+    let (provider, macs) =
+        eniplan::metadata_macs(&text, cloud_of(cloud)?).map_err(|errors| plan_error(&errors))?;
+    let macs: Vec<String> = macs.iter().map(ToString::to_string).collect();
+    Ok(to_js(
+        &serde_json::json!({ "cloud": provider.name(), "macs": macs }),
+    ))
 }
 
 /// The same plans from DescribeNetworkInterfaces and DescribeVSwitches output, with the NIC

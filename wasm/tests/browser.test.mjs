@@ -202,6 +202,33 @@ test("pasted instance metadata fills in every ENI's plan", async () => {
   assert.match(await page.textContent("#e-metadata"), /macs\/00:16:3e:16:43:bb\/primary-ip-address/);
 });
 
+test("pasted EC2 and Azure metadata fill in their ENIs' plans", async () => {
+  // EC2: four ENIs listed out of device order; the instance's own MAC is suggested first.
+  const ec2 = readFileSync(new URL("../../tests/sources/aws/valid/enis-out-of-order.json", import.meta.url), "utf8");
+  await page.fill("#metadata-nics", "");
+  await page.selectOption("#metadata-cloud", "auto");
+  await page.fill("#metadata-text", ec2);
+  const suggested = (await page.inputValue("#metadata-nics")).split("\n");
+  assert.equal(suggested.length, 4);
+  assert.equal(suggested[0], "0e:49:61:0f:c3:11=eth0");
+  await page.click("#metadata-use");
+  assert.equal(await page.locator("#eni option").count(), 4);
+  assert.equal(await page.inputValue("#f-interface"), "eth0");
+  assert.match(await page.inputValue("#plan-text"), /provider: aws/);
+  // Azure: the NIC MACs without colons; the region from compute.
+  const azure = readFileSync(new URL("../../tests/sources/azure/valid/one-nic.json", import.meta.url), "utf8");
+  await page.fill("#metadata-nics", "");
+  await page.fill("#metadata-text", azure);
+  assert.match(await page.inputValue("#metadata-nics"), /^([0-9a-f]{2}:){5}[0-9a-f]{2}=eth0$/);
+  await page.click("#metadata-use");
+  assert.match(await page.inputValue("#plan-text"), /provider: azure/);
+  // Read as another cloud's, the document is refused naming a key.
+  await page.selectOption("#metadata-cloud", "aws");
+  await page.click("#metadata-use");
+  await page.locator("#e-metadata").waitFor({ state: "visible" });
+  await page.selectOption("#metadata-cloud", "auto");
+});
+
 test("a pasted ifcfg file fills in its plan and every family renders it", async () => {
   await page.click("#file-box summary");
   await page.selectOption("#read-as", "centos-7");

@@ -142,6 +142,29 @@ test("plans from metadata and the instance rendering match the CLI byte for byte
   }
 });
 
+test("each cloud's metadata: its MACs to name and its plans, as the CLI makes them", () => {
+  for (const [dir, cloud] of [["metadata", "aliyun"], ["aws", "aws"], ["azure", "azure"]]) {
+    const folder = path.join(repo, "tests/sources", dir, "valid");
+    for (const name of readdirSync(folder).filter((f) => f.endsWith(".json"))) {
+      const file = path.join(folder, name);
+      const text = readFileSync(file, "utf8");
+      const pairs = readFileSync(file.replace(/\.json$/, ".nics"), "utf8").split("\n").filter(Boolean);
+      const nics = Object.fromEntries(pairs.map((line) => line.split("=")));
+      const found = eniplan.metadataNics(text);
+      assert.equal(found.cloud, cloud, `${dir}/${name}`);
+      assert.deepEqual([...found.macs].sort(), Object.keys(nics).map((m) => m.toLowerCase()).sort(), `${dir}/${name}`);
+      const nicArgs = pairs.flatMap((pair) => ["--nic", pair]);
+      const cli_plans = execFileSync(cli, ["plan", "--from-metadata", file, "--cloud", cloud, "--format", "json", ...nicArgs], { encoding: "utf8" });
+      assert.equal(JSON.stringify(eniplan.plansFromMetadata(text, nics, cloud), null, 2) + "\n", cli_plans, `${dir}/${name}`);
+      assert.equal(JSON.stringify(eniplan.plansFromMetadata(text, nics), null, 2) + "\n", cli_plans, `${dir}/${name} (auto)`);
+    }
+  }
+  // A document read as another cloud's is refused naming a key, never planned.
+  const aws = readFileSync(path.join(repo, "tests/sources/aws/valid/one-eni.json"), "utf8");
+  assert.throws(() => eniplan.plansFromMetadata(aws, {}, "azure"), (error) => error.problems.length > 0);
+  assert.throws(() => eniplan.metadataNics(aws, "gcp"), (error) => error.problems[0].field === "cloud");
+});
+
 test("partial metadata is a PlanError naming the key path", () => {
   const file = path.join(repo, "tests/sources/metadata/invalid/missing-primary.json");
   assert.throws(() => eniplan.plansFromMetadata(readFileSync(file, "utf8"), { "00:16:3e:16:43:aa": "eth0", "00:16:3e:16:43:bb": "eth1" }), (error) => {

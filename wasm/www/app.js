@@ -254,6 +254,7 @@ function fromText() {
 
 const metadataText = document.getElementById("metadata-text");
 const metadataNics = document.getElementById("metadata-nics");
+const metadataCloud = document.getElementById("metadata-cloud");
 const eniChoice = document.getElementById("eni-choice");
 const eniSelect = document.getElementById("eni");
 let metadataPlans = [];
@@ -264,22 +265,20 @@ const nicsFrom = (text) => Object.fromEntries(lines(text).map((line) => {
   return at < 0 ? [line, ""] : [line.slice(0, at).trim(), line.slice(at + 1).trim()];
 }));
 
-/** The metadata's MACs, the instance's own first, as suggested `MAC=ethN` lines: the names are
- *  only a start for the user to correct, since the host decides them. */
+/** The metadata's MACs (the core reads them: the instance's own first where the document says
+ *  which), as suggested `MAC=ethN` lines: the names are only a start for the user to correct,
+ *  since the host decides them. */
 function suggestNames(text) {
-  let tree;
-  try { tree = JSON.parse(text); } catch { return; }
-  tree = tree?.latest?.["meta-data"] ?? tree;
-  const macs = Object.keys(tree?.network?.interfaces?.macs ?? {}).map((m) => m.replace(/\/$/, ""));
-  const own = typeof tree?.mac === "string" ? tree.mac.trim() : "";
-  macs.sort((a, b) => (b === own) - (a === own));
-  if (!metadataNics.value.trim()) metadataNics.value = macs.map((mac, i) => `${mac}=eth${i}`).join("\n");
+  let found;
+  try { found = eniplan.metadataNics(text, metadataCloud.value); } catch { return; }
+  if (!metadataNics.value.trim()) metadataNics.value = found.macs.map((mac, i) => `${mac}=eth${i}`).join("\n");
 }
 
 function useMetadata() {
   clearErrors();
   try {
-    metadataPlans = eniplan.plansFromMetadata(metadataText.value, nicsFrom(metadataNics.value));
+    metadataPlans = eniplan.plansFromMetadata(metadataText.value, nicsFrom(metadataNics.value),
+      metadataCloud.value);
   } catch (error) {
     if (!Array.isArray(error.problems)) throw error;
     const box = document.getElementById("e-metadata");

@@ -101,6 +101,39 @@ pub fn plans_from_azure_metadata(document: &str, names: &NicNames) -> Result<Vec
     finish(enis, &seen, primary, reader.errors)
 }
 
+/// The MACs of the NICs an Azure IMDS document lists, in its order (IMDS marks no primary: the
+/// host's names decide it).
+pub(crate) fn macs(document: &Value) -> Result<Vec<MacAddr>, Errors> {
+    let mut reader = Reader::default();
+    let network = document.get("network").unwrap_or(document);
+    let base = if document.get("network").is_some() {
+        "network"
+    } else {
+        ""
+    };
+    let path = join(base, "interface");
+    let mut macs = Vec::new();
+    match network.get("interface") {
+        Some(Value::Array(items)) => {
+            for (index, item) in items.iter().enumerate() {
+                let at = join(&path, &index.to_string());
+                if let Some(node) = reader.object(&at, item) {
+                    macs.extend(reader.azure_mac(node, &at));
+                }
+            }
+        }
+        _ => reader.errors.push(Error::Missing {
+            field: path,
+            hint: "the metadata lists no network interface, so there is nothing to plan".into(),
+        }),
+    }
+    if reader.errors.is_empty() {
+        Ok(macs)
+    } else {
+        Err(Errors::new(reader.errors))
+    }
+}
+
 impl Reader {
     /// `macAddress`: twelve hex digits without separators (`000D3AF806EC`).
     fn azure_mac(&mut self, node: &Map<String, Value>, path: &str) -> Option<MacAddr> {

@@ -4,8 +4,9 @@
 
 use serde_json::Value;
 
-use super::{aws, azure, metadata, parse_json, NicNames};
+use super::{aws, azure, metadata, parse_json, tree, NicNames};
 use crate::error::{Error, Errors};
+use crate::model::MacAddr;
 use crate::plan::{EniPlan, Provider};
 
 /// One provider's facts.
@@ -29,6 +30,9 @@ pub struct ProviderSpec {
     /// probe's question when no DMI value tells the provider (Azure's probe asks for its one
     /// document instead, so it has none).
     pub identity: &'static str,
+    /// The MACs a metadata document lists, the primary's first where the document says which:
+    /// what the host must name before the document can be planned.
+    pub macs: fn(&Value) -> Result<Vec<MacAddr>, Errors>,
     /// Reads the provider's metadata document into one plan per ENI, the primary first.
     pub read: fn(&str, &NicNames) -> Result<Vec<EniPlan>, Errors>,
 }
@@ -55,6 +59,7 @@ static ALIYUN: ProviderSpec = ProviderSpec {
         ("product_name", "Alibaba Cloud ECS"),
     ],
     identity: "region-id",
+    macs: tree::tree_macs,
     read: metadata::plans_from_aliyun_metadata,
 };
 
@@ -73,6 +78,7 @@ static AWS: ProviderSpec = ProviderSpec {
         ("product_uuid", "EC2"),
     ],
     identity: "placement/region",
+    macs: tree::tree_macs,
     read: aws::plans_from_aws_metadata,
 };
 
@@ -86,6 +92,7 @@ static AZURE: ProviderSpec = ProviderSpec {
     eni_items: &[],
     dmi: &[("chassis_asset_tag", "7783-7084-3265-9085-8269-3286-77")],
     identity: "",
+    macs: azure::macs,
     read: azure::plans_from_azure_metadata,
 };
 
@@ -140,6 +147,21 @@ pub fn plans_from_cloud_metadata(
         None => detect(&parse_json("metadata", document)?)?,
     };
     Ok((provider, (spec(provider).read)(document, names)?))
+}
+
+/// The provider of a metadata `document` (`cloud`, or told by its shape) and the MACs it lists,
+/// the primary's first where the document says which: the NICs a host must name
+/// ([`NicNames`]) before [`plans_from_cloud_metadata`] can plan it.
+pub fn metadata_macs(
+    document: &str,
+    cloud: Option<Provider>,
+) -> Result<(Provider, Vec<MacAddr>), Errors> {
+    let value = parse_json("metadata", document)?;
+    let provider = match cloud {
+        Some(provider) => provider,
+        None => detect(&value)?,
+    };
+    Ok((provider, (spec(provider).macs)(&value)?))
 }
 
 /// One plan per ENI described by a metadata `document` of any provider (told by its shape),

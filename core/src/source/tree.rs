@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::{json_type, NicNames};
-use crate::error::Error;
+use crate::error::{Error, Errors};
 use crate::model::MacAddr;
 
 /// The tree under `latest/meta-data` (Alibaba Cloud's and EC2's metadata share the layout),
@@ -18,6 +18,32 @@ pub(crate) fn unwrap_levels(root: &Value) -> &Value {
         }
     }
     node
+}
+
+/// The MACs under `network/interfaces/macs/` of an Alibaba Cloud or EC2 tree, the instance's
+/// own (the top-level `mac`: the primary ENI) first, then in MAC order.
+pub(crate) fn tree_macs(document: &Value) -> Result<Vec<crate::model::MacAddr>, Errors> {
+    let tree = unwrap_levels(document);
+    let mut reader = Reader::default();
+    let Some(root) = reader.object("", tree) else {
+        return Err(Errors::new(reader.errors));
+    };
+    let own = root.get("mac").and_then(Value::as_str).map(str::trim);
+    let mut macs = Vec::new();
+    if let Some((listing, path)) = reader.macs(root) {
+        for key in listing.keys() {
+            let key = key.trim_end_matches('/');
+            let parsed = crate::validate::parse_mac(&join(&path, key), key);
+            if let Some(mac) = reader.keep(parsed) {
+                macs.push((Some(key) != own, mac));
+            }
+        }
+    }
+    if !reader.errors.is_empty() {
+        return Err(Errors::new(reader.errors));
+    }
+    macs.sort();
+    Ok(macs.into_iter().map(|(_, mac)| mac).collect())
 }
 
 /// `path/key`, or `key` at the root.
