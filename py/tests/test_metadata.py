@@ -5,8 +5,13 @@ filter with the Windows example playbook."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pathlib
+import socket
+import subprocess
+import sys
+from typing import Iterator, Tuple
 
 import pytest
 
@@ -239,15 +244,10 @@ def test_salt_test_mode_reports_drift_per_field(salt, tmp_path):  # noqa: F811
             "found": "192.168.1.202, 192.168.1.209"} in test["changes"]["drift"], test
 
 
-def test_fetch_reads_ec2_with_imdsv2_required(tmp_path):
-    """`fetch(cloud="aws")` is the core's fetch: IMDSv2's token asked for and sent (the stand-in
-    refuses every GET without it), the tree gathered as the core reads it."""
-    import socket
-    import subprocess
-    import sys
-
-    source = SOURCES / "aws" / "valid" / "enis-out-of-order.json"
-    nics = dict(line.split("=", 1) for line in source.with_suffix(".nics").read_text().split())
+@contextlib.contextmanager
+def imdsv2(source: pathlib.Path, tmp_path: pathlib.Path) -> Iterator[Tuple[str, pathlib.Path]]:
+    """The IMDSv2 stand-in (core/tests/real_tools/scripts/metadata_server.py, tokens required)
+    serving ``source`` on 127.0.0.1: its base URL, and the file that breaks a key."""
     tree = tmp_path / "tree.json"
     tree.write_text(source.read_text())
     with socket.socket() as probe:
@@ -259,18 +259,58 @@ def test_fetch_reads_ec2_with_imdsv2_required(tmp_path):
         stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None and server.stdout.readline().strip() == "ready"
-        document = eniplan.metadata.fetch(f"http://127.0.0.1:{port}", cloud="aws")
-        assert eniplan.plans_from_metadata(document, nics) == eniplan.plans_from_metadata(
-            source.read_text(), nics)
-        # `auto` on a root without DMI values: the service that answers tells the cloud.
-        no_dmi = tmp_path / "root"
-        no_dmi.mkdir()
-        assert eniplan.metadata.fetch(f"http://127.0.0.1:{port}", cloud="auto",
-                                      root=str(no_dmi)) == document
-        (tmp_path / "fail").write_text("local-ipv4s")
-        with pytest.raises(eniplan.metadata.MetadataError) as raised:
-            eniplan.metadata.fetch(f"http://127.0.0.1:{port}", cloud="aws", attempts=1)
-        assert "local-ipv4s" in str(raised.value)
+        yield f"http://127.0.0.1:{port}", tmp_path / "fail"
     finally:
         server.kill()
         server.wait()
+
+
+EC2 = SOURCES / "aws" / "valid" / "enis-out-of-order.json"
+
+
+def nics_beside(source: pathlib.Path) -> dict:
+    return dict(line.split("=", 1) for line in source.with_suffix(".nics").read_text().split())
+
+
+def test_fetch_reads_ec2_with_imdsv2_required(tmp_path):
+    """`fetch(cloud="aws")` is the core's fetch: IMDSv2's token asked for and sent (the stand-in
+    refuses every GET without it), the tree gathered as the core reads it."""
+    nics = nics_beside(EC2)
+    with imdsv2(EC2, tmp_path) as (url, fail):
+        document = eniplan.metadata.fetch(url, cloud="aws")
+        assert eniplan.plans_from_metadata(document, nics) == eniplan.plans_from_metadata(
+            EC2.read_text(), nics)
+        # `auto` on a root without DMI values: the service that answers tells the cloud.
+        no_dmi = tmp_path / "root"
+        no_dmi.mkdir()
+        assert eniplan.metadata.fetch(url, cloud="auto", root=str(no_dmi)) == document
+        fail.write_text("local-ipv4s")
+        with pytest.raises(eniplan.metadata.MetadataError) as raised:
+            eniplan.metadata.fetch(url, cloud="aws", attempts=1)
+        assert "local-ipv4s" in str(raised.value)
+
+
+def test_ansible_and_salt_read_ec2_metadata_with_cloud_auto(salt, tmp_path):  # noqa: F811
+    """`source: metadata` with the default `cloud: auto` on a host (root) without DMI values:
+    the EC2 service answers, and every ENI is configured with its device's table."""
+    nics = nics_beside(EC2)
+    with imdsv2(EC2, tmp_path) as (url, _):
+        root = tmp_path / "ansible-root"
+        first = playbook(EXAMPLE, "-e", json.dumps({
+            "eni_metadata_url": url, "eni_nics": nics, "eni_target": "ubuntu-22.04",
+            "eni_root": str(root)}))
+        assert recap(first)["changed"] == 1, first.stdout + first.stderr
+        written = files_under(root)
+        netplan = sorted(p for p in written if p.startswith("etc/netplan/"))
+        assert netplan == [f"etc/netplan/60-eniplan-{name}.yaml" for name in sorted(nics.values())]
+        # Device 2 on network card 0 (ens6 here): amazon-ec2-net-utils' table 10002.
+        assert "table: 10002" in written["etc/netplan/60-eniplan-ens6.yaml"]
+        salt_root = tmp_path / "salt-root"
+        pillar = json.dumps({"eni_metadata_url": url, "eni_nics": nics,
+                             "eni_target": "debian-11", "eni_root": str(salt_root)})
+        (only,) = salt("state.apply", "eni-metadata", f"pillar={pillar}").values()
+        assert only["result"] is True, only
+        written = sorted(str(p.relative_to(salt_root)) for p in salt_root.rglob("*")
+                         if p.is_file() and "interfaces.d" in str(p))
+        assert written == [f"etc/network/interfaces.d/60-eniplan-{name}"
+                           for name in sorted(nics.values())], written

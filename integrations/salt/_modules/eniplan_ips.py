@@ -28,15 +28,17 @@ def _target(target, root="/"):
 
 
 def render(plan=None, target="auto", state="present", previous=None, source="plan",
-           metadata_url=None, nics=None, root="/"):
+           metadata_url=None, nics=None, root="/", metadata_cloud="auto"):
     """The rendering of ``plan`` (one ENI, or a list of them: an instance) for ``target``
     (``auto``: the network stack the host under ``root`` runs), merged with the host's files
     under ``root``: what eniplan does not own there stays as it is.
     ``state=absent`` renders the removal of the secondaries; ``previous`` (the plan in force
     now) renders the change from it: stale files deleted, dropped addresses removed.
     ``source=metadata`` renders every ENI of this instance from its instance metadata instead
-    (``metadata_url`` to read another tree; ``nics``, ``{mac: name}``, instead of the host's
-    own names); partial metadata raises before anything is written."""
+    (``metadata_cloud``: ``auto``, told by the DMI values under ``root`` or the service that
+    answers, or ``aliyun``, ``aws``, ``azure``; ``metadata_url`` to read another service; ``nics``,
+    ``{mac: name}``, instead of the host's own names); partial metadata raises before
+    anything is written."""
     import eniplan
 
     target = _target(target, root)
@@ -48,7 +50,8 @@ def render(plan=None, target="auto", state="present", previous=None, source="pla
                 "source=metadata takes no plan, previous or state=absent: the metadata is the plan",
                 [],
             )
-        return eniplan.render_instance(metadata_plans(metadata_url, nics), target, root)
+        plans = metadata_plans(metadata_url, nics, metadata_cloud, root)
+        return eniplan.render_instance(plans, target, root)
     if state == "absent":
         return eniplan.render_absent(plan, target, root)
     if previous:
@@ -56,13 +59,15 @@ def render(plan=None, target="auto", state="present", previous=None, source="pla
     return eniplan.render(plan, target, root)
 
 
-def metadata_plans(metadata_url=None, nics=None):
-    """Every ENI's plan of this instance, from its instance metadata (``metadata_url`` to read
-    another tree; ``nics``, ``{mac: name}``, instead of the host's own names)."""
+def metadata_plans(metadata_url=None, nics=None, metadata_cloud="auto", root="/"):
+    """Every ENI's plan of this instance, from ``metadata_cloud``'s instance metadata
+    (``auto``: told by the DMI values under ``root``, else by the service that answers;
+    ``metadata_url`` to read another service; ``nics``, ``{mac: name}``, instead of the
+    host's own names)."""
     import eniplan
     import eniplan.metadata
 
-    document = eniplan.metadata.fetch(metadata_url or eniplan.metadata.DEFAULT_URL)
+    document = eniplan.metadata.fetch(metadata_url, cloud=metadata_cloud, root=root)
     return eniplan.plans_from_metadata(document, nics or eniplan.metadata.host_nics())
 
 

@@ -49,13 +49,14 @@ def _diff(change):
 
 def managed(name, plan=None, target="auto", state="present", root="/", backup=False,
             apply=False, previous=None, source="plan", metadata_url=None, nics=None,
-            settle=20, confirm_within=None, **fields):
+            settle=20, confirm_within=None, metadata_cloud="auto", **fields):
     """Ensure the plan's addresses are configured (``state=present``) or its secondaries are
     removed (``state=absent``). Plan keys may also be given one by one beside ``plan``.
     ``previous`` is the plan in force now: the change from it deletes the files it wrote that
     the new plan does not, and (with ``apply``) removes the dropped addresses at once.
     ``source=metadata`` configures every ENI of the instance from its instance metadata
-    (``metadata_url``, ``nics`` as for the ``eniplan.render`` execution function)."""
+    (``metadata_cloud``, ``metadata_url``, ``nics`` as for the ``eniplan.render`` execution
+    function)."""
     import eniplan
     import eniplan.apply
 
@@ -81,7 +82,7 @@ def managed(name, plan=None, target="auto", state="present", root="/", backup=Fa
         merged.update(fields)
     try:
         rendering = __salt__["eniplan.render"](merged, target, state, previous, source,
-                                               metadata_url, nics, root)
+                                               metadata_url, nics, root, metadata_cloud)
     except eniplan.Error as error:
         ret["result"] = False
         ret["comment"] = str(error)
@@ -89,7 +90,7 @@ def managed(name, plan=None, target="auto", state="present", root="/", backup=Fa
 
     if apply:
         if source == "metadata":
-            merged = __salt__["eniplan.metadata_plans"](metadata_url, nics)
+            merged = __salt__["eniplan.metadata_plans"](metadata_url, nics, metadata_cloud, root)
         return _engine(ret, rendering, merged, state, source, root, settle, confirm_within)
 
     try:

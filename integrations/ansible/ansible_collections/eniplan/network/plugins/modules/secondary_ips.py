@@ -28,17 +28,28 @@ options:
   source:
     description:
       - C(plan) renders the plan given in O(plan) and the options below.
-      - C(metadata) reads the instance metadata service on the host instead (with its token,
-        when the instance requires hardened mode) and configures every ENI it lists, each
-        NIC named as the host names it; the other ENIs get their own route tables. Partial or
-        contradictory metadata fails before any file is touched.
+      - C(metadata) reads the instance metadata service on the host instead (O(metadata_cloud)'s, with
+        its token: IMDSv2 on EC2, hardened mode on Alibaba Cloud) and configures every ENI it
+        lists, each NIC named as the host names it; the other ENIs get their own route
+        tables. Partial or contradictory metadata fails before any file is touched.
     type: str
     choices: [plan, metadata]
     default: plan
-  metadata_url:
-    description: The metadata tree the module reads with O(source=metadata).
+  metadata_cloud:
+    description:
+      - With O(source=metadata), whose metadata service to read. C(auto) tells it by the DMI
+        values under O(root) (C(sys/class/dmi/id)), else by the service that answers as its
+        provider's. (O(cloud) is the plan's own section, so this option has a name of its
+        own.)
     type: str
-    default: http://100.100.100.200/latest/meta-data/
+    choices: [auto, aliyun, aws, azure]
+    default: auto
+  metadata_url:
+    description:
+      - With O(source=metadata), the metadata service's address instead of the provider's own
+        (C(http://100.100.100.200), C(http://169.254.169.254)); a C(/latest/meta-data/)
+        suffix is accepted.
+    type: str
   nics:
     description:
       - "With O(source=metadata), the interface name of each MAC, as C(mac: name) pairs. By
@@ -339,7 +350,9 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             source=dict(type="str", choices=["plan", "metadata"], default="plan"),
-            metadata_url=dict(type="str", default="http://100.100.100.200/latest/meta-data/"),
+            metadata_cloud=dict(type="str", choices=["auto", "aliyun", "aws", "azure"],
+                                default="auto"),
+            metadata_url=dict(type="str"),
             nics=dict(type="dict"),
             plan=dict(type="raw"),
             **PLAN_OPTIONS,
@@ -386,7 +399,8 @@ def main():
                                      "the metadata is the plan")
             import eniplan.metadata
             try:
-                document = eniplan.metadata.fetch(params["metadata_url"])
+                document = eniplan.metadata.fetch(params["metadata_url"], cloud=params["metadata_cloud"],
+                                                  root=root)
             except eniplan.metadata.MetadataError as error:
                 module.fail_json(msg=f"cannot read the instance metadata: {error}")
             nics = params["nics"] or eniplan.metadata.host_nics()
