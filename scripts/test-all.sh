@@ -57,7 +57,7 @@ fuzz_seconds=${ENIPLAN_FUZZ_SECONDS:-30}
 mkdir -p "$root/fuzz/target"
 (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz build > "$root/fuzz/target/build.log" 2>&1) \
   || { tail -40 "$root/fuzz/target/build.log" >&2; exit 1; }
-for fuzz_target in render_text plan_bytes yaml_fast_path metadata metadata_aws metadata_azure \
+for fuzz_target in render_text plan_bytes yaml_fast_path metadata metadata_aws metadata_azure api_clouds \
     read_ifcfg read_keyfile read_netplan read_ifupdown read_suse read_networkd; do
   work="$root/fuzz/target/corpus-$fuzz_target"
   rm -rf "$work" && mkdir -p "$work" && cp fuzz/corpus/"$fuzz_target"/* "$work"/

@@ -69,13 +69,15 @@ pub use rendering::{
 pub use schema::{Field as SchemaField, Kind as SchemaKind};
 pub use source::api::{plans_from_api, ApiContext};
 pub use source::aws::plans_from_aws_metadata;
+pub use source::aws_api::plans_from_aws_api;
 pub use source::azure::plans_from_azure_metadata;
+pub use source::azure_api::plans_from_azure_api;
 pub use source::metadata::{
     plans_from_aliyun_metadata, ENI_ITEMS as METADATA_ENI_ITEMS, INSTANCE_ITEMS as METADATA_ITEMS,
 };
 pub use source::provider::{
-    detect as detect_provider, metadata_macs, plans_from_cloud_metadata, plans_from_metadata,
-    spec as provider, ProviderSpec,
+    detect as detect_provider, detect_api, metadata_macs, plans_from_cloud_api,
+    plans_from_cloud_metadata, plans_from_metadata, spec as provider, ProviderSpec,
 };
 pub use source::{NicNames, FIRST_ENI_TABLE};
 pub use target::{Resolved, Target, TargetInfo};

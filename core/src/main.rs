@@ -94,10 +94,12 @@ enum Cmd {
         /// them. Azure: IMDS's answer to /metadata/instance (or its `network` part).
         #[arg(long, value_name = "FILE", required_unless_present = "from_api")]
         from_metadata: Option<PathBuf>,
-        /// With --from-metadata: whose metadata the document is (`auto`: told by its shape).
-        #[arg(long, default_value = "auto", value_parser = CLOUDS, requires = "from_metadata")]
+        /// Whose metadata or API output it is (`auto`: told by its shape).
+        #[arg(long, default_value = "auto", value_parser = CLOUDS)]
         cloud: String,
-        /// The JSON that `aliyun ecs DescribeNetworkInterfaces` prints.
+        /// The JSON that lists the instance's ENIs: Alibaba Cloud's `aliyun ecs
+        /// DescribeNetworkInterfaces`, AWS's `aws ec2 describe-network-interfaces`, or Azure's
+        /// `az network nic list` (or `show`).
         #[arg(
             long,
             value_name = "FILE",
@@ -105,22 +107,30 @@ enum Cmd {
             requires = "vswitches"
         )]
         from_api: Option<PathBuf>,
-        /// With --from-api: the JSON that `aliyun vpc DescribeVSwitches` prints (each vSwitch's
-        /// CIDR blocks).
-        #[arg(long, value_name = "FILE", requires = "from_api")]
+        /// With --from-api: the JSON that lists their subnets' CIDR blocks: `aliyun vpc
+        /// DescribeVSwitches`, `aws ec2 describe-subnets`, or `az network vnet subnet list`.
+        #[arg(
+            long,
+            visible_alias = "subnets",
+            value_name = "FILE",
+            requires = "from_api"
+        )]
         vswitches: Option<PathBuf>,
         /// The OS name of the NIC with this MAC (repeatable). Without any, --from-metadata
         /// reads this host's /sys/class/net/*/address; --from-api needs one per ENI.
         #[arg(long = "nic", value_name = "MAC=NAME")]
         nic: Vec<String>,
-        /// With --from-api: a vSwitch's gateway, `VSWITCH=ADDRESS`, or one ADDRESS for every
-        /// vSwitch (the API does not give it).
+        /// With --from-api: a vSwitch's (subnet's) gateway, `VSWITCH=ADDRESS`, or one ADDRESS
+        /// for every one. Alibaba Cloud's API does not give it; on AWS and Azure it is the
+        /// subnet's first host unless given here (AWS by subnet id, Azure by subnet name).
         #[arg(long, value_name = "[VSWITCH=]ADDRESS", requires = "from_api")]
         gateway: Vec<String>,
-        /// With --from-api: the region the API was called in (`cloud.region`).
+        /// With --from-api: the region the API was called in (`cloud.region`; Azure's output
+        /// carries each NIC's own location).
         #[arg(long, requires = "from_api")]
         region: Option<String>,
-        /// With --from-api: the instance whose ENIs to plan, when the output holds several.
+        /// With --from-api: the instance (Azure: the VM's name) whose ENIs to plan, when the
+        /// output holds several.
         #[arg(long, requires = "from_api")]
         instance: Option<String>,
         /// `yaml` or `json`.
@@ -566,7 +576,17 @@ fn run(command: Cmd) -> Result<(), Failure> {
                     for value in &gateway {
                         context.add_gateway(value);
                     }
-                    eniplan::plans_from_api(&read_text(&api)?, &read_text(&vswitches)?, &context)?
+                    let cloud = eniplan::Provider::parse(&cloud);
+                    let (provider, plans) = eniplan::plans_from_cloud_api(
+                        &read_text(&api)?,
+                        &read_text(&vswitches)?,
+                        cloud,
+                        &context,
+                    )?;
+                    if cloud.is_none() {
+                        eprintln!("note: --cloud auto: {provider} (told by the output's shape)");
+                    }
+                    plans
                 }
                 _ => unreachable!("clap requires --from-metadata, or --from-api with --vswitches"),
             };

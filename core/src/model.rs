@@ -305,9 +305,14 @@ impl Cloud {
     pub fn ip_config(&self, address: IpAddr) -> String {
         match self.ip_configs.get(&address) {
             Some(name) => name.clone(),
-            None => format!("eniplan-{}", address.to_string().replace(['.', ':'], "-")),
+            None => own_ip_config(address),
         }
     }
+}
+
+/// The name eniplan gives the Azure ip-config it creates for `address`.
+pub(crate) fn own_ip_config(address: IpAddr) -> String {
+    format!("eniplan-{}", address.to_string().replace(['.', ':'], "-"))
 }
 
 /// A unicast Ethernet MAC address. Displays as lowercase, colon-separated hex (`00:16:3e:…`),

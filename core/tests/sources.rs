@@ -591,3 +591,175 @@ fn the_macs_a_document_lists_are_the_nics_to_name() {
         );
     }
 }
+
+/// A case of `tests/sources/<dir>/<kind>/<name>/`: the ENIs' output, the subnets' output, the
+/// host's names and the context (`key=value` lines: `region`, `instance`, `cloud`, and the
+/// `metadata` document of the same instance, relative to `tests/sources`).
+struct ApiCase {
+    name: String,
+    interfaces: String,
+    subnets: String,
+    context: eniplan::ApiContext,
+    cloud: Option<Provider>,
+    metadata: Option<PathBuf>,
+}
+
+fn api_cases(dir: &str, kind: &str) -> Vec<ApiCase> {
+    let root = workspace().join("tests/sources").join(dir).join(kind);
+    let mut names: Vec<String> = fs::read_dir(&root)
+        .expect("cases")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let at = root.join(&name);
+            let read = |file: &str| fs::read_to_string(at.join(file)).expect(file);
+            let nics = read("nics");
+            let pairs: Vec<&str> = nics.lines().filter(|line| !line.is_empty()).collect();
+            let mut case = ApiCase {
+                name,
+                interfaces: read("interfaces.json"),
+                subnets: read("subnets.json"),
+                context: eniplan::ApiContext {
+                    names: NicNames::from_pairs(&pairs).expect("names"),
+                    ..Default::default()
+                },
+                cloud: None,
+                metadata: None,
+            };
+            for line in read("context").lines() {
+                match line.split_once('=') {
+                    Some(("region", value)) => case.context.region = Some(value.into()),
+                    Some(("instance", value)) => case.context.instance = Some(value.into()),
+                    Some(("cloud", value)) => case.cloud = Provider::parse(value),
+                    Some(("metadata", value)) => {
+                        case.metadata = Some(workspace().join("tests/sources").join(value))
+                    }
+                    _ => {}
+                }
+            }
+            case
+        })
+        .collect()
+}
+
+/// EC2's and Azure's API output (`aws ec2 describe-network-interfaces` with
+/// `describe-subnets`; `az network nic list` with `az network vnet subnet list`) become the
+/// same plans as the same instance's metadata — addresses, prefixes, gateways, IPv6, route
+/// tables — told apart by their shape, with what only the API says (an Azure NIC's resource
+/// group, name and ip-config names, so the cloud target's az calls are complete); partial or
+/// contradictory output is refused naming its key path.
+#[test]
+fn each_clouds_api_output_becomes_the_metadatas_plans() {
+    for (dir, provider) in [("aws-api", Provider::Aws), ("azure-api", Provider::Azure)] {
+        for case in api_cases(dir, "valid") {
+            let name = format!("{dir}/{}", case.name);
+            let (told, plans) = eniplan::plans_from_cloud_api(
+                &case.interfaces,
+                &case.subnets,
+                case.cloud,
+                &case.context,
+            )
+            .unwrap_or_else(|errors| panic!("{name}: {errors}"));
+            assert_eq!(told, provider, "{name}");
+            if let Some(metadata) = &case.metadata {
+                let text = fs::read_to_string(metadata).expect("metadata");
+                let (_, expected) =
+                    eniplan::plans_from_cloud_metadata(&text, Some(provider), &case.context.names)
+                        .expect("metadata plans");
+                let essentials = |plan: &EniPlan| {
+                    (
+                        plan.interface.clone(),
+                        plan.mac.clone(),
+                        plan.primary.clone(),
+                        plan.secondaries.clone(),
+                        plan.prefix,
+                        plan.gateway.clone(),
+                        // An IPv6 prefix left out is /64.
+                        plan.ipv6.as_ref().map(|ipv6| {
+                            (
+                                ipv6.addresses.clone(),
+                                ipv6.prefix.unwrap_or(64),
+                                ipv6.gateway.clone(),
+                            )
+                        }),
+                        plan.route_table,
+                    )
+                };
+                assert_eq!(
+                    plans.iter().map(essentials).collect::<Vec<_>>(),
+                    expected.iter().map(essentials).collect::<Vec<_>>(),
+                    "{name}"
+                );
+            }
+            let validated: Vec<_> = plans.iter().map(|p| p.validate().expect("valid")).collect();
+            let target = Target::parse("cloud").expect("cloud");
+            match eniplan::render_instance(&validated, target) {
+                Ok(rendering) => {
+                    let tool = if provider == Provider::Aws {
+                        "aws"
+                    } else {
+                        "az"
+                    };
+                    for command in rendering.commands.iter().chain(&rendering.verify) {
+                        assert_eq!(command.argv[0], tool, "{name}: {}", command.shell);
+                    }
+                }
+                Err(errors) => {
+                    // A second Azure IPv6 address needs its virtual network and subnet named.
+                    assert!(
+                        provider == Provider::Azure
+                            && errors
+                                .as_slice()
+                                .iter()
+                                .all(|e| e.field() == "ipv6.addresses"),
+                        "{name}: {errors}"
+                    );
+                }
+            }
+            let yaml = yaml_serde::to_string(&plans).expect("YAML");
+            settings().bind(|| insta::assert_snapshot!(format!("{dir}-{}", case.name), yaml));
+        }
+        let invalid = api_cases(dir, "invalid");
+        assert!(invalid.len() >= 8, "{dir}: at least eight refusals");
+        for case in invalid {
+            let name = format!("{dir}/{}", case.name);
+            let errors = match eniplan::plans_from_cloud_api(
+                &case.interfaces,
+                &case.subnets,
+                case.cloud,
+                &case.context,
+            ) {
+                Ok((_, plans)) => panic!("{name}: planned {plans:?} from partial output"),
+                Err(errors) => errors,
+            };
+            for error in &errors {
+                let field = error.field();
+                assert!(
+                    [
+                        "NetworkInterfaces",
+                        "Subnets",
+                        "nics",
+                        "subnets",
+                        "instance",
+                        "mac"
+                    ]
+                    .iter()
+                    .any(|root| field.starts_with(root)),
+                    "{name}: `{field}` is not a key path"
+                );
+            }
+            settings().bind(|| {
+                insta::assert_snapshot!(format!("{dir}-invalid-{}", case.name), errors.to_string())
+            });
+        }
+    }
+}

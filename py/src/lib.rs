@@ -376,12 +376,17 @@ fn provider_from_dmi(root: &str) -> Option<&'static str> {
     eniplan::fetch::provider_from_dmi(std::path::Path::new(root)).map(|p| p.name())
 }
 
-/// The same plans from the ECS API's output: `DescribeNetworkInterfaces` and
-/// `DescribeVSwitches` (text or dicts), with what the API does not say: `nics` (MAC → name),
-/// `gateways` (vSwitch id → address; the key `*` for every vSwitch), `region` and, when the
-/// output holds several instances, `instance`.
+/// The same plans from a cloud API's output (text, dicts or lists): Alibaba Cloud's
+/// `DescribeNetworkInterfaces` and `DescribeVSwitches`, EC2's `describe-network-interfaces` and
+/// `describe-subnets`, or Azure's `az network nic list` and `az network vnet subnet list`
+/// (`cloud`: `auto`, told by the output's shape, or `aliyun`, `aws`, `azure`), with what the
+/// API does not say: `nics` (MAC → name), `gateways` (vSwitch or subnet → address; the key `*`
+/// for every one; Alibaba Cloud needs them), `region` and, when the output holds several
+/// instances, `instance`.
 #[pyfunction]
-#[pyo3(signature = (interfaces, vswitches, nics, gateways, region = None, instance = None))]
+#[pyo3(signature = (interfaces, vswitches, nics, gateways, region = None, instance = None, cloud = "auto"))]
+// Python's keyword signature: each argument is one of the caller's facts.
+#[allow(clippy::too_many_arguments)]
 fn plans_from_api(
     py: Python<'_>,
     interfaces: &Bound<'_, PyAny>,
@@ -390,6 +395,7 @@ fn plans_from_api(
     gateways: std::collections::BTreeMap<String, String>,
     region: Option<String>,
     instance: Option<String>,
+    cloud: &str,
 ) -> PyResult<Py<PyAny>> {
     let mut context = eniplan::ApiContext {
         names: nic_names(py, &nics)?,
@@ -398,9 +404,18 @@ fn plans_from_api(
         ..Default::default()
     };
     context.add_gateway_map(gateways.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let plans = eniplan::plans_from_api(
+    let cloud = match cloud {
+        "auto" => None,
+        name => Some(eniplan::Provider::parse(name).ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(format!(
+                "unknown cloud {name:?}: aliyun, aws, azure or auto"
+            ))
+        })?),
+    };
+    let (_, plans) = eniplan::plans_from_cloud_api(
         &json_text(py, interfaces)?,
         &json_text(py, vswitches)?,
+        cloud,
         &context,
     )
     .map_err(|errors| plan_error(py, &errors))?;

@@ -102,3 +102,18 @@ def test_a_plan_without_the_nic_names_is_refused_naming_the_field(missing):
     with pytest.raises(eniplan.PlanError) as raised:
         eniplan.render(plan, "cloud")
     assert [p.field for p in raised.value.problems] == [f"cloud.{missing}"]
+
+
+def test_plans_from_az_output_make_calls_the_cli_accepts(tmp_path):
+    """`az network nic list` output planned (the NICs' names and ip-config names come with
+    it): every call of the instance's cloud rendering parses."""
+    case = REPO / "tests" / "sources" / "azure-api" / "valid" / "nics-out-of-order"
+    names = dict(line.split("=", 1) for line in (case / "nics").read_text().split())
+    plans = eniplan.plans_from_api((case / "interfaces.json").read_text(),
+                                   (case / "subnets.json").read_text(), names, {},
+                                   instance="vm1")
+    calls = commands(eniplan.render_instance(plans, "cloud"))
+    assert calls
+    for argv in calls:
+        result = az(argv, tmp_path)
+        assert accepted(result), f"{shlex.join(argv)}: {result.stderr}"

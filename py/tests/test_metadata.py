@@ -11,7 +11,7 @@ import pathlib
 import socket
 import subprocess
 import sys
-from typing import Iterator, Tuple
+from typing import Any, Iterator, Tuple
 
 import pytest
 
@@ -269,7 +269,12 @@ EC2 = SOURCES / "aws" / "valid" / "enis-out-of-order.json"
 
 
 def nics_beside(source: pathlib.Path) -> dict:
-    return dict(line.split("=", 1) for line in source.with_suffix(".nics").read_text().split())
+    return names_in(source.with_suffix(".nics"))
+
+
+def names_in(path: pathlib.Path) -> dict:
+    """`MAC=NAME` lines as {mac: name}."""
+    return dict(line.split("=", 1) for line in path.read_text().split())
 
 
 def test_fetch_reads_ec2_with_imdsv2_required(tmp_path):
@@ -314,3 +319,66 @@ def test_ansible_and_salt_read_ec2_metadata_with_cloud_auto(salt, tmp_path):  # 
                          if p.is_file() and "interfaces.d" in str(p))
         assert written == [f"etc/network/interfaces.d/60-eniplan-{name}"
                            for name in sorted(nics.values())], written
+
+
+def api_case(case: pathlib.Path) -> Tuple[Any, Any, dict, dict]:
+    """A case of tests/sources/{aws,azure}-api: the ENIs' and subnets' output, the NIC names
+    and the context (`region`, `instance`)."""
+    context = dict(line.split("=", 1) for line in (case / "context").read_text().split())
+    return (json.loads((case / "interfaces.json").read_text()),
+            json.loads((case / "subnets.json").read_text()),
+            names_in(case / "nics"), context)
+
+
+API_CASES = sorted((SOURCES / "aws-api" / "valid").iterdir()) + sorted(
+    (SOURCES / "azure-api" / "valid").iterdir())
+
+
+@pytest.mark.parametrize("case", API_CASES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_plans_from_each_clouds_api_output_are_the_clis(case, cli):
+    interfaces, subnets, nics, context = api_case(case)
+    plans = eniplan.plans_from_api(interfaces, subnets, nics, {}, context.get("region"),
+                                   context.get("instance"))
+    argv = [str(cli), "plan", "--from-api", str(case / "interfaces.json"), "--subnets",
+            str(case / "subnets.json"), "--format", "json"]
+    argv += [arg for mac, name in nics.items() for arg in ("--nic", f"{mac}={name}")]
+    argv += [arg for key in ("region", "instance") if key in context
+             for arg in (f"--{key}", context[key])]
+    printed = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    assert plans == json.loads(printed)
+    cloud = "aws" if "aws-api" in str(case) else "azure"
+    assert all(plan["cloud"]["provider"] == cloud for plan in plans)
+    with pytest.raises(eniplan.PlanError):
+        eniplan.plans_from_api(interfaces, subnets, nics, {}, context.get("region"),
+                               context.get("instance"),
+                               cloud="aliyun" if cloud != "aliyun" else "aws")
+
+
+FROM_API_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - ansible.builtin.copy:
+        content: "{{ nics | eniplan.network.plans_from_api(subnets, names, instance_id='vm1')
+                    | eniplan.network.render('cloud') | to_json }}"
+        dest: "{{ out }}"
+"""
+
+
+def test_the_controller_filter_turns_azure_api_output_into_az_calls(tmp_path):
+    """On the controller, `az network nic list` output through the filter: the plans carry the
+    NICs' resource group, names and ip-config names, so the cloud target's calls are complete
+    and the same as the package's."""
+    interfaces, subnets, nics, _ = api_case(SOURCES / "azure-api" / "valid" / "nics-out-of-order")
+    book = tmp_path / "from-api.yml"
+    book.write_text(FROM_API_PLAYBOOK)
+    out = tmp_path / "rendering.json"
+    result = playbook(book, "-e", json.dumps({"nics": interfaces, "subnets": subnets,
+                                              "names": nics, "out": str(out)}))
+    assert recap(result)["failed"] == 0, result.stdout + result.stderr
+    rendering = json.loads(out.read_text())
+    plans = eniplan.plans_from_api(interfaces, subnets, nics, {}, instance="vm1")
+    assert rendering == eniplan.render_instance(plans, "cloud")
+    shells = [command["shell"] for command in rendering["commands"]]
+    assert shells and all(shell.startswith("az network nic ip-config create") for shell in shells)
+    assert any("--nic-name vm1-nic1 --name ipconfig2 " in shell for shell in shells), shells

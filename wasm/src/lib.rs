@@ -273,9 +273,11 @@ pub fn metadata_nics(
     ))
 }
 
-/// The same plans from DescribeNetworkInterfaces and DescribeVSwitches output, with the NIC
-/// names, each vSwitch's gateway (`{vswitch: address}`; `*` for every vSwitch), the region and
-/// the instance.
+/// The same plans from a cloud API's output — Alibaba Cloud's DescribeNetworkInterfaces and
+/// DescribeVSwitches, EC2's describe-network-interfaces and describe-subnets, or Azure's `az
+/// network nic list` and `az network vnet subnet list` (`cloud`: `auto`, told by the output's
+/// shape) — with the NIC names, each vSwitch's or subnet's gateway (`{id: address}`; `*` for
+/// every one; Alibaba Cloud needs them), the region and the instance.
 #[wasm_bindgen(js_name = plansFromApi, unchecked_return_type = "Plan[]")]
 pub fn plans_from_api(
     #[wasm_bindgen(unchecked_param_type = "object | string")] interfaces: JsValue,
@@ -284,6 +286,8 @@ pub fn plans_from_api(
     #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] gateways: JsValue,
     region: Option<String>,
     instance: Option<String>,
+    #[wasm_bindgen(unchecked_param_type = "\"auto\" | \"aliyun\" | \"aws\" | \"azure\"")]
+    cloud: Option<String>,
 ) -> Result<JsValue, JsValue> {
     let gateways: std::collections::BTreeMap<String, String> =
         serde_json::from_str(&json_text(&gateways, "gateways")?).map_err(|error| {
@@ -299,9 +303,10 @@ pub fn plans_from_api(
         ..Default::default()
     };
     context.add_gateway_map(gateways.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let plans = eniplan::plans_from_api(
+    let (_, plans) = eniplan::plans_from_cloud_api(
         &json_text(&interfaces, "interfaces")?,
         &json_text(&vswitches, "vswitches")?,
+        cloud_of(cloud)?,
         &context,
     )
     .map_err(|errors| plan_error(&errors))?;

@@ -165,6 +165,22 @@ test("each cloud's metadata: its MACs to name and its plans, as the CLI makes th
   assert.throws(() => eniplan.metadataNics(aws, "gcp"), (error) => error.problems[0].field === "cloud");
 });
 
+test("each cloud's API output plans as the CLI plans it", () => {
+  for (const dir of ["aws-api", "azure-api"]) {
+    const folder = path.join(repo, "tests/sources", dir, "valid");
+    for (const name of readdirSync(folder)) {
+      const at = (file) => path.join(folder, name, file);
+      const pairs = readFileSync(at("nics"), "utf8").split("\n").filter(Boolean);
+      const nics = Object.fromEntries(pairs.map((line) => line.split("=")));
+      const context = Object.fromEntries(readFileSync(at("context"), "utf8").split("\n").filter(Boolean).map((line) => line.split("=")));
+      const plans = eniplan.plansFromApi(readFileSync(at("interfaces.json"), "utf8"), readFileSync(at("subnets.json"), "utf8"), nics, {}, context.region, context.instance);
+      const args = ["plan", "--from-api", at("interfaces.json"), "--subnets", at("subnets.json"), "--format", "json", ...pairs.flatMap((pair) => ["--nic", pair])];
+      for (const key of ["region", "instance"]) if (context[key]) args.push(`--${key}`, context[key]);
+      assert.equal(JSON.stringify(plans, null, 2) + "\n", execFileSync(cli, args, { encoding: "utf8" }), `${dir}/${name}`);
+    }
+  }
+});
+
 test("partial metadata is a PlanError naming the key path", () => {
   const file = path.join(repo, "tests/sources/metadata/invalid/missing-primary.json");
   assert.throws(() => eniplan.plansFromMetadata(readFileSync(file, "utf8"), { "00:16:3e:16:43:aa": "eth0", "00:16:3e:16:43:bb": "eth1" }), (error) => {

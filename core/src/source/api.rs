@@ -83,48 +83,13 @@ pub fn plans_from_api(
             by_id.insert(id, switch);
         }
     }
-    let instances: Vec<&str> = {
-        let mut ids: Vec<&str> = sets
-            .iter()
-            .filter_map(|eni| eni.get("InstanceId").and_then(Value::as_str))
-            .filter(|id| !id.is_empty())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    };
-    let instance = match (&context.instance, instances.as_slice()) {
-        (Some(wanted), _) if instances.contains(&wanted.as_str()) => Some(wanted.as_str()),
-        (Some(wanted), _) => {
-            errors.push(Error::Missing {
-                field: "instance".into(),
-                hint: format!(
-                    "no ENI of instance {wanted} is in the output; it lists {}",
-                    list_or_none(&instances)
-                ),
-            });
-            None
-        }
-        (None, [one]) => Some(*one),
-        (None, []) => {
-            errors.push(Error::Missing {
-                field: "NetworkInterfaceSets.NetworkInterfaceSet".into(),
-                hint: "the output lists no ENI attached to an instance".into(),
-            });
-            None
-        }
-        (None, several) => {
-            errors.push(Error::Missing {
-                field: "instance".into(),
-                hint: format!(
-                    "the output holds the ENIs of several instances ({}); name one with \
-                     --instance",
-                    several.join(", ")
-                ),
-            });
-            None
-        }
-    };
+    let instance = pick_instance(
+        sets.iter()
+            .filter_map(|eni| eni.get("InstanceId").and_then(Value::as_str)),
+        context,
+        "NetworkInterfaceSets.NetworkInterfaceSet",
+        &mut errors,
+    );
     let mut enis = Vec::new();
     let mut seen = Vec::new();
     let mut primary = None;
@@ -159,6 +124,54 @@ pub fn plans_from_api(
     finish(enis, &seen, primary, errors)
 }
 
+/// The instance whose ENIs to plan: the context's (which must be in the output), or the only
+/// one the output holds; otherwise an error asking for `--instance`. `listing` names the list
+/// in the output, for the error when it holds no attached ENI.
+pub(crate) fn pick_instance<'v>(
+    ids: impl Iterator<Item = &'v str>,
+    context: &ApiContext,
+    listing: &str,
+    errors: &mut Vec<Error>,
+) -> Option<&'v str> {
+    let mut instances: Vec<&str> = ids.filter(|id| !id.is_empty()).collect();
+    instances.sort_unstable();
+    instances.dedup();
+    match (&context.instance, instances.as_slice()) {
+        (Some(wanted), _) => match instances.iter().find(|id| *id == wanted) {
+            Some(id) => Some(*id),
+            None => {
+                errors.push(Error::Missing {
+                    field: "instance".into(),
+                    hint: format!(
+                        "no ENI of instance {wanted} is in the output; it lists {}",
+                        list_or_none(&instances)
+                    ),
+                });
+                None
+            }
+        },
+        (None, [one]) => Some(*one),
+        (None, []) => {
+            errors.push(Error::Missing {
+                field: listing.into(),
+                hint: "the output lists no ENI attached to an instance".into(),
+            });
+            None
+        }
+        (None, several) => {
+            errors.push(Error::Missing {
+                field: "instance".into(),
+                hint: format!(
+                    "the output holds the ENIs of several instances ({}); name one with \
+                     --instance",
+                    several.join(", ")
+                ),
+            });
+            None
+        }
+    }
+}
+
 fn list_or_none(ids: &[&str]) -> String {
     if ids.is_empty() {
         "none".into()
@@ -168,7 +181,7 @@ fn list_or_none(ids: &[&str]) -> String {
 }
 
 /// The list at `keys` (`{"A": {"B": [...]}}`), or an error naming the path.
-fn items<'v>(root: &'v Value, keys: &[&str], errors: &mut Vec<Error>) -> Vec<&'v Value> {
+pub(crate) fn items<'v>(root: &'v Value, keys: &[&str], errors: &mut Vec<Error>) -> Vec<&'v Value> {
     let path = keys.join(".");
     let mut node = root;
     for key in keys {
@@ -195,7 +208,12 @@ fn items<'v>(root: &'v Value, keys: &[&str], errors: &mut Vec<Error>) -> Vec<&'v
     }
 }
 
-fn text<'v>(node: &'v Value, path: &str, key: &str, errors: &mut Vec<Error>) -> Option<&'v str> {
+pub(crate) fn text<'v>(
+    node: &'v Value,
+    path: &str,
+    key: &str,
+    errors: &mut Vec<Error>,
+) -> Option<&'v str> {
     match node.get(key) {
         Some(Value::String(text)) if !text.is_empty() => Some(text),
         None | Some(Value::Null) => None,

@@ -36,7 +36,7 @@ use crate::plan::{EniPlan, Ipv6Plan, Provider};
 use crate::validate::parse_mac;
 
 /// Azure's own DNS resolver, reachable from every VM.
-const AZURE_DNS: &str = "168.63.129.16";
+pub(crate) const AZURE_DNS: &str = "168.63.129.16";
 
 /// One plan per NIC described by an Azure IMDS `document`, the primary NIC first; `names`
 /// gives each MAC's interface name on the host.

@@ -17,7 +17,9 @@
 
 pub(crate) mod api;
 pub(crate) mod aws;
+pub(crate) mod aws_api;
 pub(crate) mod azure;
+pub(crate) mod azure_api;
 pub(crate) mod metadata;
 pub(crate) mod provider;
 pub(crate) mod tree;

@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use super::{aws, azure, metadata, parse_json, tree, NicNames};
+use super::api::ApiContext;
+use super::{api, aws, aws_api, azure, azure_api, metadata, parse_json, tree, NicNames};
 use crate::error::{Error, Errors};
 use crate::model::MacAddr;
 use crate::plan::{EniPlan, Provider};
@@ -35,6 +36,12 @@ pub struct ProviderSpec {
     pub macs: fn(&Value) -> Result<Vec<MacAddr>, Errors>,
     /// Reads the provider's metadata document into one plan per ENI, the primary first.
     pub read: fn(&str, &NicNames) -> Result<Vec<EniPlan>, Errors>,
+    /// The CLI commands whose JSON output the API reader takes: the ENIs', and their
+    /// subnets' (for the prefixes).
+    pub api_commands: [&'static str; 2],
+    /// Reads that output (ENIs, subnets, what the caller adds) into one plan per ENI of an
+    /// instance, the primary first.
+    pub read_api: fn(&str, &str, &ApiContext) -> Result<Vec<EniPlan>, Errors>,
 }
 
 /// The registry row of `provider` (an exhaustive match: a new provider does not compile until
@@ -61,6 +68,11 @@ static ALIYUN: ProviderSpec = ProviderSpec {
     identity: "region-id",
     macs: tree::tree_macs,
     read: metadata::plans_from_aliyun_metadata,
+    api_commands: [
+        "aliyun ecs DescribeNetworkInterfaces",
+        "aliyun vpc DescribeVSwitches",
+    ],
+    read_api: api::plans_from_api,
 };
 
 // AWS: "Instance metadata and user data" (EC2 User Guide); Nitro instances report the vendor
@@ -80,6 +92,11 @@ static AWS: ProviderSpec = ProviderSpec {
     identity: "placement/region",
     macs: tree::tree_macs,
     read: aws::plans_from_aws_metadata,
+    api_commands: [
+        "aws ec2 describe-network-interfaces",
+        "aws ec2 describe-subnets",
+    ],
+    read_api: aws_api::plans_from_aws_api,
 };
 
 // Azure: "Azure Instance Metadata Service"; every Azure VM carries the chassis asset tag
@@ -94,6 +111,8 @@ static AZURE: ProviderSpec = ProviderSpec {
     identity: "",
     macs: azure::macs,
     read: azure::plans_from_azure_metadata,
+    api_commands: ["az network nic list", "az network vnet subnet list"],
+    read_api: azure_api::plans_from_azure_api,
 };
 
 /// The provider whose metadata `document` is, from its shape: Azure's answer has `compute`
@@ -168,4 +187,54 @@ pub fn metadata_macs(
 /// the primary ENI first; `names` gives each MAC's interface name on the host.
 pub fn plans_from_metadata(document: &str, names: &NicNames) -> Result<Vec<EniPlan>, Errors> {
     plans_from_cloud_metadata(document, None, names).map(|(_, plans)| plans)
+}
+
+/// The provider whose API output `interfaces` is, from its shape: Alibaba Cloud's
+/// DescribeNetworkInterfaces has `NetworkInterfaceSets`, EC2's describe-network-interfaces
+/// `NetworkInterfaces`, and Azure's `az network nic` output is a NIC (or a list of them) with
+/// `ipConfigurations`.
+pub fn detect_api(interfaces: &Value) -> Result<Provider, Error> {
+    let azure_nic = |value: &Value| value.get("ipConfigurations").is_some();
+    if interfaces.get("NetworkInterfaceSets").is_some() {
+        Ok(Provider::Aliyun)
+    } else if interfaces.get("NetworkInterfaces").is_some() {
+        Ok(Provider::Aws)
+    } else if azure_nic(interfaces)
+        || interfaces
+            .as_array()
+            .is_some_and(|nics| !nics.is_empty() && nics.iter().all(azure_nic))
+    {
+        Ok(Provider::Azure)
+    } else {
+        Err(Error::Missing {
+            field: "cloud".into(),
+            hint: format!(
+                "the ENIs' output is none of {}; say which with --cloud aliyun|aws|azure",
+                Provider::ALL
+                    .iter()
+                    .map(|p| format!("`{}`", spec(*p).api_commands[0]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+    }
+}
+
+/// The provider of API output (`cloud`, or told by the shape of `interfaces`) and one plan per
+/// ENI of the instance it describes, the primary first: `interfaces` and `subnets` are the
+/// JSON the provider's [`ProviderSpec::api_commands`] print.
+pub fn plans_from_cloud_api(
+    interfaces: &str,
+    subnets: &str,
+    cloud: Option<Provider>,
+    context: &ApiContext,
+) -> Result<(Provider, Vec<EniPlan>), Errors> {
+    let provider = match cloud {
+        Some(provider) => provider,
+        None => detect_api(&parse_json("interfaces", interfaces)?)?,
+    };
+    Ok((
+        provider,
+        (spec(provider).read_api)(interfaces, subnets, context)?,
+    ))
 }

@@ -1,6 +1,6 @@
 """Type declarations of the native module (hand-written; checked by mypy in the tests)."""
 
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._types import Outcome, Plan, Plans, Rendering, TargetInfo
 
@@ -112,14 +112,16 @@ def metadata_items() -> Tuple[List[str], List[str]]:
     """The metadata items the core reads: (instance-wide, per ENI)."""
 
 def plans_from_api(
-    interfaces: Union[str, Mapping[str, Any]],
-    vswitches: Union[str, Mapping[str, Any]],
+    interfaces: Union[str, Mapping[str, Any], Sequence[Any]],
+    vswitches: Union[str, Mapping[str, Any], Sequence[Any]],
     nics: Mapping[str, str],
     gateways: Mapping[str, str],
     region: Optional[str] = None,
     instance: Optional[str] = None,
+    cloud: str = "auto",
 ) -> List[Plan]:
-    """The same plans from DescribeNetworkInterfaces and DescribeVSwitches output."""
+    """The same plans from a cloud API's output (ENIs, subnets): Alibaba Cloud's, EC2's or
+    Azure's, ``cloud`` told by the output's shape when ``auto``."""
 
 def render_instance(plans: Plans, target: str, root: Optional[str] = None) -> Rendering:
     """Every ENI of one instance rendered for one target as one rendering."""

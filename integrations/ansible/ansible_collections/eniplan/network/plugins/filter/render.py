@@ -48,12 +48,18 @@ def render(plan, target):
         raise AnsibleFilterError(str(error)) from error
 
 
-def plans_from_api(interfaces, vswitches, nics, gateways, region=None, instance=None):
-    """The plans of one instance from DescribeNetworkInterfaces and DescribeVSwitches output."""
+def plans_from_api(interfaces, subnets, nics, gateways=None, region=None, instance_id=None,
+                   cloud="auto"):
+    """The plans of one instance from its cloud's API output: Alibaba Cloud's
+    DescribeNetworkInterfaces and DescribeVSwitches, EC2's describe-network-interfaces and
+    describe-subnets, or Azure's `az network nic list` and `az network vnet subnet list`
+    (``cloud``: ``auto``, told by the output's shape). ``instance_id`` (an Azure VM's name)
+    picks the instance when the output holds several (Ansible keeps the name ``instance`` for
+    itself)."""
     eniplan = _eniplan()
     try:
-        return eniplan.plans_from_api(interfaces, vswitches, dict(nics), dict(gateways),
-                                      region, instance)
+        return eniplan.plans_from_api(interfaces, subnets, dict(nics), dict(gateways or {}),
+                                      region, instance_id, cloud)
     except eniplan.PlanError as error:
         raise AnsibleFilterError(str(error)) from error
 
