@@ -3,6 +3,8 @@
 //! AssignIpv6Addresses, UnassignIpv6Addresses, DescribeNetworkInterfaces): the operation and
 //! parameter names, `RegionId` and `NetworkInterfaceId` from the plan, list parameters numbered
 //! from 1 with at most ten per call, and together exactly the plan's secondary addresses.
+//! An EC2 ENI's or Azure NIC's calls are their own cloud's CLI, never Alibaba Cloud's; the real
+//! AWS and Azure CLIs judge those (py/tests/test_aws_cli.py, test_azure_cli.py).
 
 use eniplan::Rendering;
 
@@ -11,6 +13,26 @@ use crate::support::Item;
 pub fn check(item: &Item, rendering: &Rendering) -> Result<(), String> {
     let plan = &item.plan;
     let cloud = plan.cloud().ok_or("no cloud section")?;
+    let tool = match cloud.provider() {
+        eniplan::Provider::Aliyun => None,
+        eniplan::Provider::Aws => Some(["aws", "ec2"]),
+        eniplan::Provider::Azure => Some(["az", "network"]),
+    };
+    if let Some(tool) = tool {
+        return match rendering
+            .commands
+            .iter()
+            .chain(&rendering.verify)
+            .find(|command| command.argv[..2] != tool)
+        {
+            Some(command) => Err(format!(
+                "not a `{}` call: {}",
+                tool.join(" "),
+                command.shell
+            )),
+            None => Ok(()),
+        };
+    }
     let region = cloud.region().ok_or("no region")?;
     let eni = cloud.eni_id().ok_or("no eni_id")?;
     let mut assigned4 = Vec::new();
