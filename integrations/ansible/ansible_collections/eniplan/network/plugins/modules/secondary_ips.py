@@ -28,9 +28,9 @@ options:
   source:
     description:
       - C(plan) renders the plan given in O(plan) and the options below.
-      - C(metadata) reads the instance metadata service on the host instead (O(metadata_cloud)'s, with
-        its token: IMDSv2 on EC2, hardened mode on Alibaba Cloud) and configures every ENI it
-        lists, each NIC named as the host names it; the other ENIs get their own route
+      - C(metadata) reads the instance metadata service on the host instead (that of
+        O(metadata_cloud), with its token, IMDSv2 on EC2 and hardened mode on Alibaba Cloud)
+        and configures every ENI it lists, each NIC named as the host names it; the other ENIs get their own route
         tables. Partial or contradictory metadata fails before any file is touched.
     type: str
     choices: [plan, metadata]
