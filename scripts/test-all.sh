@@ -151,6 +151,15 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $bindgen_versio
   cargo install -q wasm-bindgen-cli --version "$bindgen_version"
 fi
 (cd wasm && npm ci --no-audit --no-fund --loglevel=error)
+# Without a prerequisite, build.sh refuses and says how to get it (here: no wasm-bindgen).
+no_bindgen=$(mktemp -d)
+ln -s "$(command -v rustup)" "$no_bindgen/rustup"
+if said=$(PATH="$no_bindgen:/usr/bin:/bin" bash wasm/build.sh 2>&1); then
+  echo "wasm/build.sh built without wasm-bindgen" >&2; exit 1
+fi
+grep -q "cargo install wasm-bindgen-cli --version $bindgen_version" <<< "$said" \
+  || { echo "wasm/build.sh did not say how to get wasm-bindgen: $said" >&2; exit 1; }
+rm -rf "$no_bindgen"
 bash wasm/build.sh
 
 step "WASM: node tests of the built package, and the previewer in headless Chromium"

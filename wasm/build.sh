@@ -5,6 +5,24 @@
 # module's raw and gzip sizes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# What the build needs, each checked first, with the command that gets it (the test command,
+# scripts/test-all.sh, installs all three).
+missing=()
+rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
+  || missing+=("the wasm32 target:          rustup target add wasm32-unknown-unknown")
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $bindgen_version" \
+  || missing+=("wasm-bindgen-cli $bindgen_version (the version Cargo.lock pins; found: $(wasm-bindgen --version 2>/dev/null || echo none)):
+                              cargo install wasm-bindgen-cli --version $bindgen_version")
+[ -x wasm/node_modules/.bin/wasm-opt ] \
+  || missing+=("binaryen's wasm-opt (npm):   (cd wasm && npm ci)")
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "wasm/build.sh cannot build yet; it needs:" >&2
+  printf '  - %s\n' "${missing[@]}" >&2
+  exit 1
+fi
+
 cargo build -q --locked -p eniplan-wasm --target wasm32-unknown-unknown --profile wasm-release
 module=target/wasm32-unknown-unknown/wasm-release/eniplan_wasm.wasm
 wasm-bindgen --target web --out-dir wasm/www/pkg "$module"

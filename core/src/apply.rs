@@ -592,6 +592,17 @@ pub enum HostFilesError {
     Invalid(crate::error::Errors),
 }
 
+impl std::fmt::Display for HostFilesError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HostFilesError::Io(message) => f.write_str(message),
+            HostFilesError::Invalid(errors) => write!(f, "{errors}"),
+        }
+    }
+}
+
+impl std::error::Error for HostFilesError {}
+
 /// Larger than any configuration file: a file this big is not one.
 const MAX_CONFIG_FILE: u64 = 1 << 20;
 

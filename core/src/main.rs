@@ -34,6 +34,9 @@ enum Cmd {
     /// Render a plan: the files to write and delete, the commands, restart and verify steps.
     /// Exit 0; 2 when the plan is invalid or a target cannot render it (the others are still
     /// printed); with --dry-run, 1 when something would change.
+    #[command(
+        after_help = "Examples:\n  eniplan render plan.yaml --os centos-7\n  eniplan render plan.yaml --os auto --root /            for the stack this host runs, merged with its files\n  eniplan render plan.yaml --os ubuntu-22.04 --format json\n  eniplan render plan.yaml --os debian-10 --write-to ./out --dry-run\n  eniplan render --from-metadata meta.json --os sles-15 --nic 00:16:3e:16:43:aa=eth0\n\nExit status:\n  0  rendered (and written, with --write-to)\n  1  with --dry-run: something would change\n  2  the plan is invalid, or a target cannot render it (the others are still printed)"
+    )]
     Render {
         /// The plan, YAML or JSON: one ENI, or a list of them (an instance, as `eniplan plan`
         /// prints it); `-` reads standard input. Without it, the ECS document's example.
@@ -85,6 +88,9 @@ enum Cmd {
     /// json), the primary ENI first; the other ENIs get route tables 1001, 1002, … in the
     /// order of their interface names (on AWS 10000 + 100 × network card + device number).
     /// Partial or contradictory input exits 2 and names every key path at fault.
+    #[command(
+        after_help = "Examples:\n  eniplan plan --from-metadata meta.json\n  eniplan plan --from-metadata imds.json --cloud aws --nic 0e:49:61:0f:c3:11=ens5 --format json\n  eniplan plan --from-api enis.json --vswitches vsws.json --nic 00:16:3e:16:43:aa=eth0 --gateway 192.168.1.253\n  eniplan plan --from-api nics.json --subnets subnets.json --nic 00:0d:3a:f8:06:ec=eth0 --instance vm1\n\nExit status:\n  0  the plans are printed\n  2  the input is partial or contradicts itself (every key path at fault is named)"
+    )]
     Plan {
         /// The instance metadata as one JSON document. Alibaba Cloud: the tree under
         /// http://100.100.100.200/latest/meta-data/ gathered by path (`mac`, `region-id`,
@@ -141,6 +147,9 @@ enum Cmd {
     /// understood and the warnings); a list of them when the files configure several
     /// interfaces and --interface names none. What was not understood is also printed to
     /// stderr. Exit 2 when there is no configuration for the interface.
+    #[command(
+        after_help = "Examples:\n  eniplan read --os centos-7 --interface eth0\n  eniplan read --os auto --root /mnt/host --format json\n  eniplan read --from-ip-json addr.json --routes route.json --interface eth0\n\nExit status:\n  0  a plan was read (what was not understood is on stderr)\n  2  no configuration for the interface, or the files cannot be read"
+    )]
     Read {
         /// The family to read as: a target name (`eniplan targets`), e.g. centos-7 or rhel-9,
         /// or `auto` (the stack the host under --root runs).
@@ -181,6 +190,9 @@ enum Cmd {
     /// Compare a plan with what a host's files hold, field by field: exit 0 when they match,
     /// 1 listing every difference (field, planned, found), 2 on an invalid plan or an
     /// unreadable configuration.
+    #[command(
+        after_help = "Examples:\n  eniplan drift plan.yaml --os auto\n  eniplan drift plan.yaml --os rhel-9 --root /mnt/host --format json\n  eniplan drift plan.yaml --os auto --ip-json addr.json --routes route.json\n\nExit status:\n  0  the host holds the plan\n  1  it differs (every difference is listed)\n  2  the plan is invalid or the configuration cannot be read"
+    )]
     Drift {
         /// The plan (YAML or JSON; one ENI or a list of them); `-` reads standard input.
         plan: PathBuf,
@@ -211,6 +223,9 @@ enum Cmd {
     /// 2 refused before anything changed (an invalid plan, another apply pending); 3 the
     /// rollback itself failed (what is left is printed). A journal under /var/lib/eniplan/
     /// lets `eniplan rollback` restore after a crash.
+    #[command(
+        after_help = "Examples:\n  eniplan apply plan.yaml --dry-run\n  eniplan apply plan.yaml --os auto\n  eniplan apply plan.yaml --confirm-within 120     then, from a new session: eniplan confirm\n  eniplan apply instance.yaml --settle 30\n\nExit status:\n  0  applied and verified, or nothing to do\n  1  rolled back (what failed is printed); with --dry-run, a change to make\n  2  refused before anything changed (an invalid plan, another apply pending)\n  3  the rollback itself failed (what is left is printed)"
+    )]
     Apply {
         /// The plan (YAML or JSON; one ENI or a list of them: an instance); `-` reads standard
         /// input.
@@ -251,6 +266,9 @@ enum Cmd {
     /// change to make (a monitoring check); 2 the metadata could not be fetched in full or
     /// contradicts itself (nothing is changed from a partial answer, the key is named), or the
     /// apply was refused; 3 the rollback failed.
+    #[command(
+        after_help = "Examples:\n  eniplan sync --dry-run\n  eniplan sync\n  eniplan sync --cloud aws --os debian-10 --confirm-within 60\n\nExit status:\n  0  in line: applied and verified, or nothing to do\n  1  rolled back; with --dry-run, a change to make (a monitoring check)\n  2  the metadata could not be fetched in full or contradicts itself (nothing changed), or refused\n  3  the rollback itself failed"
+    )]
     Sync {
         /// Whose metadata service to ask (`auto`: the DMI values under --root).
         #[arg(long, default_value = "auto", value_parser = CLOUDS)]
@@ -284,6 +302,9 @@ enum Cmd {
     },
     /// Keep the change of an apply made with --confirm-within. Exit 0 kept; 2 when no apply
     /// waits for a confirmation (it was rolled back, or confirmed).
+    #[command(
+        after_help = "Examples:\n  eniplan confirm\n\nExit status:\n  0  the change is kept\n  2  no apply waits for a confirmation"
+    )]
     Confirm {
         /// The host's root.
         #[arg(long, value_name = "DIR", default_value = "/")]
@@ -303,6 +324,9 @@ enum Cmd {
     /// one: its files from the backup set, the restart, the running state as captured before
     /// it. Exit 1 when the host is back as it was; 3 when it is not (what is left is printed);
     /// 2 when there is nothing to roll back.
+    #[command(
+        after_help = "Examples:\n  eniplan rollback\n  eniplan rollback --format json\n\nExit status:\n  1  the host is back as it was\n  2  there is nothing to roll back\n  3  it is not (what is left is printed)"
+    )]
     Rollback {
         /// The host's root.
         #[arg(long, value_name = "DIR", default_value = "/")]
@@ -313,6 +337,9 @@ enum Cmd {
     },
     /// Migrate: read one family's configuration under a root and render it for another, with
     /// the old family's files in `delete`.
+    #[command(
+        after_help = "Examples:\n  eniplan convert --from centos-7 --to rhel-9\n  eniplan convert --from auto --to ubuntu-22.04 --root /mnt/host --write-to ./out\n\nExit status:\n  0  converted\n  2  the files cannot be read, or the target cannot render what they hold"
+    )]
     Convert {
         /// The family the files are now (a target name, e.g. centos-7, or `auto`).
         #[arg(long)]
@@ -338,6 +365,9 @@ enum Cmd {
     },
     /// Render the change from one plan to another for one target: the new files, the stale
     /// files to delete, and first the commands that remove the dropped addresses now.
+    #[command(
+        after_help = "Examples:\n  eniplan change before.yaml after.yaml --os centos-7\n  eniplan change after.yaml --os auto --root /         the plan in force read from this host\n\nExit status:\n  0  the change is printed\n  2  a plan is invalid, or the change cannot be rendered"
+    )]
     Change {
         /// BEFORE AFTER: the plan in force now and the plan to move to (YAML or JSON; one ENI
         /// or a list of them; the same interfaces, and maybe more). With AFTER alone, the
@@ -360,6 +390,9 @@ enum Cmd {
     },
     /// Render the removal of every secondary address of a plan (the primary stays): what to
     /// run after, or with `--os cloud` instead of, unassigning them from the ENI.
+    #[command(
+        after_help = "Examples:\n  eniplan unassign plan.yaml --os debian-10\n  eniplan unassign plan.yaml --os cloud\n\nExit status:\n  0  the removal is printed\n  2  the plan is invalid"
+    )]
     Unassign {
         /// The plan in force now (YAML or JSON; one ENI or a list of them); `-` reads standard
         /// input.
@@ -375,6 +408,9 @@ enum Cmd {
         format: Format,
     },
     /// List every target name with its family and restart command.
+    #[command(
+        after_help = "Examples:\n  eniplan targets\n  eniplan targets --format json\n\nExit status:\n  0  always"
+    )]
     Targets {
         /// `text` or `json`.
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -382,8 +418,14 @@ enum Cmd {
     },
     /// Print the plan's keys and what each holds, as JSON (read from the plan struct itself;
     /// what the Ansible module, the TypeScript types and the previewer are checked against).
+    #[command(
+        after_help = "Examples:\n  eniplan schema\n  eniplan schema | jq '.[] | .name'\n\nExit status:\n  0  always"
+    )]
     Schema,
     /// Check a plan and report every problem in it (exit status 2 when there are any).
+    #[command(
+        after_help = "Examples:\n  eniplan validate plan.yaml\n  eniplan validate plan.yaml --os centos-7,windows\n  cat plan.yaml | eniplan validate -\n\nExit status:\n  0  the plan is valid\n  2  every problem is listed"
+    )]
     Validate {
         /// The plan, YAML or JSON (one ENI or a list of them); `-` reads standard input.
         plan: PathBuf,
@@ -439,6 +481,9 @@ impl From<Errors> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.is_none() {
+        print!("{}", first_contact());
+    }
     let command = cli.command.unwrap_or(Cmd::Render {
         plan: None,
         os: "all,cloud".into(),
@@ -465,6 +510,94 @@ fn main() -> ExitCode {
         Err(Failure::Refused) => ExitCode::from(2),
         Err(Failure::Status(status)) => ExitCode::from(status),
     }
+}
+
+/// What `eniplan` with no arguments says above the renderings: which plan they are for, that
+/// nothing was written or run, which target this host would be (`--os auto`), and what to try
+/// next. Comment lines, so the output stays what it always was below them.
+fn first_contact() -> String {
+    let plan = EniPlan::example();
+    let this_host = match apply::evidence(Path::new("/"))
+        .map_err(|error| error.to_string())
+        .and_then(|evidence| {
+            eniplan::detect(&evidence).map_err(|errors| errors.to_string().replace('\n', " "))
+        }) {
+        Ok(detection) => format!(
+            "{} ({} family): {}",
+            detection.target.name(),
+            detection.target.family().name(),
+            detection.evidence.join("; ")
+        ),
+        Err(why) => format!("not told ({why}); name the target with --os"),
+    };
+    let subnet = plan
+        .gateway
+        .as_deref()
+        .and_then(|gateway| gateway.parse::<std::net::Ipv4Addr>().ok())
+        .and_then(|gateway| ipnet::Ipv4Net::new(gateway, plan.prefix.unwrap_or(24)).ok())
+        .map(|net| net.trunc().to_string())
+        .unwrap_or_default();
+    let paragraphs = [
+        format!("eniplan {}", env!("CARGO_PKG_VERSION")),
+        format!(
+            "The plan below is the example of Alibaba Cloud's document \"Assign secondary \
+             private IP addresses\": {} with primary {} and secondaries {} in {subnet}, gateway \
+             {}, rendered for every target. Nothing was written and nothing was run.",
+            plan.interface.as_deref().unwrap_or_default(),
+            plan.primary.as_deref().unwrap_or_default(),
+            plan.secondaries.join(" and "),
+            plan.gateway.as_deref().unwrap_or_default()
+        ),
+        format!("This host, as --os auto reads it: {this_host}."),
+    ];
+    let next = [
+        (
+            "eniplan validate my-plan.yaml",
+            "check your own plan (every problem at once)",
+        ),
+        (
+            "eniplan render my-plan.yaml --os auto",
+            "its files and commands for this host",
+        ),
+        (
+            "eniplan apply my-plan.yaml --dry-run",
+            "what applying it here would change",
+        ),
+        (
+            "eniplan plan --from-metadata meta.json",
+            "plans from a cloud's instance metadata",
+        ),
+        (
+            "eniplan sync --dry-run",
+            "this host against its cloud's metadata",
+        ),
+        ("eniplan targets", "every target name"),
+        (
+            "eniplan help COMMAND",
+            "each command, with examples and exit statuses",
+        ),
+    ];
+    let mut text = String::new();
+    for paragraph in paragraphs {
+        let mut line = String::from("#");
+        for word in paragraph.split(' ') {
+            if line.len() + 1 + word.len() > 96 && line.len() > 1 {
+                text.push_str(&line);
+                text.push('\n');
+                line = String::from("#  ");
+            }
+            line.push(' ');
+            line.push_str(word);
+        }
+        text.push_str(&line);
+        text.push_str("\n#\n");
+    }
+    text.push_str("# Next:\n");
+    for (command, what) in next {
+        text.push_str(&format!("#   {command:<40} {what}\n"));
+    }
+    text.push('\n');
+    text
 }
 
 fn run(command: Cmd) -> Result<(), Failure> {

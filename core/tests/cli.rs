@@ -869,3 +869,80 @@ fn os_auto_finds_the_running_stack_for_every_subcommand() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/root"));
 }
+
+/// Every command's `--help` ends with examples and its exit statuses, and every example is a
+/// command line the parser takes (each is parsed again with `--help` appended: an unknown
+/// option or a refused value fails before the help is printed).
+#[test]
+fn every_command_has_examples_that_parse_and_its_exit_statuses() {
+    let top = String::from_utf8(eniplan(&["--help"]).stdout).expect("UTF-8");
+    let commands: Vec<&str> = top
+        .lines()
+        .skip_while(|line| !line.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .collect();
+    assert!(commands.len() >= 14, "{commands:?}");
+    for command in commands {
+        let help = String::from_utf8(eniplan(&[command, "--help"]).stdout).expect("UTF-8");
+        let examples: Vec<&str> = help
+            .lines()
+            .skip_while(|line| *line != "Examples:")
+            .skip(1)
+            .take_while(|line| !line.is_empty())
+            .collect();
+        assert!(!examples.is_empty(), "{command}: no examples\n{help}");
+        assert!(
+            help.contains("\nExit status:\n  "),
+            "{command}: no exit status\n{help}"
+        );
+        for example in examples {
+            // `cat plan.yaml | eniplan validate -`; a note after two spaces is not the command.
+            let line = example
+                .split('|')
+                .map(str::trim)
+                .find(|part| part.starts_with("eniplan"))
+                .unwrap_or(example);
+            let line = line.split("   ").next().unwrap_or(line).trim();
+            let words: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(words.first(), Some(&"eniplan"), "{command}: {example}");
+            assert_eq!(words.get(1), Some(&command), "{command}: {example}");
+            let mut args = words[1..].to_vec();
+            args.push("--help");
+            let parsed = eniplan(&args);
+            assert!(
+                parsed.status.success(),
+                "{command}: `{line}` does not parse: {}",
+                String::from_utf8_lossy(&parsed.stderr)
+            );
+        }
+    }
+}
+
+/// `eniplan` alone says, above the renderings, which plan they are for, that nothing was
+/// written or run, what this host would be, and what to try next.
+#[test]
+fn no_arguments_say_what_the_output_is_and_what_to_do_next() {
+    let output = eniplan(&[]);
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    // The header's words, its wrapping undone.
+    let header: Vec<&str> = text
+        .lines()
+        .take_while(|line| line.starts_with('#'))
+        .flat_map(|line| line.trim_start_matches('#').split_whitespace())
+        .collect();
+    let header = header.join(" ");
+    for needed in [
+        "Assign secondary",
+        "192.168.1.201",
+        "Nothing was written and nothing was run",
+        "This host, as --os auto reads it:",
+        "eniplan render my-plan.yaml --os auto its files",
+        "eniplan help COMMAND",
+    ] {
+        assert!(header.contains(needed), "{needed}:\n{header}");
+    }
+    assert!(text.contains("\n### nmcli (nmcli family)\n"));
+}

@@ -207,3 +207,16 @@ def test_the_ecs_document_example_under_its_new_and_old_names():
     assert [r["family"] for r in eniplan.render_many(SEED, "seed")] == [
         r["family"] for r in eniplan.render_many(SEED, "ecs-doc")
     ]
+
+
+def test_import_eniplan_reaches_its_submodules():
+    """`import eniplan` alone gives eniplan.apply and eniplan.metadata (the README's examples
+    use them so), in a fresh interpreter that imported nothing else of the package."""
+    import subprocess
+    import sys
+
+    code = ("import eniplan; print(eniplan.apply.changes.__name__, "
+            "eniplan.metadata.fetch.__name__)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["changes", "fetch"]

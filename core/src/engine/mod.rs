@@ -608,10 +608,7 @@ pub fn render_for_host(request: &Request) -> Result<Rendering, EngineError> {
 }
 
 fn host_error(error: apply::HostFilesError) -> String {
-    match error {
-        apply::HostFilesError::Io(message) => message,
-        apply::HostFilesError::Invalid(errors) => errors.to_string(),
-    }
+    error.to_string()
 }
 
 /// Applies `request` to the running host: see the module's documentation. Returns the

@@ -34,6 +34,10 @@ from ._eniplan import (
 )
 from ._types import Command, File, Outcome, Plan, Plans, Refusal, Rendering, TargetInfo
 
+# The two submodules are part of the package's surface: `import eniplan` is enough to reach
+# `eniplan.apply.changes(...)` and `eniplan.metadata.fetch(...)`.
+from . import apply, metadata  # noqa: E402  (after the names they import from)
+
 __all__ = [
     "Command",
     "Error",
@@ -47,9 +51,11 @@ __all__ = [
     "Rendering",
     "TargetInfo",
     "__version__",
+    "apply",
     "convert",
     "detect",
     "drift",
+    "metadata",
     "plan_schema",
     "plans_from_api",
     "plans_from_metadata",
