@@ -14,8 +14,9 @@ step "system packages: the real tools the renderings are checked with"
 # engine's tests start NetworkManager and a D-Bus (dbus-daemon) of their own inside the test's
 # namespaces.
 packages=(netplan.io network-manager dbus-daemon gir1.2-nm-1.0 python3-gi ifupdown iproute2
-  python3-venv chromium cloud-init systemd curl)  # systemd: systemd-analyze verify of the sync units
-# curl: amazon-ec2-net-utils' scripts, which bench/sync-cost.sh runs beside `eniplan sync`
+  python3-venv chromium cloud-init systemd curl qemu-user file binutils)  # systemd: systemd-analyze verify of the sync units
+# curl: amazon-ec2-net-utils' scripts, which bench/sync-cost.sh runs beside `eniplan sync`;
+# qemu-user runs the release's aarch64 binary; file and readelf (binutils) show it static
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -27,7 +28,7 @@ fi
 # amazon-ec2-net-utils is unpacked by bench/sync-cost.sh (apt-get download), never installed:
 # its package lists must be there.
 apt-cache show amazon-ec2-net-utils=2.3.0-3 >/dev/null 2>&1 || as_root apt-get update -qq
-for tool in netplan nmcli ifquery ifup ip python3 chromium node npm curl cc; do
+for tool in netplan nmcli ifquery ifup ip python3 chromium node npm curl cc qemu-aarch64 file readelf; do
   command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
 done
 dpkg-query -W -f='netplan.io ${Version}\n' netplan.io
@@ -164,3 +165,26 @@ bash wasm/build.sh
 
 step "WASM: node tests of the built package, and the previewer in headless Chromium"
 (cd wasm && ENIPLAN_CLI="$root/target/debug/eniplan" node --test tests/)
+
+step "release: scripts/release.sh builds every artifact into dist/; each one is used here"
+bash scripts/release.sh
+version=$(cargo pkgid -p eniplan | sed 's/.*[#@]//')
+(cd dist && sha256sum --quiet -c SHA256SUMS)
+expected=$(cargo run -q --locked -p eniplan -- render --os all --format json)
+# The x86_64 binary in a root that holds nothing but itself: no libc, no loader, no /etc.
+empty=$(mktemp -d)
+cp "dist/eniplan-$version-x86_64-unknown-linux-musl" "$empty/eniplan"
+[ "$(as_root chroot "$empty" /eniplan render --os all --format json)" = "$expected" ] \
+  || { echo "the static x86_64 binary renders differently in an empty root" >&2; exit 1; }
+rm -rf "$empty"
+# The aarch64 one under qemu's user-mode emulation.
+[ "$(qemu-aarch64 "dist/eniplan-$version-aarch64-unknown-linux-musl" render --os all --format json)" = "$expected" ] \
+  || { echo "the static aarch64 binary renders differently" >&2; exit 1; }
+# The x86_64 wheel, installed into a fresh virtualenv, renders the same.
+fresh=$(mktemp -d)
+python3 -m venv "$fresh"
+"$fresh/bin/pip" install -q --disable-pip-version-check dist/eniplan-*manylinux_2_17_x86_64.whl
+got=$("$fresh/bin/python" -c 'import eniplan, json; print(json.dumps(eniplan.render_example(), indent=2, ensure_ascii=False))')
+[ "$got" = "$expected" ] || { echo "the manylinux2014 wheel renders differently" >&2; exit 1; }
+rm -rf "$fresh"
+echo "dist/: static binaries (empty root, qemu-aarch64), wheels, collection, previewer, SHA256SUMS verified"
