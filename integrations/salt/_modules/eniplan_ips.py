@@ -12,7 +12,7 @@ def __virtual__():
     try:
         import eniplan  # noqa: F401
     except ImportError:
-        return (False, "the eniplan Python package is not installed (pip install eniplan)")
+        return (False, "the eniplan Python package is not installed (pip install the release's wheel, eniplan-<version>-cp39-abi3-manylinux2014_<arch>.whl, or pip install ./py from a checkout)")
     return __virtualname__
 
 

@@ -32,7 +32,7 @@ def _eniplan():
         import eniplan
     except ImportError as error:
         raise AnsibleFilterError(
-            "the eniplan Python package is not installed on the controller (pip install eniplan)"
+            "the eniplan Python package is not installed on the controller (pip install the release's wheel, eniplan-<version>-cp39-abi3-manylinux2014_<arch>.whl, or pip install ./py from a checkout)"
         ) from error
     return eniplan
 

@@ -57,7 +57,9 @@ def main():
         import eniplan.apply
     except ImportError:
         module.fail_json(msg="the eniplan Python package is not installed on the managed host "
-                             "(pip install eniplan)")
+                             "(pip install the release's wheel, "
+                             "eniplan-<version>-cp39-abi3-manylinux2014_<arch>.whl, or "
+                             "pip install ./py from a checkout)")
     if module.check_mode:
         module.exit_json(changed=True)
     try:
