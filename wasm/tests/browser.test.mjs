@@ -146,11 +146,15 @@ test("a secondary outside the subnet shows its error next to the secondaries fie
   await error.waitFor({ state: "visible" });
   assert.match(await error.textContent(), /secondaries\[1\]: 10\.0\.0\.9 is outside 192\.168\.1\.0\/24/);
   assert.equal(await page.getAttribute("#f-secondaries", "aria-invalid"), "true");
-  assert.ok(await page.locator("#renderings .rendering").count() > 0, "the page is not left blank");
+  // No rendering of the previous plan stays on show, and nothing of it can be copied.
+  assert.equal(await page.locator("#renderings .rendering:not(.refused)").count(), 0);
+  assert.equal(await page.locator("#renderings button").count(), 0);
+  assert.match(await page.textContent("#renderings"), /No rendering.*10\.0\.0\.9 is outside/s);
   assert.match(await page.textContent("#status"), /1 problem/);
   await page.screenshot({ path: path.join(shots, "previewer-error.png") });
   await page.fill("#f-secondaries", "192.168.1.202");
   await error.waitFor({ state: "hidden" });
+  assert.ok(await page.locator("#renderings .rendering:not(.refused)").count() > 0);
 });
 
 test("the text view and the form stay in sync", async () => {

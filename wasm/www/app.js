@@ -197,6 +197,30 @@ function renderingView(rendering) {
 
 let firstRender = true;
 
+/** In place of every rendering when the plan has problems: what is shown is never the
+ *  rendering of an older plan, and nothing can be copied or downloaded from it. */
+function noRendering(problems, why) {
+  const article = document.createElement("article");
+  article.className = "rendering refused";
+  article.dataset.target = "none";
+  const heading = document.createElement("h3");
+  heading.textContent = "No rendering";
+  const meta = document.createElement("span");
+  meta.className = "meta";
+  meta.textContent = ` ${why}`;
+  heading.append(meta);
+  const list = document.createElement("ul");
+  list.className = "warnings";
+  for (const problem of problems) {
+    const item = document.createElement("li");
+    item.textContent = problem.message ?? String(problem);
+    list.append(item);
+  }
+  article.append(heading, list);
+  output.replaceChildren(article);
+  output.classList.remove("side-by-side");
+}
+
 /** Renders the current plan for the chosen target; problems go next to their fields. */
 function update(plan) {
   clearErrors();
@@ -205,7 +229,6 @@ function update(plan) {
     const renderings = selection === "all" ? eniplan.renderMany(plan, "all") : [eniplan.render(plan, selection)];
     output.replaceChildren(...renderings.map(renderingView));
     output.classList.toggle("side-by-side", renderings.length > 1);
-    output.classList.remove("stale");
     const refused = renderings.filter((r) => "error" in r).length;
     const rendered = renderings.length - refused;
     status.textContent = `${rendered} rendering${rendered === 1 ? "" : "s"} for ${selection}` +
@@ -218,8 +241,7 @@ function update(plan) {
   } catch (error) {
     if (!(error instanceof Error && Array.isArray(error.problems))) throw error;
     showProblems(error.problems);
-    // Keep the last good rendering visible, dimmed, rather than a blank page.
-    output.classList.add("stale");
+    noRendering(error.problems, "the plan as it stands has these problems; fix them to render it");
     const count = error.problems.length;
     status.textContent = `The plan has ${count} problem${count > 1 ? "s" : ""}; each is shown next to its field.`;
   }
@@ -244,7 +266,7 @@ function fromText() {
   } catch (error) {
     if (!Array.isArray(error.problems)) throw error;
     showProblems(error.problems);
-    output.classList.add("stale");
+    noRendering(error.problems, "the text view does not hold a readable plan");
     status.textContent = "The text view does not hold a readable plan.";
     return;
   }
