@@ -187,4 +187,11 @@ python3 -m venv "$fresh"
 got=$("$fresh/bin/python" -c 'import eniplan, json; print(json.dumps(eniplan.render_example(), indent=2, ensure_ascii=False))')
 [ "$got" = "$expected" ] || { echo "the manylinux2014 wheel renders differently" >&2; exit 1; }
 rm -rf "$fresh"
+# The collection tarball installs, and configures a host whose Python has no eniplan with the
+# static binary it carries.
+collections=$(mktemp -d)
+"$venv/bin/ansible-galaxy" collection install -p "$collections" dist/eniplan-network-*.tar.gz > /dev/null
+(cd py/tests && ENIPLAN_COLLECTIONS="$collections" ENIPLAN_CLI="$root/target/debug/eniplan" \
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider test_ansible_controller.py)
+rm -rf "$collections"
 echo "dist/: static binaries (empty root, qemu-aarch64), wheels, collection, previewer, SHA256SUMS verified"

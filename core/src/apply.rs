@@ -636,7 +636,16 @@ fn read_host(
         let on_disk = root.join(dir.trim_start_matches('/'));
         let entries = match fs::read_dir(&on_disk) {
             Ok(entries) => entries,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            // A family's directory that is a file on this host holds none of its files: SUSE's
+            // /etc/sysconfig/network is RHEL's global file of that name.
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                continue
+            }
             Err(error) => return Err(cannot_read(&on_disk, &error)),
         };
         for entry in entries {

@@ -4,15 +4,18 @@
 //! whose `/etc/network/interfaces` configures eth0 and whose netplan directory is empty runs
 //! ifupdown, whatever Debian 12 ships by default.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Errors};
 use crate::os_family::{IfcfgReader, OsFamily};
 use crate::read::HostFiles;
 use crate::target::Target;
 
-/// What a host shows of its network stack, as data.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a host shows of its network stack, as data — also what `eniplan snapshot` prints, so a
+/// host can be rendered for elsewhere (an Ansible controller) with nothing of eniplan left on
+/// it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Evidence {
     /// The text of its os-release file, when it has one.
     pub os_release: Option<String>,

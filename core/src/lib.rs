@@ -359,6 +359,49 @@ pub fn render_for(plans: &[EniPlan], target: &str, host: &HostFiles) -> Result<R
     }
 }
 
+/// A host's configuration as a snapshot holds it (`eniplan snapshot`, [`Evidence`]), with the
+/// NICs' MACs: what a rendering for it is decided from when it is made elsewhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HostSnapshot {
+    /// What `--os auto` reads, and every family's configuration files by absolute path.
+    pub evidence: Evidence,
+    /// The host's NICs by name, with their MACs.
+    pub nics: read::HostNics,
+}
+
+/// Renders `plans` (one ENI, or an instance) for `target` — a target name, or `auto`: the stack
+/// the snapshot's host runs — merged with the snapshot's files of that family, exactly as the
+/// same rendering on the host itself (`eniplan render --root /`) would be. Returns the
+/// rendering and, for `auto`, the detection with its evidence.
+pub fn render_on_snapshot(
+    plans: &[EniPlan],
+    target: &str,
+    host: &HostSnapshot,
+) -> Result<(Rendering, Option<Detection>), Errors> {
+    let (target, detection) = match target {
+        "auto" => {
+            let detection = detect(&host.evidence)?;
+            (detection.target, Some(detection))
+        }
+        name => (Target::parse(name)?, None),
+    };
+    let family = target.family();
+    let files: HostFiles = host
+        .evidence
+        .files
+        .iter()
+        .filter(|(path, _)| {
+            read::directories(family).iter().any(|dir| {
+                path.strip_prefix(dir)
+                    .is_some_and(|rest| rest.starts_with('/'))
+            }) || read::global_files(family).contains(&path.as_str())
+        })
+        .map(|(path, text)| (path.clone(), text.clone()))
+        .collect();
+    Ok((render_for(plans, target.name(), &files)?, detection))
+}
+
 /// Checks one plan or an instance against a selection's targets (their name rules, what each
 /// cannot carry): every problem, or nothing. What `eniplan validate --os` reports.
 pub fn check_plans(plans: &[EniPlan], selection: Option<&str>) -> Result<(), Errors> {

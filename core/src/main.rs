@@ -408,6 +408,18 @@ enum Cmd {
         format: Format,
     },
     /// List every target name with its family and restart command.
+    /// Print what eniplan reads of this host, as JSON: the os-release text, every family's
+    /// configuration files, the enabled units, the NICs' MACs. A rendering made elsewhere from
+    /// it (`eniplan.render_on_snapshot`, the Ansible collection on its controller) is the
+    /// rendering `eniplan render --root` makes here. Reads only; writes nothing.
+    #[command(
+        after_help = "Examples:\n  eniplan snapshot > host.json\n  eniplan snapshot --root /mnt/host\n\nExit status:\n  0  printed\n  2  the host's files cannot be read (each named)"
+    )]
+    Snapshot {
+        /// The host's root, as if it were `/`.
+        #[arg(long, default_value = "/")]
+        root: PathBuf,
+    },
     #[command(
         after_help = "Examples:\n  eniplan targets\n  eniplan targets --format json\n\nExit status:\n  0  always"
     )]
@@ -1012,6 +1024,15 @@ fn run(command: Cmd) -> Result<(), Failure> {
                 format,
                 false,
             ))?;
+            Ok(())
+        }
+        Cmd::Snapshot { root } => {
+            require_dir(&root)?;
+            let snapshot = eniplan::HostSnapshot {
+                evidence: apply::evidence(&root).map_err(|error| Failure::Io(error.to_string()))?,
+                nics: apply::host_nics(&root),
+            };
+            print(&eniplan::to_json(&snapshot))?;
             Ok(())
         }
         Cmd::Targets { format } => {

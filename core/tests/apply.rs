@@ -361,3 +361,47 @@ fn a_binary_file_beside_configuration_is_no_evidence_but_hides_nothing() {
     let files: Vec<&String> = evidence.files.keys().collect();
     assert_eq!(files, ["/etc/netplan/50-cloud-init.yaml"], "{files:?}");
 }
+
+/// A host snapshot (`eniplan snapshot`) carries what a rendering on the host reads: for every
+/// host layout of `tests/hosts/`, the rendering made from the snapshot — after a round trip
+/// through its JSON, as it travels from a managed host to an Ansible controller — is the one
+/// made on the host's files, for its target and for `auto` (which detects the same target).
+#[test]
+fn a_rendering_from_a_snapshot_is_the_rendering_on_the_host() {
+    let layouts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/hosts");
+    let mut checked = 0;
+    for entry in fs::read_dir(&layouts).expect("layouts") {
+        let dir = entry.expect("entry").path();
+        let root = dir.join("host");
+        let case: yaml_serde::Value =
+            yaml_serde::from_str(&fs::read_to_string(dir.join("case.yaml")).expect("case"))
+                .expect("YAML");
+        let target = case["target"].as_str().expect("target").to_string();
+        let plans: Vec<eniplan::EniPlan> =
+            yaml_serde::from_value(case["plans"].clone()).expect("plans");
+        let snapshot = eniplan::HostSnapshot {
+            evidence: apply::evidence(&root).expect("evidence"),
+            nics: apply::host_nics(&root),
+        };
+        let travelled: eniplan::HostSnapshot =
+            serde_json::from_str(&serde_json::to_string(&snapshot).expect("JSON")).expect("back");
+        assert_eq!(travelled, snapshot);
+        let detected = eniplan::detect(&snapshot.evidence).expect("detection");
+        for name in [target.as_str(), "auto"] {
+            let (rendering, detection) =
+                eniplan::render_on_snapshot(&plans, name, &travelled).expect("rendering");
+            let resolved = if name == "auto" {
+                detected.target
+            } else {
+                eniplan::Target::parse(name).expect("target")
+            };
+            let on_host = apply::merge_files(&root, resolved.family()).expect("host files");
+            let expected =
+                eniplan::render_for(&plans, resolved.name(), &on_host).expect("on the host");
+            assert_eq!(rendering, expected, "{}: {name}", dir.display());
+            assert_eq!(detection.is_some(), name == "auto");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 8, "{checked} layouts");
+}

@@ -610,6 +610,44 @@ fn detect(
     to_python(py, &detection)
 }
 
+/// Renders a plan (or an instance) for a host known by its snapshot (what `eniplan snapshot`
+/// prints there, as text or a dict): `target` a name or `auto` (the stack the snapshot's host
+/// runs), merged with its files as a rendering on the host itself would be. Returns
+/// `{"rendering": …, "detection": {target, evidence} or None}`. What an Ansible controller
+/// renders with for a managed host that has no eniplan.
+#[pyfunction]
+#[pyo3(signature = (plan, target, snapshot, distribution = None, version = None))]
+fn render_on_snapshot(
+    py: Python<'_>,
+    plan: &Bound<'_, PyAny>,
+    target: &str,
+    snapshot: &Bound<'_, PyAny>,
+    distribution: Option<String>,
+    version: Option<String>,
+) -> PyResult<Py<PyAny>> {
+    let plans = read_plans(py, plan)?;
+    let mut host: eniplan::HostSnapshot =
+        serde_json::from_str(&json_text(py, snapshot)?).map_err(|error| {
+            plan_error(
+                py,
+                &eniplan::Error::Syntax {
+                    field: "snapshot".into(),
+                    message: format!("not what `eniplan snapshot` prints: {error}"),
+                }
+                .into(),
+            )
+        })?;
+    if let (None, Some(distribution)) = (&host.evidence.os_release, distribution) {
+        host.evidence.distribution = Some((distribution, version.unwrap_or_default()));
+    }
+    let (rendering, detection) = eniplan::render_on_snapshot(&plans, target, &host)
+        .map_err(|errors| plan_error(py, &errors))?;
+    to_python(
+        py,
+        &serde_json::json!({ "rendering": rendering, "detection": detection }),
+    )
+}
+
 /// Puts back what the write that made backup `set` changed under `root`
 /// (`eniplan::apply::restore`): the old files byte for byte, the created ones deleted.
 #[pyfunction]
@@ -754,6 +792,7 @@ fn _eniplan(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(engine_await, module)?)?;
     module.add_function(wrap_pyfunction!(engine_rollback, module)?)?;
     module.add_function(wrap_pyfunction!(detect, module)?)?;
+    module.add_function(wrap_pyfunction!(render_on_snapshot, module)?)?;
     module.add_function(wrap_pyfunction!(backup_sets, module)?)?;
     module.add_function(wrap_pyfunction!(plans_from_metadata, module)?)?;
     module.add_function(wrap_pyfunction!(metadata_items, module)?)?;

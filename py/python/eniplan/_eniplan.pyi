@@ -22,6 +22,11 @@ def render(plan: Plans, target: str, root: Optional[str] = None) -> Rendering:
     """Renders ``plan`` (one plan or an instance) for one target; with ``root``, merged with
     the host's files there. Raises :class:`eniplan.PlanError`."""
 
+def render_on_snapshot(plan: Plans, target: str, snapshot: Union[str, Mapping[str, Any]],
+                       distribution: Optional[str] = None,
+                       version: Optional[str] = None) -> Dict[str, Any]:
+    """A rendering for the host `eniplan snapshot` described: {"rendering", "detection"}."""
+
 def render_many(plan: Plans, targets: str = "all") -> List[Outcome]:
     """Renders ``plan`` for a selection (``all``, ``ecs-doc``, a comma-separated list): one
     entry per target, its rendering or a :class:`Refusal`."""

@@ -1,0 +1,197 @@
+# Copyright: eniplan developers. MIT OR Apache-2.0.
+"""The controller side of eniplan.network.secondary_ips: the module runs on the managed host
+when that host has the eniplan Python package; when it has not, the task is done from here —
+nothing of eniplan stays on the host:
+
+- eniplan's static binary (the collection's ``files/eniplan-<arch>-unknown-linux-musl``, or the
+  ``eniplan_binary`` variable) is sent to the task's temporary directory and prints the host's
+  snapshot (``eniplan snapshot``: os-release, every family's configuration files, the enabled
+  units, the NICs), with no Python of the host's involved;
+- the controller's eniplan renders the plan for that snapshot (``target: auto`` decided from
+  it), merged with the host's files exactly as a rendering on the host would be;
+- Ansible's own ``file`` and ``copy`` send the result: parent directories, each file with its
+  mode (check mode, ``--diff`` and ``backup`` as those modules do them, and a second run
+  changes nothing), and the stale files deleted;
+- with ``apply: true`` the binary applies the plan there instead (``eniplan apply``: write,
+  restart, verify, roll back by itself; ``--dry-run`` in check mode);
+- the temporary directory is removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+display = Display()
+
+#: What `uname -m` prints, as the Rust target the release's binary is built for.
+ARCHITECTURES = {
+    "x86_64": "x86_64-unknown-linux-musl",
+    "amd64": "x86_64-unknown-linux-musl",
+    "aarch64": "aarch64-unknown-linux-musl",
+    "arm64": "aarch64-unknown-linux-musl",
+}
+
+#: The module's message when the host lacks the package: the sign to do the task from here.
+NOT_INSTALLED = "the eniplan Python package is not installed on the managed host"
+
+PLAN_KEYS = ("interface", "mac", "mode", "primary", "secondaries", "prefix", "netmask",
+             "gateway", "dns", "ipv6", "connection", "cloud", "ifcfg_style", "route_table")
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = True
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        on_host = self._execute_module(module_name="eniplan.network.secondary_ips",
+                                       module_args=self._task.args, task_vars=task_vars)
+        if not (on_host.get("failed") and NOT_INSTALLED in str(on_host.get("msg", ""))):
+            result.update(on_host)
+            return result
+        try:
+            import eniplan  # the controller's
+        except ImportError:
+            raise AnsibleActionFail(
+                "eniplan is installed neither on the managed host nor on the controller: "
+                "install the release's wheel on the controller (pip install "
+                "eniplan-<version>-cp39-abi3-manylinux2014_<arch>.whl)")
+        try:
+            result.update(self._from_controller(eniplan, task_vars))
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
+
+    def _from_controller(self, eniplan, task_vars):
+        args = dict(self._task.args)
+        if args.get("source", "plan") != "plan":
+            raise AnsibleActionFail("source=metadata needs eniplan on the managed host (it reads "
+                                    "the host's metadata service); give the plans instead, e.g. "
+                                    "from the eniplan.network.plans_from_api filter")
+        root = args.get("root", "/")
+        binary = self._send_binary(task_vars)
+        plan = self._plan(args)
+        if args.get("apply"):
+            return self._apply(binary, plan, args, root)
+        snapshot = self._run(f"{binary} snapshot --root {shlex.quote(root)}")
+        distribution = task_vars.get("ansible_facts", {}).get("distribution")
+        version = task_vars.get("ansible_facts", {}).get("distribution_version")
+        try:
+            done = eniplan.render_on_snapshot(plan, args.get("target", "auto"), snapshot,
+                                              distribution, version)
+        except eniplan.PlanError as error:
+            return dict(failed=True, msg=str(error), problems=[
+                dict(field=p.field, value=p.value, message=p.message) for p in error.problems])
+        rendering, detection = done["rendering"], done["detection"]
+        for warning in rendering["warnings"]:
+            display.warning(f"eniplan: {warning}")
+        under = (lambda path: path) if root in ("/", "") else (
+            lambda path: os.path.join(root, path.lstrip("/")))
+        files, diffs, changed = [], [], False
+        for file in rendering["files"]:
+            dest = under(file["path"])
+            made = self._module("ansible.builtin.file", dict(path=os.path.dirname(dest),
+                                                             state="directory"), task_vars)
+            sent = self._copy(dict(content=file["contents"], dest=dest,
+                                   mode=format(file["mode"], "04o"),
+                                   backup=bool(args.get("backup"))), task_vars)
+            changed = changed or made.get("changed", False) or sent.get("changed", False)
+            files.append(dict(path=file["path"],
+                              action="changed" if sent.get("changed") else "unchanged"))
+            if sent.get("diff"):
+                diffs.extend(sent["diff"] if isinstance(sent["diff"], list) else [sent["diff"]])
+        for path in rendering["delete"]:
+            gone = self._module("ansible.builtin.file", dict(path=under(path), state="absent"),
+                                task_vars)
+            changed = changed or gone.get("changed", False)
+            files.append(dict(path=path, action="deleted" if gone.get("changed") else "unchanged"))
+            if gone.get("diff"):
+                diffs.append(gone["diff"])
+        result = dict(changed=changed, target=rendering["target"], files=files,
+                      commands=[c["shell"] for c in rendering["commands"]],
+                      warnings_from_eniplan=rendering["warnings"], rendered_on="controller")
+        if detection:
+            result["target_evidence"] = detection["evidence"]
+        if self._task.diff and diffs:
+            result["diff"] = diffs
+        return result
+
+    def _plan(self, args):
+        fields = {key: args[key] for key in PLAN_KEYS if args.get(key) is not None}
+        plan = args.get("plan")
+        if isinstance(plan, list):
+            if fields:
+                raise AnsibleActionFail("plan is a list of ENIs (an instance): give every key "
+                                        f"inside it, not beside it ({', '.join(sorted(fields))})")
+            return plan
+        merged = dict(plan or {})
+        merged.update(fields)
+        return merged
+
+    def _send_binary(self, task_vars):
+        """The static binary for the host's architecture, in the task's temporary directory."""
+        machine = self._run("uname -m").strip()
+        triple = ARCHITECTURES.get(machine)
+        if triple is None:
+            raise AnsibleActionFail(f"no eniplan binary for a {machine!r} host (x86_64, aarch64)")
+        local = task_vars.get("eniplan_binary") or os.path.join(
+            os.path.dirname(__file__), "..", "..", "files", f"eniplan-{triple}")
+        if not os.path.isfile(local):
+            raise AnsibleActionFail(
+                f"the eniplan binary for {triple} is not at {local}: install the collection "
+                "from the release's tarball (it carries both), or set eniplan_binary")
+        tmp = self._make_tmp_path()
+        remote = self._connection._shell.join_path(tmp, "eniplan")
+        self._transfer_file(local, remote)
+        self._fixup_perms2((tmp, remote), execute=True)
+        return shlex.quote(remote)
+
+    def _apply(self, binary, plan, args, root):
+        """eniplan's engine on the host, from the binary: verify, or roll back by itself."""
+        remote = self._connection._shell.join_path(self._connection._shell.tmpdir, "plan.json")
+        self._transfer_data(remote, json.dumps(plan))
+        command = [binary, "apply", shlex.quote(remote), "--os", shlex.quote(args.get("target", "auto")),
+                   "--root", shlex.quote(root), "--settle", str(int(args.get("settle", 20))),
+                   "--format", "json"]
+        if args.get("confirm_within"):
+            command += ["--confirm-within", str(int(args["confirm_within"]))]
+        if self._task.check_mode:
+            command.append("--dry-run")
+        ran = self._low_level_execute_command(" ".join(command))
+        try:
+            report = json.loads(ran["stdout"])
+        except ValueError:
+            return dict(failed=True, msg=f"eniplan apply: {ran['stderr'] or ran['stdout']}")
+        outcome = report.get("outcome")
+        if outcome in ("unchanged", "applied", "preview"):
+            return dict(changed=outcome != "unchanged" and not self._task.check_mode
+                        or (self._task.check_mode and ran["rc"] == 1),
+                        report=report, rendered_on="controller")
+        return dict(failed=True, changed=outcome == "rollback_failed", msg=report.get("text", ""),
+                    report=report)
+
+    def _run(self, command):
+        ran = self._low_level_execute_command(command)
+        if ran["rc"] != 0:
+            raise AnsibleActionFail(f"{command}: {ran['stderr'] or ran['stdout']}")
+        return ran["stdout"]
+
+    def _module(self, name, module_args, task_vars):
+        return self._execute_module(module_name=name, module_args=module_args,
+                                    task_vars=task_vars)
+
+    def _copy(self, module_args, task_vars):
+        """Ansible's copy action (its check mode, diff and backup), for content from here."""
+        task = self._task.copy()
+        task.args = module_args
+        copy = self._shared_loader_obj.action_loader.get(
+            "ansible.legacy.copy", task=task, connection=self._connection,
+            play_context=self._play_context, loader=self._loader, templar=self._templar,
+            shared_loader_obj=self._shared_loader_obj)
+        return copy.run(task_vars=task_vars)
