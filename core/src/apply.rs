@@ -636,13 +636,15 @@ fn read_host(
         let on_disk = root.join(dir.trim_start_matches('/'));
         let entries = match fs::read_dir(&on_disk) {
             Ok(entries) => entries,
-            // A family's directory that is a file on this host holds none of its files: SUSE's
-            // /etc/sysconfig/network is RHEL's global file of that name.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            // A family's directory that is another family's file holds none of its files:
+            // SUSE's /etc/sysconfig/network is RHEL's global file of that name on a RHEL host.
+            // Any other directory that cannot be listed stays an error.
             Err(error)
-                if matches!(
-                    error.kind(),
-                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-                ) =>
+                if error.kind() == std::io::ErrorKind::NotADirectory
+                    && crate::os_family::OsFamily::ALL
+                        .into_iter()
+                        .any(|other| crate::read::global_files(other).contains(dir)) =>
             {
                 continue
             }
