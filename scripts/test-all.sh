@@ -143,6 +143,14 @@ done
 step "Python: API, errors, stubs (mypy), CLI parity, Ansible and Salt"
 cargo build -q --locked -p eniplan
 (cd py/tests && ENIPLAN_CLI="$root/target/debug/eniplan" "$venv/bin/python" -m pytest -q -p no:cacheprovider)
+# ansible-test sanity, each test that runs offline (the others install linters from PyPI into
+# virtualenvs of their own).
+(cd integrations/ansible/ansible_collections/eniplan/network \
+  && "$venv/bin/ansible-test" sanity --local --python "$("$venv/bin/python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')" \
+    --test action-plugin-docs --test compile --test empty-init --test line-endings \
+    --test no-assert --test no-get-exception --test no-illegal-filenames --test no-smart-quotes \
+    --test shebang --test symlinks --test use-argspec-type-path --test use-compat-six \
+    --test replace-urlopen 2>&1 | grep -v "locale" ) || { echo "ansible-test sanity failed" >&2; exit 1; }
 
 step "WASM: target, wasm-bindgen CLI (the version Cargo.lock pins), npm packages, build"
 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || rustup target add wasm32-unknown-unknown
