@@ -124,6 +124,95 @@ pub fn plans_from_api(
     finish(enis, &seen, primary, errors)
 }
 
+/// An ENI's private IPv4 addresses as both EC2 and the ECS API list them: entries at `list`
+/// (`PrivateIpSets.PrivateIpSet`, `PrivateIpAddresses`) each with `PrivateIpAddress` and
+/// `Primary`, exactly one primary, which the ENI's own `PrivateIpAddress` repeats. Every
+/// problem is recorded with its key path; `None` when no plan is safe.
+pub(crate) fn primary_and_secondaries(
+    eni: &Value,
+    path: &str,
+    list: &[&str],
+    errors: &mut Vec<Error>,
+) -> Option<(String, Vec<String>)> {
+    let at = list.join(".");
+    let entries = list
+        .iter()
+        .try_fold(eni, |node, key| node.get(*key))
+        .and_then(Value::as_array)
+        .filter(|entries| !entries.is_empty());
+    let Some(entries) = entries else {
+        errors.push(Error::Missing {
+            field: format!("{path}.{at}"),
+            hint: "the ENI lists no private IPv4 address; planning from it would remove every \
+                   address it has"
+                .into(),
+        });
+        return None;
+    };
+    let mut primary = None;
+    let mut secondaries = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let here = format!("{path}.{at}[{index}]");
+        let Some(address) = text(entry, &here, "PrivateIpAddress", errors) else {
+            errors.push(Error::Missing {
+                field: format!("{here}.PrivateIpAddress"),
+                hint: "every entry has its address".into(),
+            });
+            continue;
+        };
+        if entry.get("Primary").and_then(Value::as_bool) == Some(true) {
+            if let Some(first) = primary.replace(address.to_string()) {
+                errors.push(Error::Contradiction {
+                    field: format!("{here}.Primary"),
+                    value: address.into(),
+                    other: format!("another primary, {first}"),
+                });
+            }
+        } else {
+            secondaries.push(address.to_string());
+        }
+    }
+    let Some(primary) = primary else {
+        errors.push(Error::Missing {
+            field: format!("{path}.{at}[].Primary"),
+            hint: "no address is marked Primary; without the ENI's primary address no plan is safe"
+                .into(),
+        });
+        return None;
+    };
+    if let Some(listed) = text(eni, path, "PrivateIpAddress", errors) {
+        if listed != primary {
+            errors.push(Error::Contradiction {
+                field: format!("{path}.PrivateIpAddress"),
+                value: listed.into(),
+                other: format!("the address marked Primary, {primary}"),
+            });
+        }
+    }
+    Some((primary, secondaries))
+}
+
+/// Records each of `addresses` that `network` lacks: the output contradicts itself.
+pub(crate) fn within_subnet<'a>(
+    addresses: impl IntoIterator<Item = &'a String>,
+    network: Ipv4Net,
+    field: &str,
+    subnet: &str,
+    errors: &mut Vec<Error>,
+) {
+    for address in addresses {
+        if let Ok(ip) = address.parse::<Ipv4Addr>() {
+            if !network.contains(&ip) {
+                errors.push(Error::Contradiction {
+                    field: field.to_string(),
+                    value: address.clone(),
+                    other: format!("{subnet} {network}, which lacks it"),
+                });
+            }
+        }
+    }
+}
+
 /// The instance whose ENIs to plan: the context's (which must be in the output), or the only
 /// one the output holds; otherwise an error asking for `--instance`. `listing` names the list
 /// in the output, for the error when it holds no attached ENI.
@@ -250,57 +339,8 @@ fn read_eni(
         .map_err(|error| errors.push(error))
         .ok()?;
     let eni_id = text(eni, path, "NetworkInterfaceId", errors).map(str::to_string);
-    let sets = eni
-        .get("PrivateIpSets")
-        .and_then(|sets| sets.get("PrivateIpSet"))
-        .and_then(Value::as_array);
-    let Some(sets) = sets.filter(|sets| !sets.is_empty()) else {
-        errors.push(missing(
-            "PrivateIpSets.PrivateIpSet",
-            "the ENI lists no private IPv4 address; planning from it would remove every address \
-             it has",
-        ));
-        return None;
-    };
-    let mut primary = None;
-    let mut secondaries = Vec::new();
-    for (index, set) in sets.iter().enumerate() {
-        let here = format!("{path}.PrivateIpSets.PrivateIpSet[{index}]");
-        let Some(address) = text(set, &here, "PrivateIpAddress", errors) else {
-            errors.push(Error::Missing {
-                field: format!("{here}.PrivateIpAddress"),
-                hint: "every entry has its address".into(),
-            });
-            continue;
-        };
-        if set.get("Primary").and_then(Value::as_bool) == Some(true) {
-            if let Some(first) = primary.replace(address.to_string()) {
-                errors.push(Error::Contradiction {
-                    field: format!("{here}.Primary"),
-                    value: address.into(),
-                    other: format!("another primary, {first}"),
-                });
-            }
-        } else {
-            secondaries.push(address.to_string());
-        }
-    }
-    let Some(primary) = primary else {
-        errors.push(missing(
-            "PrivateIpSets.PrivateIpSet[].Primary",
-            "no address is marked Primary; without the ENI's primary address no plan is safe",
-        ));
-        return None;
-    };
-    if let Some(listed) = text(eni, path, "PrivateIpAddress", errors) {
-        if listed != primary {
-            errors.push(Error::Contradiction {
-                field: format!("{path}.PrivateIpAddress"),
-                value: listed.into(),
-                other: format!("the address marked Primary, {primary}"),
-            });
-        }
-    }
+    let (primary, secondaries) =
+        primary_and_secondaries(eni, path, &["PrivateIpSets", "PrivateIpSet"], errors)?;
     let vswitch_id = text(eni, path, "VSwitchId", errors);
     let vswitch = vswitch_id.and_then(|id| vswitches.get(id).copied());
     let Some(vswitch) = vswitch else {

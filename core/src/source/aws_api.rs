@@ -24,7 +24,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde_json::Value;
 
-use super::api::{items, pick_instance, text, ApiContext};
+use super::api::{items, pick_instance, primary_and_secondaries, text, within_subnet, ApiContext};
 use super::{eni_plan, finish, json_type, parse_json, Eni};
 use crate::error::{Error, Errors};
 use crate::plan::{EniPlan, Ipv6Plan, Provider};
@@ -155,57 +155,8 @@ fn read_eni(
         .map_err(|error| errors.push(error))
         .ok()?;
     let eni_id = text(eni, path, "NetworkInterfaceId", errors).map(str::to_string);
-    let listed = eni
-        .get("PrivateIpAddresses")
-        .and_then(Value::as_array)
-        .filter(|list| !list.is_empty());
-    let Some(listed) = listed else {
-        errors.push(missing(
-            "PrivateIpAddresses",
-            "the ENI lists no private IPv4 address; planning from it would remove every address \
-             it has",
-        ));
-        return None;
-    };
-    let mut primary = None;
-    let mut secondaries = Vec::new();
-    for (index, entry) in listed.iter().enumerate() {
-        let here = format!("{path}.PrivateIpAddresses[{index}]");
-        let Some(address) = text(entry, &here, "PrivateIpAddress", errors) else {
-            errors.push(Error::Missing {
-                field: format!("{here}.PrivateIpAddress"),
-                hint: "every entry has its address".into(),
-            });
-            continue;
-        };
-        if entry.get("Primary").and_then(Value::as_bool) == Some(true) {
-            if let Some(first) = primary.replace(address.to_string()) {
-                errors.push(Error::Contradiction {
-                    field: format!("{here}.Primary"),
-                    value: address.into(),
-                    other: format!("another primary, {first}"),
-                });
-            }
-        } else {
-            secondaries.push(address.to_string());
-        }
-    }
-    let Some(primary) = primary else {
-        errors.push(missing(
-            "PrivateIpAddresses[].Primary",
-            "no address is marked Primary; without the ENI's primary address no plan is safe",
-        ));
-        return None;
-    };
-    if let Some(listed) = text(eni, path, "PrivateIpAddress", errors) {
-        if listed != primary {
-            errors.push(Error::Contradiction {
-                field: format!("{path}.PrivateIpAddress"),
-                value: listed.into(),
-                other: format!("the address marked Primary, {primary}"),
-            });
-        }
-    }
+    let (primary, secondaries) =
+        primary_and_secondaries(eni, path, &["PrivateIpAddresses"], errors)?;
     let subnet_id = text(eni, path, "SubnetId", errors);
     let Some(subnet) = subnet_id.and_then(|id| subnets.get(id).copied()) else {
         errors.push(missing(
@@ -231,17 +182,13 @@ fn read_eni(
         });
         return None;
     };
-    for address in std::iter::once(&primary).chain(&secondaries) {
-        if let Ok(ip) = address.parse::<Ipv4Addr>() {
-            if !network.contains(&ip) {
-                errors.push(Error::Contradiction {
-                    field: format!("{path}.PrivateIpAddresses"),
-                    value: address.clone(),
-                    other: format!("subnet {subnet_id}'s CidrBlock {network}, which lacks it"),
-                });
-            }
-        }
-    }
+    within_subnet(
+        std::iter::once(&primary).chain(&secondaries),
+        network,
+        &format!("{path}.PrivateIpAddresses"),
+        &format!("subnet {subnet_id}'s CidrBlock"),
+        errors,
+    );
     // The VPC router: the subnet's base address plus one ("Subnet CIDR blocks", VPC User
     // Guide), unless the caller names another.
     let router = Ipv4Addr::from(u32::from(network.network()).saturating_add(1)).to_string();

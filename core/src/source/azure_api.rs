@@ -22,7 +22,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use ipnet::{IpNet, Ipv4Net};
 use serde_json::Value;
 
-use super::api::{pick_instance, text, ApiContext};
+use super::api::{pick_instance, text, within_subnet, ApiContext};
 use super::azure::AZURE_DNS;
 use super::{eni_plan, finish, json_type, parse_json, Eni};
 use crate::error::{Error, Errors};
@@ -225,17 +225,13 @@ fn read_nic(
         });
         return None;
     };
-    for address in std::iter::once(&primary).chain(&secondaries) {
-        if let Ok(ip) = address.parse::<Ipv4Addr>() {
-            if !network.contains(&ip) {
-                errors.push(Error::Contradiction {
-                    field: format!("{path}.ipConfigurations"),
-                    value: address.clone(),
-                    other: format!("subnet {subnet_name}'s prefix {network}, which lacks it"),
-                });
-            }
-        }
-    }
+    within_subnet(
+        std::iter::once(&primary).chain(&secondaries),
+        network,
+        &format!("{path}.ipConfigurations"),
+        &format!("subnet {subnet_name}'s prefix"),
+        errors,
+    );
     let ipv6 = (!ipv6.is_empty()).then(|| Ipv6Plan {
         addresses: ipv6,
         // An Azure IPv6 subnet is a /64, which the metadata reader assumes too.
