@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds eniplan's WebAssembly package: the module for browsers (wasm/www/pkg, beside the
-# previewer page) and for Node.js (wasm/target/node), each optimised for size by binaryen's
-# wasm-opt (npm `binaryen`; Debian's older one breaks wasm-bindgen 0.2.130 output). Prints the
-# module's raw and gzip sizes.
+# Builds eniplan's WebAssembly package: the modules for browsers (wasm/www/pkg, beside the
+# previewer page: eniplan_render, loaded first, and eniplan_wasm, fetched on first use) and the
+# module for Node.js (wasm/target/node), each optimised for size by binaryen's wasm-opt (npm
+# `binaryen`; Debian's older one breaks wasm-bindgen 0.2.130 output). Prints their raw and gzip
+# sizes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,18 +24,28 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 1
 fi
 
-cargo build -q --locked -p eniplan-wasm --target wasm32-unknown-unknown --profile wasm-release
+# Two modules from one crate. The page loads eniplan_render first: rendering alone (no readers,
+# sources, YAML text or changes, and no merging with a host's files). eniplan_wasm has
+# everything; the page fetches it when one of those is first used, and Node.js gets it.
 module=target/wasm32-unknown-unknown/wasm-release/eniplan_wasm.wasm
-wasm-bindgen --target web --out-dir wasm/www/pkg "$module"
-wasm-bindgen --target nodejs --out-dir wasm/target/node "$module"
-before=$(stat -c %s wasm/www/pkg/eniplan_wasm_bg.wasm)
-for out in wasm/www/pkg/eniplan_wasm_bg.wasm wasm/target/node/eniplan_wasm_bg.wasm; do
+optimise() {
   # The features rustc enables by default for wasm32-unknown-unknown (wasm-bindgen drops the
   # target_features section that would tell wasm-opt).
   wasm/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-bulk-memory-opt \
     --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-    --enable-reference-types --enable-multivalue --strip-debug --strip-producers "$out" -o "$out"
-done
-raw=$(stat -c %s wasm/www/pkg/eniplan_wasm_bg.wasm)
-gz=$(gzip -9 -c wasm/www/pkg/eniplan_wasm_bg.wasm | wc -c)
-echo "eniplan_wasm_bg.wasm: $raw bytes raw ($before before wasm-opt), $gz bytes gzip -9"
+    --enable-reference-types --enable-multivalue --strip-debug --strip-producers "$1" -o "$1"
+}
+sizes() {
+  echo "$(basename "$1"): $(stat -c %s "$1") bytes raw, $(gzip -9 -c "$1" | wc -c) bytes gzip -9"
+}
+cargo build -q --locked -p eniplan-wasm --target wasm32-unknown-unknown --profile wasm-release
+wasm-bindgen --target web --out-dir wasm/www/pkg --out-name eniplan_render "$module"
+optimise wasm/www/pkg/eniplan_render_bg.wasm
+cargo build -q --locked -p eniplan-wasm --features full --target wasm32-unknown-unknown \
+  --profile wasm-release
+wasm-bindgen --target web --out-dir wasm/www/pkg "$module"
+wasm-bindgen --target nodejs --out-dir wasm/target/node "$module"
+optimise wasm/www/pkg/eniplan_wasm_bg.wasm
+optimise wasm/target/node/eniplan_wasm_bg.wasm
+sizes wasm/www/pkg/eniplan_render_bg.wasm
+sizes wasm/www/pkg/eniplan_wasm_bg.wasm

@@ -106,6 +106,13 @@ pub fn plans_from_text(text: &str) -> Result<Vec<EniPlan>, Errors> {
     plans_from_value(parse_yaml(text)?)
 }
 
+/// Like [`plans_from_text`] for JSON text alone (one plan object or a list of them): what a
+/// build that leaves the YAML reader out takes (the browser's render module).
+pub fn plans_from_json(text: &str) -> Result<Vec<EniPlan>, Errors> {
+    check_size(text)?;
+    plans_from_value(parse_json(text)?)
+}
+
 /// Like [`plans_from_text`] for raw bytes (a file or standard input).
 pub fn plans_from_bytes(bytes: &[u8]) -> Result<Vec<EniPlan>, Errors> {
     plans_from_text(utf8(bytes)?)

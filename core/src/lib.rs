@@ -50,7 +50,7 @@ mod validate;
 
 pub use detect::{Detection, Evidence};
 pub use error::{Error, Errors, Problem};
-pub use input::{plans_from_bytes, plans_from_text, plans_from_value};
+pub use input::{plans_from_bytes, plans_from_json, plans_from_text, plans_from_value};
 pub use model::{Cloud, Ipv6Config, MacAddr, Plan};
 pub use os_family::{IfcfgReader, IfcfgStyle, OsFamily, Platform};
 pub use plan::{

@@ -1,6 +1,10 @@
 //! The WebAssembly binding: converts JS values to the core's types and back, and calls the
 //! core. No rule lives here, so the browser renders exactly what the CLI and Python render.
 //!
+//! Built twice (wasm/build.sh): with the `full` feature, everything — readers, sources, YAML
+//! text, changes (`eniplan_wasm`, also the Node.js package); without it, rendering plans given
+//! as objects or JSON text only (`eniplan_render`), the small module a page loads first.
+//!
 //! Every error reaches JavaScript as one class, `PlanError` (a subclass of `Error`), whose
 //! `problems` lists `{field, value, message, kind}`.
 
@@ -107,7 +111,7 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
 /// (`JSON.stringify`), so the core's JSON reader applies every rule — a misspelt key included.
 fn parse_plan_value(plan: JsValue) -> Result<EniPlan, Errors> {
     match plan.as_string() {
-        Some(text) => EniPlan::from_text(&text),
+        Some(text) => plan_from_text(&text),
         None => {
             let text = js_sys::JSON::stringify(&plan)
                 .ok()
@@ -124,6 +128,32 @@ fn parse_plan_value(plan: JsValue) -> Result<EniPlan, Errors> {
     }
 }
 
+/// A plan's text: YAML or JSON in the full module, JSON alone in the render module (which
+/// leaves the YAML reader out).
+fn plan_from_text(text: &str) -> Result<EniPlan, Errors> {
+    #[cfg(feature = "full")]
+    return EniPlan::from_text(text);
+    #[cfg(not(feature = "full"))]
+    {
+        json_only(text)?;
+        EniPlan::from_json(text)
+    }
+}
+
+/// The render module's refusal of YAML text, which says where YAML is read.
+#[cfg(not(feature = "full"))]
+fn json_only(text: &str) -> Result<(), Errors> {
+    if text.trim_start().starts_with(['{', '[']) {
+        return Ok(());
+    }
+    Err(Errors::from(eniplan::Error::Syntax {
+        field: "plan".into(),
+        message: "this module (eniplan_render) reads plans as objects or JSON text; YAML text \
+                  is read by the full module (eniplan_wasm)"
+            .into(),
+    }))
+}
+
 fn read_plan(plan: JsValue) -> Result<EniPlan, JsValue> {
     parse_plan_value(plan).map_err(|errors| plan_error(&errors))
 }
@@ -131,13 +161,16 @@ fn read_plan(plan: JsValue) -> Result<EniPlan, JsValue> {
 /// One plan or a list of them (an instance): YAML/JSON text, a plain object or an array.
 fn parse_plans_value(plans: JsValue) -> Result<Vec<EniPlan>, Errors> {
     match plans.as_string() {
+        #[cfg(feature = "full")]
         Some(text) => eniplan::plans_from_text(&text),
+        #[cfg(not(feature = "full"))]
+        Some(text) => json_only(&text).and_then(|()| eniplan::plans_from_json(&text)),
         None if js_sys::Array::is_array(&plans) => {
             let text = js_sys::JSON::stringify(&plans)
                 .ok()
                 .and_then(|text| text.as_string())
                 .unwrap_or_default();
-            eniplan::plans_from_text(&text)
+            eniplan::plans_from_json(&text)
         }
         None => parse_plan_value(plans).map(|plan| vec![plan]),
     }
@@ -178,6 +211,7 @@ pub fn render_many(
 
 /// Renders the change from plan `before` to plan `after` for one target: `after`'s files, the
 /// stale files to delete, and first the commands that remove the dropped addresses now.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = renderChange, unchecked_return_type = "Rendering")]
 pub fn render_change(
     #[wasm_bindgen(unchecked_param_type = "Plan | Plan[] | string")] before: JsValue,
@@ -192,6 +226,7 @@ pub fn render_change(
 }
 
 /// A JSON document given as its text or as a plain object.
+#[cfg(feature = "full")]
 fn json_text(document: &JsValue, field: &str) -> Result<String, JsValue> {
     document
         .as_string()
@@ -209,6 +244,7 @@ fn json_text(document: &JsValue, field: &str) -> Result<String, JsValue> {
 }
 
 /// `{mac: name}` (a plain object) as the core's NIC-name map.
+#[cfg(feature = "full")]
 fn nic_names(nics: &JsValue) -> Result<eniplan::NicNames, JsValue> {
     let map: std::collections::BTreeMap<String, String> =
         serde_json::from_str(&json_text(nics, "nics")?).map_err(|error| {
@@ -222,6 +258,7 @@ fn nic_names(nics: &JsValue) -> Result<eniplan::NicNames, JsValue> {
 }
 
 /// The cloud a `cloud` argument names: `auto` (or nothing) tells it by the document's shape.
+#[cfg(feature = "full")]
 fn cloud_of(cloud: Option<String>) -> Result<Option<eniplan::Provider>, JsValue> {
     match cloud.as_deref() {
         None | Some("auto") => Ok(None),
@@ -239,6 +276,7 @@ fn cloud_of(cloud: Option<String>) -> Result<Option<eniplan::Provider>, JsValue>
 /// gathered by path (its JSON text or object, with or without `latest/meta-data`), or Azure
 /// IMDS's answer —, the primary ENI first; `nics` maps each MAC to its interface name;
 /// `cloud` (`auto` by default: told by the document's shape) names the provider.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = plansFromMetadata, unchecked_return_type = "Plan[]")]
 pub fn plans_from_metadata(
     #[wasm_bindgen(unchecked_param_type = "object | string")] document: JsValue,
@@ -255,6 +293,7 @@ pub fn plans_from_metadata(
 
 /// The provider of a metadata document and the MACs it lists (the instance's own first where
 /// the document says which): `{cloud, macs}`, the NICs to name before `plansFromMetadata`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(
     js_name = metadataNics,
     unchecked_return_type = "{ cloud: \"aliyun\" | \"aws\" | \"azure\"; macs: string[] }"
@@ -278,6 +317,7 @@ pub fn metadata_nics(
 /// network nic list` and `az network vnet subnet list` (`cloud`: `auto`, told by the output's
 /// shape) — with the NIC names, each vSwitch's or subnet's gateway (`{id: address}`; `*` for
 /// every one; Alibaba Cloud needs them), the region and the instance.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = plansFromApi, unchecked_return_type = "Plan[]")]
 pub fn plans_from_api(
     #[wasm_bindgen(unchecked_param_type = "object | string")] interfaces: JsValue,
@@ -328,6 +368,7 @@ pub fn render_instance(
 }
 
 /// `{path: text}` (a plain object) as a host's files.
+#[cfg(feature = "full")]
 fn host_files(files: &JsValue) -> Result<eniplan::HostFiles, JsValue> {
     serde_json::from_str(&json_text(files, "files")?).map_err(|error| {
         plan_error(&Errors::from(eniplan::Error::Syntax {
@@ -337,12 +378,14 @@ fn host_files(files: &JsValue) -> Result<eniplan::HostFiles, JsValue> {
     })
 }
 
+#[cfg(feature = "full")]
 fn target_of(name: &str) -> Result<Target, JsValue> {
     Target::parse(name).map_err(|error| plan_error(&error.into()))
 }
 
 /// The plan a host's files (`{path: text}`) hold, read as `target`'s family reads them:
 /// `{plan, unread, warnings, files}`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(unchecked_return_type = "Reading")]
 pub fn read(
     #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: JsValue,
@@ -359,6 +402,7 @@ pub fn read(
 }
 
 /// Every field in which `found` (a plan read back) differs from `plan` for `target`'s family.
+#[cfg(feature = "full")]
 #[wasm_bindgen(unchecked_return_type = "Drift[]")]
 pub fn drift(
     #[wasm_bindgen(unchecked_param_type = "Plan | string")] plan: JsValue,
@@ -376,6 +420,7 @@ pub fn drift(
 }
 
 /// Migration: the files read as `from`'s family, rendered for `to`, the old files in `delete`.
+#[cfg(feature = "full")]
 #[wasm_bindgen(unchecked_return_type = "Rendering")]
 pub fn convert(
     #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: JsValue,
@@ -394,6 +439,7 @@ pub fn convert(
 }
 
 /// Renders the removal of every secondary address of `plan` (the primary stays).
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = renderAbsent, unchecked_return_type = "Rendering")]
 pub fn render_absent(
     #[wasm_bindgen(unchecked_param_type = "Plan | Plan[] | string")] plan: JsValue,
@@ -447,6 +493,7 @@ pub fn plan_schema() -> JsValue {
 }
 
 /// Reads YAML or JSON text into a plan object (the previewer's text view → its form).
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = parsePlan, unchecked_return_type = "Plan")]
 pub fn parse_plan(text: &str) -> Result<JsValue, JsValue> {
     EniPlan::from_text(text)
@@ -455,6 +502,7 @@ pub fn parse_plan(text: &str) -> Result<JsValue, JsValue> {
 }
 
 /// Writes a plan object as YAML text (the previewer's form → its text view).
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = planToYaml)]
 pub fn plan_to_yaml(
     #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,

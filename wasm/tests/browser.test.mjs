@@ -1,7 +1,9 @@
 // The previewer in a real headless Chromium (Debian's, driven by playwright-core), served from
 // 127.0.0.1: the seed's example typed into the form renders for every target exactly as the
-// Node.js build of the same module renders it; a secondary outside the subnet shows its error
-// next to the secondaries field; the text view and the form stay in sync.
+// Node.js build of the same module renders it; two ENIs with route tables render as one
+// instance; a secondary outside the subnet shows its error next to the secondaries field; the
+// text view and the form stay in sync. The page loads the render module first and the full one
+// only after its first rendering; the times are printed.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -22,7 +24,7 @@ let server;
 let context;
 let page;
 let origin;
-let loadToFirstRender;
+let timings;
 
 before(async () => {
   server = createServer((request, response) => {
@@ -55,7 +57,8 @@ before(async () => {
   await page.route("**/*", (route) => (route.request().url().startsWith(origin) ? route.continue() : route.abort()));
   await page.goto(`${origin}/`);
   await page.waitForSelector("body[data-ready=true]");
-  loadToFirstRender = await page.evaluate(() => window.eniplanTimings.loadToFirstRender);
+  await page.waitForSelector("body[data-full=true]");
+  timings = await page.evaluate(() => window.eniplanTimings);
   assert.deepEqual(errors, []);
 });
 
@@ -83,6 +86,7 @@ async function fillSeed() {
   await page.fill("#f-gateway", SEED.gateway);
   await page.fill("#f-dns", SEED.dns.join("\n"));
   await page.fill("#f-connection", "");
+  await page.fill("#f-route-table", "");
   await page.fill("#f-ipv6-addresses", "");
   await page.fill("#f-ipv6-prefix", "");
   await page.fill("#f-ipv6-gateway", "");
@@ -113,8 +117,16 @@ const expectations = {
   cloud: /aliyun ecs AssignPrivateIpAddresses --RegionId cn-hangzhou --NetworkInterfaceId eni-bp1example --PrivateIpAddress\.1 192\.168\.1\.202 --PrivateIpAddress\.2 192\.168\.1\.203/,
 };
 
+test("the page renders with the render module before it fetches the full one", () => {
+  console.log(`load to first rendering: ${timings.loadToFirstRender.toFixed(1)} ms; ` +
+    `to the full module (YAML, readers, sources): ${timings.loadToFullModule.toFixed(1)} ms`);
+  const fetched = timings.fetchedBeforeFirstRender.map((url) => new URL(url).pathname);
+  assert.ok(fetched.includes("/pkg/eniplan_render_bg.wasm"), fetched.join(" "));
+  assert.ok(!fetched.includes("/pkg/eniplan_wasm_bg.wasm"), fetched.join(" "));
+  assert.ok(timings.loadToFullModule > timings.loadToFirstRender);
+});
+
 test("the seed's example renders for every target exactly as the module does", async () => {
-  console.log(`load to first rendering: ${loadToFirstRender.toFixed(1)} ms`);
   await fillSeed();
   const options = await page.$$eval("#target option", (list) => list.map((o) => o.value));
   assert.ok(options.length >= 41, `only ${options.length} targets offered`);
@@ -136,6 +148,63 @@ test("the seed's example renders for every target exactly as the module does", a
   mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: path.join(shots, "previewer.png"), fullPage: false });
   assert.ok(statSync(path.join(shots, "previewer.png")).size > 10000);
+});
+
+const SECOND = {
+  interface: "eth1", mode: "static", primary: "192.168.1.210", secondaries: ["192.168.1.211"],
+  prefix: 24, gateway: "192.168.1.253", route_table: 1001,
+};
+
+test("two ENIs with route tables are edited and rendered as one instance", async () => {
+  await fillSeed();
+  await page.click("#eni-add");
+  assert.equal(await page.locator("#enis [role=tab]").count(), 2);
+  assert.equal(await page.getAttribute('#enis [data-index="1"]', "aria-selected"), "true");
+  assert.equal(await page.inputValue("#f-interface"), "eth1");
+  assert.equal(await page.inputValue("#f-route-table"), "1001");
+  // The new ENI has no address yet: its problem is next to its field, and nothing renders.
+  await page.locator("#e-primary").waitFor({ state: "visible" });
+  assert.equal(await page.locator("#renderings button").count(), 0);
+  await page.fill("#f-primary", SECOND.primary);
+  await page.fill("#f-secondaries", SECOND.secondaries.join("\n"));
+  await page.fill("#f-prefix", String(SECOND.prefix));
+  await page.fill("#f-gateway", SECOND.gateway);
+  // The text view holds the edited ENI's plan.
+  assert.match(await page.inputValue("#plan-text"), /^interface: eth1$/m);
+  assert.match(await page.inputValue("#plan-text"), /^route_table: 1001$/m);
+  assert.match(await page.textContent("#status"), /an instance of 2 ENIs/);
+  for (const target of ["all", "centos-7", "ubuntu-22.04", "rhel-9"]) {
+    await page.selectOption("#target", target);
+    const shown = await shownFiles();
+    const expected = target === "all" ? eniplan.renderMany([SEED, SECOND], "all") : [eniplan.render([SEED, SECOND], target)];
+    assert.deepEqual(shown.map((r) => r.target), expected.map((r) => r.target), target);
+    for (const [index, rendering] of expected.entries()) {
+      if ("error" in rendering) continue;
+      const files = shown[index].files.filter((f) => /^(\/|[A-Z]:\\)/.test(f.title));
+      assert.deepEqual(files, rendering.files.map((f) => ({ title: f.path, text: f.contents })), target);
+    }
+  }
+  const centos = eniplan.render([SEED, SECOND], "centos-7").files.map((f) => f.path);
+  assert.ok(centos.includes("/etc/sysconfig/network-scripts/rule-eth1"), centos.join(" "));
+  // A problem of the other ENI is named above the form, and its tab is marked.
+  await page.click('#enis [data-index="0"]');
+  assert.equal(await page.inputValue("#f-interface"), "eth0");
+  await page.fill("#f-route-table", "1001");
+  const others = page.locator("#e-instance");
+  await others.waitFor({ state: "visible" });
+  assert.match(await others.textContent(), /ENI 2 \(eth1\): route_table/);
+  assert.equal(await page.getAttribute('#enis [data-index="1"]', "aria-invalid"), "true");
+  assert.equal(await page.locator("#renderings button").count(), 0);
+  await page.fill("#f-route-table", "");
+  await others.waitFor({ state: "hidden" });
+  // Removing the second ENI leaves the first, rendered alone.
+  await page.click('#enis [data-index="1"]');
+  await page.click("#eni-remove");
+  assert.equal(await page.locator("#enis [role=tab]").count(), 1);
+  assert.equal(await page.inputValue("#f-interface"), "eth0");
+  assert.match(await page.textContent("#status"), /of one ENI/);
+  assert.equal(await page.isDisabled("#eni-remove"), true);
+  await page.selectOption("#target", "all");
 });
 
 test("a secondary outside the subnet shows its error next to the secondaries field", async () => {
@@ -195,8 +264,8 @@ test("pasted instance metadata fills in every ENI's plan", async () => {
   await page.click("#metadata-use");
   assert.equal(await page.inputValue("#f-interface"), "eth0");
   assert.equal(await page.inputValue("#f-primary"), "192.168.1.201");
-  assert.equal(await page.isVisible("#eni-choice"), true);
-  await page.selectOption("#eni", "1");
+  assert.equal(await page.locator("#enis [role=tab]").count(), 2);
+  await page.click('#enis [data-index="1"]');
   assert.equal(await page.inputValue("#f-interface"), "eth1");
   assert.match(await page.inputValue("#plan-text"), /route_table: 1001/);
   const partial = readFileSync(new URL("../../tests/sources/metadata/invalid/missing-primary.json", import.meta.url), "utf8");
@@ -216,7 +285,7 @@ test("pasted EC2 and Azure metadata fill in their ENIs' plans", async () => {
   assert.equal(suggested.length, 4);
   assert.equal(suggested[0], "0e:49:61:0f:c3:11=eth0");
   await page.click("#metadata-use");
-  assert.equal(await page.locator("#eni option").count(), 4);
+  assert.equal(await page.locator("#enis [role=tab]").count(), 4);
   assert.equal(await page.inputValue("#f-interface"), "eth0");
   assert.match(await page.inputValue("#plan-text"), /provider: aws/);
   // Azure: the NIC MACs without colons; the region from compute.

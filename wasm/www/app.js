@@ -1,7 +1,27 @@
-// The previewer: a form and a YAML/JSON text view of one plan, kept in sync, rendered live by
-// eniplan's WebAssembly module. The page holds no rule of its own: parsing, validation and
-// rendering are all the core's.
-import init, * as eniplan from "./pkg/eniplan_wasm.js";
+// The previewer: an instance of one or more ENIs, each edited in a form and a YAML/JSON text
+// view kept in sync, all rendered live as one instance by eniplan's WebAssembly modules. The
+// page holds no rule of its own: parsing, validation and rendering are all the core's.
+//
+// Two modules: eniplan_render (rendering alone, the small one) is loaded first; eniplan_wasm
+// (readers, sources, YAML text) is fetched when first needed — right after the first
+// rendering, for the text view.
+import initRender, * as eniplan from "./pkg/eniplan_render.js";
+
+/** The full module, fetched and started once, on first use. */
+let fullModule;
+function full() {
+  fullModule ??= import("./pkg/eniplan_wasm.js").then(async (module) => {
+    await module.default();
+    return module;
+  });
+  return fullModule;
+}
+/** The full module once it is ready (for what can wait for it), else null. */
+let fullReady = null;
+
+/** The instance: one plan per ENI, the primary ENI first; `current` is the one being edited. */
+let plans = [];
+let current = 0;
 
 const form = document.getElementById("plan-form");
 const planText = document.getElementById("plan-text");
@@ -29,6 +49,9 @@ function planFromForm() {
     if (text(name)) plan[name] = text(name);
   }
   plan.mode = field("mode").value;
+  if (text("route_table")) {
+    plan.route_table = /^\d+$/.test(text("route_table")) ? Number(text("route_table")) : text("route_table");
+  }
   const secondaries = lines(field("secondaries").value);
   if (secondaries.length) plan.secondaries = secondaries;
   if (text("prefix")) plan.prefix = /^\d+$/.test(text("prefix")) ? Number(text("prefix")) : text("prefix");
@@ -53,6 +76,7 @@ function planToForm(plan) {
   set("mode", plan.mode ?? "static");
   set("secondaries", (plan.secondaries ?? []).join("\n"));
   set("prefix", plan.prefix);
+  set("route_table", plan.route_table);
   set("dns", (plan.dns ?? []).join("\n"));
   set("ipv6.addresses", (plan.ipv6?.addresses ?? []).join("\n"));
   set("ipv6.prefix", plan.ipv6?.prefix);
@@ -74,16 +98,84 @@ function clearErrors() {
   for (const invalid of document.querySelectorAll("[aria-invalid]")) invalid.removeAttribute("aria-invalid");
 }
 
+/** The ENI a problem of the instance belongs to (`plans[1]: gateway`, `eth1: route_table`),
+ *  and its field within that ENI's plan. A problem of a single plan is the current ENI's. */
+function eniOf(problem) {
+  const at = /^plans\[(\d+)\]: (.*)$/.exec(problem.field);
+  if (at) return { index: Number(at[1]), field: at[2], prefix: `plans[${at[1]}]: ` };
+  for (const [index, plan] of plans.entries()) {
+    const prefix = `${plan.interface}: `;
+    if (plans.length > 1 && plan.interface && problem.field.startsWith(prefix)) {
+      return { index, field: problem.field.slice(prefix.length), prefix };
+    }
+  }
+  return { index: current, field: problem.field, prefix: "" };
+}
+
+/** Each problem next to its field when it is the edited ENI's; another ENI's problems are
+ *  listed above the form, under that ENI's name, and its tab is marked. */
 function showProblems(problems) {
+  const others = document.getElementById("e-instance");
   for (const problem of problems) {
-    const box = fieldOf(problem.field);
-    const error = box.querySelector(".error");
+    const { index, field: name, prefix } = eniOf(problem);
+    const message = problem.message.startsWith(prefix) ? problem.message.slice(prefix.length) : problem.message;
     const item = document.createElement("span");
-    item.textContent = problem.message;
+    if (index !== current) {
+      item.textContent = `ENI ${index + 1} (${plans[index]?.interface ?? "?"}): ${message}`;
+      others.append(item);
+      others.hidden = false;
+      document.querySelector(`#enis [data-index="${index}"]`)?.setAttribute("aria-invalid", "true");
+      continue;
+    }
+    const box = fieldOf(name);
+    const error = box.querySelector(".error");
+    item.textContent = message;
     error.append(item);
     error.hidden = false;
     box.querySelector("input, textarea, select")?.setAttribute("aria-invalid", "true");
   }
+}
+
+/** The ENI tabs: one per plan, the edited one selected. */
+function showEnis() {
+  const bar = document.getElementById("enis");
+  bar.replaceChildren(...plans.map((plan, index) => {
+    const tab = document.createElement("button");
+    tab.type = "button";
+    tab.setAttribute("role", "tab");
+    tab.dataset.index = String(index);
+    tab.setAttribute("aria-selected", String(index === current));
+    tab.textContent = `${plan.interface || "(no name)"}${plan.primary ? ` — ${plan.primary}` : ""}` +
+      (index === 0 ? " (primary ENI)" : "");
+    tab.addEventListener("click", () => select(index));
+    return tab;
+  }));
+  document.getElementById("eni-remove").disabled = plans.length < 2;
+}
+
+/** Edits ENI `index`: the form and the text view show its plan. */
+function select(index) {
+  current = index;
+  planToForm(plans[current]);
+  showText();
+  showEnis();
+  update();
+}
+
+/** A new ENI after the others: the next ethN and its own route table (two ENIs in one
+ *  subnet need policy routing for replies to leave by the NIC they came in on). */
+function addEni() {
+  const names = new Set(plans.map((plan) => plan.interface));
+  let n = plans.length;
+  while (names.has(`eth${n}`)) n += 1;
+  plans.push({ interface: `eth${n}`, mode: "static", route_table: 1000 + n });
+  select(plans.length - 1);
+}
+
+function removeEni() {
+  if (plans.length < 2) return;
+  plans.splice(current, 1);
+  select(Math.min(current, plans.length - 1));
 }
 
 async function copy(text, button) {
@@ -213,7 +305,14 @@ function noRendering(problems, why) {
   list.className = "warnings";
   for (const problem of problems) {
     const item = document.createElement("li");
-    item.textContent = problem.message ?? String(problem);
+    if (problem.field === undefined) {
+      item.textContent = String(problem.message ?? problem);
+    } else {
+      // Named by ENI, as the tabs name them, when the instance has several.
+      const { index, prefix } = eniOf(problem);
+      const message = problem.message.startsWith(prefix) ? problem.message.slice(prefix.length) : problem.message;
+      item.textContent = plans.length > 1 ? `ENI ${index + 1} (${plans[index]?.interface ?? "?"}): ${message}` : message;
+    }
     list.append(item);
   }
   article.append(heading, list);
@@ -221,22 +320,40 @@ function noRendering(problems, why) {
   output.classList.remove("side-by-side");
 }
 
-/** Renders the current plan for the chosen target; problems go next to their fields. */
-function update(plan) {
+/** What is rendered: the one plan, or the instance of every ENI. */
+const instance = () => (plans.length === 1 ? plans[0] : plans);
+
+/** Renders the instance for the chosen target; problems go next to their fields. */
+function update() {
   clearErrors();
   const selection = targetSelect.value;
   try {
-    const renderings = selection === "all" ? eniplan.renderMany(plan, "all") : [eniplan.render(plan, selection)];
+    const renderings = selection === "all" ? eniplan.renderMany(instance(), "all") : [eniplan.render(instance(), selection)];
     output.replaceChildren(...renderings.map(renderingView));
     output.classList.toggle("side-by-side", renderings.length > 1);
     const refused = renderings.filter((r) => "error" in r).length;
     const rendered = renderings.length - refused;
-    status.textContent = `${rendered} rendering${rendered === 1 ? "" : "s"} for ${selection}` +
+    const enis = plans.length === 1 ? "one ENI" : `an instance of ${plans.length} ENIs`;
+    status.textContent = `${rendered} rendering${rendered === 1 ? "" : "s"} of ${enis} for ${selection}` +
       (refused ? `; ${refused} target${refused === 1 ? "" : "s"} cannot render this plan.` : ".");
     if (firstRender) {
       firstRender = false;
-      window.eniplanTimings = { loadToFirstRender: performance.now() };
+      window.eniplanTimings = {
+        loadToFirstRender: performance.now(),
+        // What had been fetched by then: the render module, and not yet the full one.
+        fetchedBeforeFirstRender: performance.getEntriesByType("resource").map((entry) => entry.name),
+      };
       document.body.dataset.ready = "true";
+      // The text view needs the full module: fetch it now, after the first rendering.
+      full().then((module) => {
+        fullReady = module;
+        window.eniplanTimings.loadToFullModule = performance.now();
+        planText.disabled = false;
+        showText();
+        document.body.dataset.full = "true";
+      }).catch((error) => {
+        status.textContent = `The eniplan module for YAML, metadata and files could not start: ${error}`;
+      });
     }
   } catch (error) {
     if (!(error instanceof Error && Array.isArray(error.problems))) throw error;
@@ -247,22 +364,29 @@ function update(plan) {
   }
 }
 
-function fromForm() {
-  const plan = planFromForm();
+/** The edited ENI's plan as YAML in the text view (once the full module is there). */
+function showText() {
+  if (!fullReady) return;
   try {
-    planText.value = eniplan.planToYaml(plan);
+    planText.value = fullReady.planToYaml(plans[current]);
   } catch {
     // The form holds a value of the wrong type (e.g. a prefix that is not a number); the
     // problem is shown by update(); the text view keeps its last good state.
   }
-  update(plan);
 }
 
-function fromText() {
+function fromForm() {
+  plans[current] = planFromForm();
+  showText();
+  showEnis();
+  update();
+}
+
+async function fromText() {
   clearErrors();
   let plan;
   try {
-    plan = eniplan.parsePlan(planText.value);
+    plan = (await full()).parsePlan(planText.value);
   } catch (error) {
     if (!Array.isArray(error.problems)) throw error;
     showProblems(error.problems);
@@ -270,16 +394,15 @@ function fromText() {
     status.textContent = "The text view does not hold a readable plan.";
     return;
   }
+  plans[current] = plan;
   planToForm(plan);
-  update(plan);
+  showEnis();
+  update();
 }
 
 const metadataText = document.getElementById("metadata-text");
 const metadataNics = document.getElementById("metadata-nics");
 const metadataCloud = document.getElementById("metadata-cloud");
-const eniChoice = document.getElementById("eni-choice");
-const eniSelect = document.getElementById("eni");
-let metadataPlans = [];
 
 /** `MAC=NAME` lines as {mac: name}. */
 const nicsFrom = (text) => Object.fromEntries(lines(text).map((line) => {
@@ -290,17 +413,19 @@ const nicsFrom = (text) => Object.fromEntries(lines(text).map((line) => {
 /** The metadata's MACs (the core reads them: the instance's own first where the document says
  *  which), as suggested `MAC=ethN` lines: the names are only a start for the user to correct,
  *  since the host decides them. */
-function suggestNames(text) {
+async function suggestNames(text) {
   let found;
-  try { found = eniplan.metadataNics(text, metadataCloud.value); } catch { return; }
+  try { found = (await full()).metadataNics(text, metadataCloud.value); } catch { return; }
   if (!metadataNics.value.trim()) metadataNics.value = found.macs.map((mac, i) => `${mac}=eth${i}`).join("\n");
 }
 
-function useMetadata() {
+/** Every ENI the metadata lists becomes the instance. */
+async function useMetadata() {
   clearErrors();
+  const module = await full();
+  let found;
   try {
-    metadataPlans = eniplan.plansFromMetadata(metadataText.value, nicsFrom(metadataNics.value),
-      metadataCloud.value);
+    found = module.plansFromMetadata(metadataText.value, nicsFrom(metadataNics.value), metadataCloud.value);
   } catch (error) {
     if (!Array.isArray(error.problems)) throw error;
     const box = document.getElementById("e-metadata");
@@ -313,11 +438,8 @@ function useMetadata() {
     status.textContent = "The metadata cannot be planned from; each problem names its key path.";
     return;
   }
-  eniSelect.replaceChildren(...metadataPlans.map((plan, i) =>
-    new Option(`${plan.interface} — ${plan.primary}${i === 0 ? " (primary ENI)" : ""}`, String(i))));
-  eniChoice.hidden = metadataPlans.length < 2;
-  planToForm(metadataPlans[0]);
-  fromForm();
+  plans = found;
+  select(0);
 }
 
 const readAs = document.getElementById("read-as");
@@ -325,13 +447,15 @@ const readPath = document.getElementById("read-path");
 const readText = document.getElementById("read-text");
 const readUnread = document.getElementById("read-unread");
 
-/** Reads a pasted file as the chosen family; its plan fills the form and every family renders. */
-function readFile() {
+/** Reads a pasted file as the chosen family; its plan becomes the edited ENI's and every
+ *  family renders. */
+async function readFile() {
   clearErrors();
   readUnread.hidden = true;
+  const module = await full();
   let reading;
   try {
-    reading = eniplan.read({ [readPath.value.trim()]: readText.value }, readAs.value);
+    reading = module.read({ [readPath.value.trim()]: readText.value }, readAs.value);
   } catch (error) {
     if (!Array.isArray(error.problems)) throw error;
     const box = document.getElementById("e-read");
@@ -353,13 +477,14 @@ function readFile() {
     return item;
   }));
   readUnread.hidden = readUnread.childElementCount === 0;
+  plans[current] = reading.plan;
   planToForm(reading.plan);
   targetSelect.value = "all";
   fromForm();
 }
 
 async function main() {
-  await init();
+  await initRender();
   FORM_KEYS = formKeys(eniplan.planSchema());
   targetSelect.append(new Option("all OS families, side by side", "all"));
   const targets = eniplan.targets();
@@ -373,7 +498,9 @@ async function main() {
     }
     targetSelect.append(group);
   }
-  planToForm(eniplan.example());
+  plans = [eniplan.example()];
+  planToForm(plans[0]);
+  showEnis();
   form.addEventListener("input", fromForm);
   planText.addEventListener("input", fromText);
   targetSelect.addEventListener("change", fromForm);
@@ -381,10 +508,8 @@ async function main() {
   document.getElementById("metadata-use").addEventListener("click", useMetadata);
   readAs.addEventListener("change", () => { readPath.value = readAs.selectedOptions[0].dataset.path; });
   document.getElementById("read-use").addEventListener("click", readFile);
-  eniSelect.addEventListener("change", () => {
-    planToForm(metadataPlans[Number(eniSelect.value)]);
-    fromForm();
-  });
+  document.getElementById("eni-add").addEventListener("click", addEni);
+  document.getElementById("eni-remove").addEventListener("click", removeEni);
   fromForm();
 }
 

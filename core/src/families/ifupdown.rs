@@ -317,7 +317,7 @@ impl Family for Ifupdown {
         host: &HostFiles,
         out: &mut Rendering,
     ) -> Result<(), Errors> {
-        let Some(main) = host.get(MAIN) else {
+        let Some(main) = super::on_host(host).and_then(|files| files.get(MAIN)) else {
             // The main file goes right after the cloud-init file, before the stanzas.
             out.files.insert(
                 1,
@@ -329,7 +329,7 @@ impl Family for Ifupdown {
                     mode: MODE_PUBLIC,
                 },
             );
-            out.warnings.push(if host.is_empty() {
+            out.warnings.push(if super::on_host(host).is_none() {
                 format!(
                     "{MAIN} is shown as eniplan writes it on a host that has none: the loopback \
                      and `source /etc/network/interfaces.d/60-eniplan-*`. Rendered for a host \

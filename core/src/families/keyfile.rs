@@ -121,7 +121,9 @@ impl Family for Keyfile {
         // cloud-init's NetworkManager renderer writes). NetworkManager activates the one of
         // highest autoconnect-priority at boot (nm-settings(5)), so this one is set above
         // them all and they are named.
-        let others: Vec<crate::read::keyfile::Profile> = crate::read::keyfile::profiles(host)
+        let others: Vec<crate::read::keyfile::Profile> = super::on_host(host)
+            .map(crate::read::keyfile::profiles)
+            .unwrap_or_default()
             .into_iter()
             .filter(|profile| profile.path != path)
             .filter(|profile| match (&profile.interface, &profile.mac) {

@@ -358,6 +358,14 @@ fn interface_names<'p>(instance: &[Intent<'p>]) -> std::borrow::Cow<'p, str> {
     }
 }
 
+/// The host's files a family merges its rendering with, or `None` when it renders for no host.
+/// Without the `host-merge` feature it is `None` at compile time, so a build that only renders
+/// for no host (the browser's first module) leaves the merging code and the readers it calls out.
+#[inline(always)]
+fn on_host(host: &HostFiles) -> Option<&HostFiles> {
+    (cfg!(feature = "host-merge") && !host.is_empty()).then_some(host)
+}
+
 /// Adds `item` unless the list has it.
 fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
     if !list.contains(&item) {

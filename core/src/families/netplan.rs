@@ -67,7 +67,7 @@ impl Family for Netplan {
             // netplan warns that anything more open than 0600 is "too open".
             mode: MODE_PRIVATE,
         });
-        if host.is_empty() {
+        if super::on_host(host).is_none() {
             out.warnings.push(format!(
                 "cloud-init's /etc/netplan/50-cloud-init.yaml stays: netplan merges it first, \
                  and this file's dhcp4, addresses and routes for {} come after it; rendered for \
@@ -103,9 +103,9 @@ impl Family for Netplan {
         host: &HostFiles,
         out: &mut Rendering,
     ) -> Result<(), Errors> {
-        if host.is_empty() {
+        let Some(host) = super::on_host(host) else {
             return Ok(());
-        }
+        };
         let ours: Vec<String> = instance
             .iter()
             .map(|intent| own_file(intent.interface()))

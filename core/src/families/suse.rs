@@ -207,7 +207,7 @@ impl Family for Suse {
             }
         }
         let path = format!("{DIR}/routes");
-        match host.get(&path) {
+        match super::on_host(host).and_then(|files| files.get(&path)) {
             Some(existing) => {
                 let (kept, dropped) = kept_routes(existing, instance);
                 let ours = ROUTES.render(&RoutesFile {
@@ -252,7 +252,7 @@ impl Family for Suse {
                     })?,
                     mode: MODE_PUBLIC,
                 });
-                if host.is_empty() {
+                if super::on_host(host).is_none() {
                     out.warnings.push(format!(
                         "{DIR}/routes is shown with eniplan's lines only; rendered for a host \
                          (--write-to or --root, Ansible, Salt), every line of the host's file \
