@@ -1145,7 +1145,7 @@ impl From<apply::HostFilesError> for Failure {
 /// Prints an apply's or a rollback's report; its exit status.
 fn report(report: &eniplan::engine::Report, format: Format) -> Result<(), Failure> {
     print(&match format {
-        Format::Json => eniplan::to_json(report),
+        Format::Json => eniplan::to_json(&report.shown()),
         Format::Text => report.to_string(),
     })?;
     match report.exit_status() {
@@ -1204,7 +1204,7 @@ fn run_engine(
     if dry_run {
         let preview = eniplan::engine::preview(request)?;
         print(&match format {
-            Format::Json => eniplan::to_json(&preview),
+            Format::Json => eniplan::to_json(&preview.shown()),
             Format::Text => preview.to_string(),
         })?;
         return if preview.nothing_to_do() {

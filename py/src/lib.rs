@@ -728,10 +728,7 @@ fn engine_apply(
         let preview = py
             .detach(|| eniplan::engine::preview(&request))
             .map_err(|error| engine_error(py, error))?;
-        let nothing = preview.nothing_to_do();
-        let value = to_python(py, &preview)?;
-        value.bind(py).set_item("nothing_to_do", nothing)?;
-        return Ok(value);
+        return to_python(py, &preview.shown());
     }
     let report = py
         .detach(|| eniplan::engine::apply(&request))
@@ -740,12 +737,7 @@ fn engine_apply(
 }
 
 fn report_to_python(py: Python<'_>, report: &eniplan::engine::Report) -> PyResult<Py<PyAny>> {
-    let value = to_python(py, report)?;
-    value
-        .bind(py)
-        .set_item("exit_status", report.exit_status())?;
-    value.bind(py).set_item("text", report.to_string())?;
-    Ok(value)
+    to_python(py, &report.shown())
 }
 
 /// The confirmation timer of the apply `id` under `root` (`eniplan::engine::await_confirmation`):

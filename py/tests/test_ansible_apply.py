@@ -2,7 +2,8 @@
 namespaces (namespace_host.py): eniplan's engine writes, restarts with the real ifdown/ifup,
 verifies, and rolls back by itself; check mode writes and runs nothing; warnings are shown;
 the apply / wait_for_connection / confirm pattern keeps a change, and a play that never
-confirms has it rolled back by the host."""
+confirms has it rolled back by the host. A host whose Python has no eniplan is applied to from
+the controller with eniplan's static binary, with the same outcomes."""
 
 from __future__ import annotations
 
@@ -59,13 +60,14 @@ def host(tmp_path: pathlib.Path):
     host.close()
 
 
-def play(host: NamespaceHost, tmp_path: pathlib.Path, plan: dict, *args: str):
+def play(host: NamespaceHost, tmp_path: pathlib.Path, plan: dict, *args: str,
+         python: str = sys.executable):
     book = tmp_path / "apply.yml"
     book.write_text(PLAY)
     env = dict(
         os.environ,
         ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        ANSIBLE_PYTHON_INTERPRETER=str(python),
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_LOCALHOST_WARNING="0",
         ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
@@ -168,3 +170,35 @@ def test_an_nmcli_plan_change_runs_its_commands(host, tmp_path):
     assert host.addresses("eth1")[-1] == "192.168.2.13/24"
     profile = host.run(["nmcli", "-g", "ipv4.addresses", "connection", "show", "System eth1"])
     assert "192.168.2.13/24" in profile.stdout, profile
+
+
+def test_a_host_without_eniplan_is_applied_to_from_the_controller(host, tmp_path, bare_python,
+                                                                   cli):
+    """The managed host's Python has no eniplan: the action plugin sends the static binary
+    (here the CLI under test) and runs `eniplan apply` there — check mode its dry run, then
+    the apply, verified; a second run changes nothing; a silent gateway is rolled back."""
+    controller = ("-v", "-e", f"eniplan_binary={cli}")
+    files = host.files()
+    check = play(host, tmp_path, PLAN, "--check", *controller, python=bare_python)
+    assert recap(check)["changed"] == 1 and recap(check)["failed"] == 0, check.stdout + check.stderr
+    assert host.files() == files, "check mode wrote"
+    assert host.addresses("eth1") == [], "check mode configured the NIC"
+
+    first = play(host, tmp_path, PLAN, *controller, python=bare_python)
+    assert recap(first)["changed"] == 1, first.stdout + first.stderr
+    assert '"rendered_on": "controller"' in first.stdout, first.stdout
+    assert '"outcome": "applied"' in first.stdout, first.stdout
+    assert host.addresses("eth1") == ["192.168.2.10/24", "192.168.2.11/24", "192.168.2.12/24"]
+    assert host.default_route() == ["192.168.2.253 eth1"]
+    assert "[WARNING]: eniplan: the plan has no dns" in first.stdout + first.stderr
+    again = play(host, tmp_path, PLAN, *controller, python=bare_python)
+    assert recap(again)["changed"] == 0 and recap(again)["failed"] == 0, again.stdout
+
+    applied = host.files()
+    silent = play(host, tmp_path, dict(PLAN, gateway="192.168.2.254"), *controller,
+                  python=bare_python)
+    assert recap(silent)["failed"] == 1, silent.stdout
+    assert "the gateway 192.168.2.254 does not answer" in silent.stdout, silent.stdout
+    assert "rolled back" in silent.stdout, silent.stdout
+    assert host.files() == applied
+    assert host.addresses("eth1") == ["192.168.2.10/24", "192.168.2.11/24", "192.168.2.12/24"]

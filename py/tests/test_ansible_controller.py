@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 
-import pytest
 
 from conftest import REPO
 from test_ansible import COLLECTIONS, recap
@@ -40,17 +39,6 @@ PLAY = """
         target: auto
         root: "{{ eni_root }}"
 """
-
-
-@pytest.fixture(scope="module")
-def bare_python(tmp_path_factory) -> pathlib.Path:
-    """A Python with nothing but its standard library: the managed host's."""
-    venv = tmp_path_factory.mktemp("bare") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    probe = subprocess.run([str(python), "-c", "import eniplan"], capture_output=True)
-    assert probe.returncode != 0, "the managed host's Python must not have eniplan"
-    return python
 
 
 #: The collection as `ansible-galaxy collection install` put it (the test command sets it after

@@ -214,6 +214,31 @@ impl Report {
     }
 }
 
+/// A report as every surface gives it (the CLI's `--format json`, the Python dict, what
+/// Ansible's controller reads from the static binary): its fields, its exit status and its
+/// text.
+#[derive(Debug, Serialize)]
+pub struct ShownReport<'a> {
+    /// The report.
+    #[serde(flatten)]
+    pub report: &'a Report,
+    /// [`Report::exit_status`].
+    pub exit_status: u8,
+    /// The report in words (`--format text`).
+    pub text: String,
+}
+
+impl Report {
+    /// The report with its exit status and text, as the surfaces give it.
+    pub fn shown(&self) -> ShownReport<'_> {
+        ShownReport {
+            report: self,
+            exit_status: self.exit_status(),
+            text: self.to_string(),
+        }
+    }
+}
+
 /// Why nothing was applied: nothing on the host changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
@@ -333,7 +358,29 @@ pub struct Preview {
     pub warnings: Vec<String>,
 }
 
+/// A preview as every surface gives it: its fields, whether there is nothing to do, and its
+/// text.
+#[derive(Debug, Serialize)]
+pub struct ShownPreview<'a> {
+    /// The preview.
+    #[serde(flatten)]
+    pub preview: &'a Preview,
+    /// [`Preview::nothing_to_do`].
+    pub nothing_to_do: bool,
+    /// The preview in words (`--format text`).
+    pub text: String,
+}
+
 impl Preview {
+    /// The preview with its verdict and text, as the surfaces give it.
+    pub fn shown(&self) -> ShownPreview<'_> {
+        ShownPreview {
+            preview: self,
+            nothing_to_do: self.nothing_to_do(),
+            text: self.to_string(),
+        }
+    }
+
     /// Neither the files nor the running state need changing.
     pub fn nothing_to_do(&self) -> bool {
         self.running.holds()

@@ -153,7 +153,10 @@ class ActionModule(ActionBase):
         return shlex.quote(remote)
 
     def _apply(self, binary, plan, args, root):
-        """eniplan's engine on the host, from the binary: verify, or roll back by itself."""
+        """eniplan's engine on the host, from the binary: verify, or roll back by itself. The
+        same outcomes as the module's apply on a host with the package: check mode is the
+        engine's dry run (changed when it has something to do); a rolled-back apply fails the
+        task with the engine's own text."""
         remote = self._connection._shell.join_path(self._connection._shell.tmpdir, "plan.json")
         self._transfer_data(remote, json.dumps(plan))
         command = [binary, "apply", shlex.quote(remote), "--os", shlex.quote(args.get("target", "auto")),
@@ -167,14 +170,19 @@ class ActionModule(ActionBase):
         try:
             report = json.loads(ran["stdout"])
         except ValueError:
-            return dict(failed=True, msg=f"eniplan apply: {ran['stderr'] or ran['stdout']}")
-        outcome = report.get("outcome")
-        if outcome in ("unchanged", "applied", "preview"):
-            return dict(changed=outcome != "unchanged" and not self._task.check_mode
-                        or (self._task.check_mode and ran["rc"] == 1),
-                        report=report, rendered_on="controller")
-        return dict(failed=True, changed=outcome == "rollback_failed", msg=report.get("text", ""),
-                    report=report)
+            # Exit status 2: refused before anything changed (the plan, a pending apply).
+            return dict(failed=True, msg=f"eniplan apply: {(ran['stderr'] or ran['stdout']).strip()}")
+        for warning in report.get("warnings", []):
+            display.warning(f"eniplan: {warning}")
+        if self._task.check_mode:
+            return dict(changed=not report["nothing_to_do"], preview=report,
+                        rendered_on="controller")
+        outcome = report["outcome"]
+        if outcome in ("unchanged", "applied"):
+            return dict(changed=outcome == "applied", report=report, rendered_on="controller")
+        # Rolled back: the host is as it was, and the task failed. The rollback failed: it is not.
+        return dict(failed=True, changed=outcome == "rollback_failed", msg=report["text"],
+                    report=report, rendered_on="controller")
 
     def _run(self, command):
         ran = self._low_level_execute_command(command)
