@@ -407,7 +407,6 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// List every target name with its family and restart command.
     /// Print what eniplan reads of this host, as JSON: the os-release text, every family's
     /// configuration files, the enabled units, the NICs' MACs. A rendering made elsewhere from
     /// it (`eniplan.render_on_snapshot`, the Ansible collection on its controller) is the
@@ -420,6 +419,7 @@ enum Cmd {
         #[arg(long, default_value = "/")]
         root: PathBuf,
     },
+    /// List every target name with its family and restart command.
     #[command(
         after_help = "Examples:\n  eniplan targets\n  eniplan targets --format json\n\nExit status:\n  0  always"
     )]

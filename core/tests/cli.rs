@@ -870,18 +870,34 @@ fn os_auto_finds_the_running_stack_for_every_subcommand() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/root"));
 }
 
-/// Every command's `--help` ends with examples and its exit statuses, and every example is a
-/// command line the parser takes (each is parsed again with `--help` appended: an unknown
-/// option or a refused value fails before the help is printed).
+/// Every command is described in the list, with its own words; its `--help` ends with
+/// examples and its exit statuses, and every example is a command line the parser takes (each
+/// is parsed again with `--help` appended: an unknown option or a refused value fails before
+/// the help is printed).
 #[test]
 fn every_command_has_examples_that_parse_and_its_exit_statuses() {
     let top = String::from_utf8(eniplan(&["--help"]).stdout).expect("UTF-8");
-    let commands: Vec<&str> = top
+    let listed: Vec<(&str, &str)> = top
         .lines()
         .skip_while(|line| !line.starts_with("Commands:"))
         .skip(1)
         .take_while(|line| line.starts_with("  "))
-        .filter_map(|line| line.split_whitespace().next())
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let name = line.split_whitespace().next()?;
+            Some((name, line[name.len()..].trim()))
+        })
+        .collect();
+    for (name, about) in &listed {
+        assert!(!about.is_empty(), "{name} has no description");
+    }
+    // The `targets` description once leaked into `snapshot`'s: each names what it does.
+    let about = |name: &str| listed.iter().find(|(n, _)| *n == name).map(|(_, a)| *a);
+    assert!(about("targets").is_some_and(|a| a.starts_with("List every target")));
+    assert!(about("snapshot").is_some_and(|a| a.starts_with("Print what eniplan reads")));
+    let commands: Vec<&str> = listed
+        .iter()
+        .map(|(name, _)| *name)
         .filter(|name| *name != "help")
         .collect();
     assert!(commands.len() >= 14, "{commands:?}");
