@@ -202,4 +202,8 @@ collections=$(mktemp -d)
 (cd py/tests && ENIPLAN_COLLECTIONS="$collections" ENIPLAN_CLI="$root/target/debug/eniplan" \
   "$venv/bin/python" -m pytest -q -p no:cacheprovider test_ansible_controller.py)
 rm -rf "$collections"
+# A Salt minion without the package runs the release's static binary from the file server.
+(cd py/tests && ENIPLAN_STATIC_BINARY="$root/dist/eniplan-$version-$(uname -m)-unknown-linux-musl" \
+  ENIPLAN_CLI="$root/target/debug/eniplan" \
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider test_salt.py -k binary)
 echo "dist/: static binaries (empty root, qemu-aarch64), wheels, collection, previewer, SHA256SUMS verified"

@@ -391,12 +391,16 @@ enum Cmd {
     /// Render the removal of every secondary address of a plan (the primary stays): what to
     /// run after, or with `--os cloud` instead of, unassigning them from the ENI.
     #[command(
-        after_help = "Examples:\n  eniplan unassign plan.yaml --os debian-10\n  eniplan unassign plan.yaml --os cloud\n\nExit status:\n  0  the removal is printed\n  2  the plan is invalid"
+        after_help = "Examples:\n  eniplan unassign plan.yaml --os debian-10\n  eniplan unassign plan.yaml --os auto --root /      merged with this host's files\n  eniplan unassign plan.yaml --os cloud\n\nExit status:\n  0  the removal is printed\n  2  the plan is invalid"
     )]
     Unassign {
         /// The plan in force now (YAML or JSON; one ENI or a list of them); `-` reads standard
         /// input.
         plan: PathBuf,
+        /// The host whose files the removal is merged with (eniplan changes only what it owns
+        /// there), and whose stack `--os auto` names.
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
         /// One target name (see `eniplan targets`), or `auto` (the stack the host runs).
         #[arg(long = "os")]
         os: String,
@@ -436,7 +440,7 @@ enum Cmd {
     Schema,
     /// Check a plan and report every problem in it (exit status 2 when there are any).
     #[command(
-        after_help = "Examples:\n  eniplan validate plan.yaml\n  eniplan validate plan.yaml --os centos-7,windows\n  cat plan.yaml | eniplan validate -\n\nExit status:\n  0  the plan is valid\n  2  every problem is listed"
+        after_help = "Examples:\n  eniplan validate plan.yaml\n  eniplan validate plan.yaml --os centos-7,windows\n  eniplan validate plan.yaml --format json        every problem as {field, value, message, kind}\n  cat plan.yaml | eniplan validate -\n\nExit status:\n  0  the plan is valid\n  2  every problem is listed"
     )]
     Validate {
         /// The plan, YAML or JSON (one ENI or a list of them); `-` reads standard input.
@@ -445,6 +449,10 @@ enum Cmd {
         /// or `auto` (the stack this host runs).
         #[arg(long = "os")]
         os: Option<String>,
+        /// `text` (the problems on stderr) or `json` (an array of `{field, value, message,
+        /// kind}` on stdout, empty when the plan is valid).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 
@@ -1012,13 +1020,22 @@ fn run(command: Cmd) -> Result<(), Failure> {
         }
         Cmd::Unassign {
             plan,
+            root,
             os,
             os_release,
             format,
         } => {
-            let os = resolve_auto(&os, os_release.as_deref(), Path::new("/"))?;
+            let host_root = root.clone().unwrap_or_else(|| PathBuf::from("/"));
+            let os = resolve_auto(&os, os_release.as_deref(), &host_root)?;
             let plans = read_plans(&plan)?;
-            let rendering = eniplan::render_change_instance(&plans, None, &os)?;
+            let host = match &root {
+                Some(root) => {
+                    require_dir(root)?;
+                    merge_files(root, Target::parse(&os).map_err(Errors::from)?)?
+                }
+                None => eniplan::HostFiles::new(),
+            };
+            let rendering = eniplan::render_change_on(&plans, None, &os, &host)?;
             print(&render_output(
                 &[eniplan::Outcome::Rendered(rendering)],
                 format,
@@ -1043,14 +1060,25 @@ fn run(command: Cmd) -> Result<(), Failure> {
             print(&eniplan::to_json(eniplan::plan_schema()))?;
             Ok(())
         }
-        Cmd::Validate { plan, os } => {
-            let plans = read_plans(&plan)?;
+        Cmd::Validate { plan, os, format } => {
             let os = os
                 .map(|os| resolve_auto(&os, None, Path::new("/")))
                 .transpose()?;
-            eniplan::check_plans(&plans, os.as_deref())?;
-            print(&format!("{}: the plan is valid\n", plan.display()))?;
-            Ok(())
+            let checked =
+                read_plans(&plan).and_then(|plans| Ok(eniplan::check_plans(&plans, os.as_deref())?));
+            match (format, checked) {
+                (Format::Text, checked) => {
+                    checked?;
+                    print(&format!("{}: the plan is valid\n", plan.display()))?;
+                    Ok(())
+                }
+                (Format::Json, Ok(())) => print(&eniplan::to_json::<[eniplan::Problem]>(&[])),
+                (Format::Json, Err(Failure::Invalid(errors))) => {
+                    print(&eniplan::to_json(&errors.problems()))?;
+                    Err(Failure::Refused)
+                }
+                (Format::Json, Err(other)) => Err(other),
+            }
         }
     }
 }

@@ -21,18 +21,23 @@ by itself when anything fails (the state then fails); it acts whenever the files
 state differ from the plan (``confirm_within``: keep the change only if ``eniplan.confirmed``
 runs in time). In test mode nothing is written or run, and ``changes`` shows what would
 change. eniplan's warnings are in the comment.
+
+A minion whose Python has no eniplan package uses eniplan's static binary from the master's
+file server instead (see the ``eniplan`` execution module): it renders on the minion, merged
+with the minion's files; Salt's own ``file.managed`` and ``file.absent`` write and delete the
+files (test mode, diffs and backups as Salt does them, ``backup: true`` keeping Salt's minion
+backups), and ``apply`` runs the binary's engine.
 """
 
 import difflib
+import os
+
+from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "eniplan"
 
 
 def __virtual__():
-    try:
-        import eniplan  # noqa: F401
-    except ImportError:
-        return (False, "the eniplan Python package is not installed (pip install the release's wheel, eniplan-<version>-cp39-abi3-manylinux2014_<arch>.whl, or pip install ./py from a checkout)")
     return __virtualname__
 
 
@@ -57,8 +62,8 @@ def managed(name, plan=None, target="auto", state="present", root="/", backup=Fa
     ``source=metadata`` configures every ENI of the instance from its instance metadata
     (``metadata_cloud``, ``metadata_url``, ``nics`` as for the ``eniplan.render`` execution
     function)."""
-    import eniplan
-    import eniplan.apply
+    eniplan = __salt__["eniplan.package"]()
+    refused = (CommandExecutionError, eniplan.Error) if eniplan else (CommandExecutionError,)
 
     ret = {"name": name, "changes": {}, "result": True, "comment": ""}
     # Salt hands every state function its own module's name as `state` when the SLS gives
@@ -83,7 +88,7 @@ def managed(name, plan=None, target="auto", state="present", root="/", backup=Fa
     try:
         rendering = __salt__["eniplan.render"](merged, target, state, previous, source,
                                                metadata_url, nics, root, metadata_cloud)
-    except eniplan.Error as error:
+    except refused as error:
         ret["result"] = False
         ret["comment"] = str(error)
         return ret
@@ -92,6 +97,10 @@ def managed(name, plan=None, target="auto", state="present", root="/", backup=Fa
         if source == "metadata":
             merged = __salt__["eniplan.metadata_plans"](metadata_url, nics, metadata_cloud, root)
         return _engine(ret, rendering, merged, state, source, root, settle, confirm_within)
+    if eniplan is None:
+        return _send(ret, rendering, root, backup)
+
+    import eniplan.apply
 
     try:
         if __opts__["test"]:
@@ -133,6 +142,46 @@ def managed(name, plan=None, target="auto", state="present", root="/", backup=Fa
     return _warned(ret, rendering)
 
 
+def _send(ret, rendering, root, backup):
+    """Without the package: Salt's own file states write the binary's rendering (parents
+    made, each file with its mode, never through a symlink; test mode and diffs as Salt does
+    them) and delete the stale files."""
+    under = (lambda path: path) if root in ("/", "") else (
+        lambda path: os.path.join(root, path.lstrip("/")))
+    failed = []
+    for file in rendering["files"]:
+        dest = under(file["path"])
+        existed = os.path.lexists(dest)
+        done = __states__["file.managed"](
+            name=dest, contents=file["contents"], mode=format(file["mode"], "04o"),
+            makedirs=True, contents_newline=False, follow_symlinks=False,
+            backup="minion" if backup else "")
+        if done["result"] is False:
+            failed.append(f"{file['path']}: {done['comment']}")
+        elif done["changes"]:
+            ret["changes"][file["path"]] = {"action": "update" if existed else "create",
+                                            "diff": done["changes"].get("diff", "")}
+    for path in rendering["delete"]:
+        done = __states__["file.absent"](name=under(path))
+        if done["result"] is False:
+            failed.append(f"{path}: {done['comment']}")
+        elif done["changes"]:
+            ret["changes"][path] = {"action": "delete", "diff": ""}
+    target = rendering["target"]
+    if failed:
+        ret["result"] = False
+        ret["comment"] = f"cannot apply the rendering under {root}: " + "; ".join(failed)
+    elif __opts__["test"]:
+        ret["result"] = None if ret["changes"] else True
+        ret["comment"] = (f"{len(ret['changes'])} file(s) would change for {target}"
+                          if ret["changes"] else f"{target}: already configured")
+        return ret
+    else:
+        ret["comment"] = (f"{target}: {len(ret['changes'])} change(s)" if ret["changes"]
+                          else f"{target}: already configured")
+    return _warned(ret, rendering)
+
+
 def _warned(ret, rendering):
     """eniplan's warnings in the comment (what a highstate shows) and in ``warnings``."""
     if rendering["warnings"]:
@@ -142,26 +191,26 @@ def _warned(ret, rendering):
 
 
 def _engine(ret, rendering, plan, state, source, root, settle, confirm_within):
-    """``apply``: eniplan's engine on the running host; in test mode its preview."""
-    import eniplan
-    import eniplan.apply
-
+    """``apply``: eniplan's engine on the running host (the package's, or the static
+    binary's); in test mode its preview."""
+    eniplan = __salt__["eniplan.package"]()
+    refused = (CommandExecutionError, eniplan.Error) if eniplan else (CommandExecutionError,)
     target = rendering["target"]
     if source == "plan" and state == "absent":
         plans = plan if isinstance(plan, list) else [plan]
         plan = [dict(one, secondaries=[]) for one in plans]
     try:
         if __opts__["test"]:
-            preview = eniplan.apply.preview(plan, target, root)
+            preview = __salt__["eniplan.preview"](plan, target, root)
             ret["result"] = True if preview["nothing_to_do"] else None
             ret["comment"] = (f"{target}: already configured" if preview["nothing_to_do"]
                               else f"{target}: would apply")
             if not preview["nothing_to_do"]:
                 ret["changes"]["would"] = preview
             return _warned(ret, rendering)
-        report = eniplan.apply.run(plan, target, root, settle=settle,
-                                   confirm_within=confirm_within)
-    except eniplan.Error as error:
+        report = __salt__["eniplan.apply"](plan, target, root, settle=settle,
+                                           confirm_within=confirm_within)
+    except refused as error:
         ret["result"] = False
         ret["comment"] = str(error)
         return ret
@@ -179,19 +228,17 @@ def confirmed(name, root="/"):
     """Keeps the change of an ``eniplan.managed`` with ``confirm_within`` (``eniplan
     confirm``); fails when none waits (it was rolled back: the host was not reached in
     time)."""
-    import eniplan.apply
-
     ret = {"name": name, "changes": {}, "result": True, "comment": ""}
     if __opts__["test"]:
         ret["result"] = None
         ret["comment"] = "would confirm the pending change"
         return ret
     try:
-        journal = eniplan.apply.confirm(root)
-    except eniplan.apply.Refused as error:
+        kept = __salt__["eniplan.confirm"](root)
+    except CommandExecutionError as error:
         ret["result"] = False
         ret["comment"] = str(error)
         return ret
-    ret["changes"]["confirmed"] = journal["id"]
-    ret["comment"] = f"confirmed: {journal['id']} is kept"
+    ret["changes"]["confirmed"] = kept
+    ret["comment"] = f"confirmed: {kept}"
     return ret
