@@ -15,6 +15,14 @@ nothing of eniplan stays on the host:
 - with ``apply: true`` the binary applies the plan there instead (``eniplan apply``: write,
   restart, verify, roll back by itself; ``--dry-run`` in check mode);
 - the temporary directory is removed.
+
+A Windows host (a PowerShell connection, or facts that say Windows) is configured by the same
+task through ``ansible.windows``: the controller renders the powershell family (``target:
+auto`` is ``powershell``), ``ansible.windows.win_copy`` sends its apply script (check mode,
+``--diff`` and ``backup`` as win_copy does them), and with ``apply: true``
+``ansible.windows.win_command`` runs it — it captures, applies, verifies and rolls back by
+itself; its exit status says which (0 applied or unchanged, 1 rolled back, 2 refused, 3 the
+rollback failed). In check mode the script is not run.
 """
 
 from __future__ import annotations
@@ -37,6 +45,10 @@ ARCHITECTURES = {
     "arm64": "aarch64-unknown-linux-musl",
 }
 
+#: How the apply script is run: PowerShell 5.1, which every supported Windows has, without a
+#: profile or prompts, the script unsigned (it is the rendering's, sent just now).
+POWERSHELL = "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File"
+
 #: The module's message when the host lacks the package: the sign to do the task from here.
 NOT_INSTALLED = "the eniplan Python package is not installed on the managed host"
 
@@ -50,6 +62,15 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
+        if self._windows(task_vars):
+            try:
+                import eniplan  # the controller's
+            except ImportError:
+                raise AnsibleActionFail(
+                    "a Windows host is configured from the controller, whose Python needs "
+                    "eniplan: install the release's wheel there")
+            result.update(self._to_windows(eniplan, task_vars))
+            return result
         on_host = self._execute_module(module_name="eniplan.network.secondary_ips",
                                        module_args=self._task.args, task_vars=task_vars)
         if not (on_host.get("failed") and NOT_INSTALLED in str(on_host.get("msg", ""))):
@@ -120,6 +141,68 @@ class ActionModule(ActionBase):
             result["target_evidence"] = detection["evidence"]
         if self._task.diff and diffs:
             result["diff"] = diffs
+        return result
+
+    def _windows(self, task_vars):
+        """Whether the host is Windows: its connection speaks PowerShell (winrm, psrp, or ssh
+        with the powershell shell), or its gathered facts say so."""
+        if getattr(self._connection._shell, "SHELL_FAMILY", "") == "powershell":
+            return True
+        facts = task_vars.get("ansible_facts", {})
+        return (facts.get("os_family") or task_vars.get("ansible_os_family")) == "Windows"
+
+    def _to_windows(self, eniplan, task_vars):
+        """The powershell family's apply script, rendered here, sent by win_copy and (with
+        ``apply``) run by win_command."""
+        args = dict(self._task.args)
+        if args.get("source", "plan") != "plan" or args.get("state", "present") != "present" \
+                or args.get("previous"):
+            raise AnsibleActionFail(
+                "on a Windows host the task takes a plan (source: plan, state: present); render "
+                "removals and changes with the eniplan.network.render filter")
+        target = args.get("target", "auto")
+        target = "powershell" if target == "auto" else target
+        family = {t["name"]: t["family"] for t in eniplan.targets()}.get(target)
+        if family != "powershell":
+            raise AnsibleActionFail(
+                f"a Windows host is configured with the powershell family's apply script "
+                f"(target: auto or powershell), not {target!r} ({family or 'unknown'}); the "
+                "eniplan.network.render filter renders the netsh targets")
+        try:
+            rendering = eniplan.render(self._plan(args), target)
+        except eniplan.PlanError as error:
+            return dict(failed=True, msg=str(error), problems=[
+                dict(field=p.field, value=p.value, message=p.message) for p in error.problems])
+        for warning in rendering["warnings"]:
+            display.warning(f"eniplan: {warning}")
+        (script,) = rendering["files"]
+        sent = self._action("ansible.windows.win_copy", dict(
+            content=script["contents"], dest=script["path"],
+            backup=bool(args.get("backup"))), task_vars)
+        if sent.get("failed"):
+            return dict(sent, msg=f"cannot send {script['path']}: {sent.get('msg', '')}")
+        result = dict(changed=bool(sent.get("changed")), target=target,
+                      files=[dict(path=script["path"],
+                                  action="changed" if sent.get("changed") else "unchanged")],
+                      commands=[c["shell"] for c in rendering["commands"]],
+                      warnings_from_eniplan=rendering["warnings"], rendered_on="controller")
+        if self._task.diff and sent.get("diff"):
+            result["diff"] = sent["diff"]
+        if not args.get("apply") or self._task.check_mode:
+            return result
+        ran = self._execute_module(
+            module_name="ansible.windows.win_command",
+            module_args=dict(_raw_params=f'{POWERSHELL} "{script["path"]}"'),
+            task_vars=task_vars)
+        output = ran.get("stdout", "")
+        result.update(rc=ran.get("rc"), stdout=output, stderr=ran.get("stderr", ""))
+        if ran.get("rc") == 0:
+            result["changed"] = result["changed"] or not output.startswith("unchanged")
+            return result
+        # 1 rolled back: the host is as it was. 2 refused: nothing changed. 3 the rollback
+        # failed: the host is changed and not as planned.
+        result.update(failed=True, changed=ran.get("rc") == 3,
+                      msg=(output or ran.get("stderr") or ran.get("msg", "")).strip())
         return result
 
     def _plan(self, args):
@@ -196,10 +279,15 @@ class ActionModule(ActionBase):
 
     def _copy(self, module_args, task_vars):
         """Ansible's copy action (its check mode, diff and backup), for content from here."""
+        return self._action("ansible.legacy.copy", module_args, task_vars)
+
+    def _action(self, name, module_args, task_vars):
+        """Another action plugin (copy, win_copy) run as part of this task: its check mode,
+        diff and backup."""
         task = self._task.copy()
         task.args = module_args
-        copy = self._shared_loader_obj.action_loader.get(
-            "ansible.legacy.copy", task=task, connection=self._connection,
+        action = self._shared_loader_obj.action_loader.get(
+            name, task=task, connection=self._connection,
             play_context=self._play_context, loader=self._loader, templar=self._templar,
             shared_loader_obj=self._shared_loader_obj)
-        return copy.run(task_vars=task_vars)
+        return action.run(task_vars=task_vars)
