@@ -1064,8 +1064,8 @@ fn run(command: Cmd) -> Result<(), Failure> {
             let os = os
                 .map(|os| resolve_auto(&os, None, Path::new("/")))
                 .transpose()?;
-            let checked =
-                read_plans(&plan).and_then(|plans| Ok(eniplan::check_plans(&plans, os.as_deref())?));
+            let checked = read_plans(&plan)
+                .and_then(|plans| Ok(eniplan::check_plans(&plans, os.as_deref())?));
             match (format, checked) {
                 (Format::Text, checked) => {
                     checked?;

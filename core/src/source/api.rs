@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use super::{eni_plan, finish, json_type, parse_json, Eni, NicNames};
 use crate::error::{Error, Errors};
+use crate::model::MacAddr;
 use crate::plan::{EniPlan, Ipv6Plan, Provider};
 use crate::validate::parse_mac;
 
@@ -99,17 +100,14 @@ pub fn plans_from_api(
         }
         let path = format!("NetworkInterfaceSets.NetworkInterfaceSet[{index}]");
         let before = errors.len();
-        if let Some(Ok(mac)) = eni
-            .get("MacAddress")
-            .and_then(Value::as_str)
-            .map(|mac| parse_mac(&path, mac))
-        {
-            seen.push(mac);
-            if eni.get("Type").and_then(Value::as_str) == Some("Primary") {
-                primary = Some(mac);
-            }
+        let Some(named) = mac_and_id(eni, &path, &mut errors) else {
+            continue;
+        };
+        seen.push(named.mac);
+        if eni.get("Type").and_then(Value::as_str) == Some("Primary") {
+            primary = Some(named.mac);
         }
-        if let Some(eni) = read_eni(&path, eni, &by_id, context, &mut errors) {
+        if let Some(eni) = read_eni(&path, eni, named, &by_id, context, &mut errors) {
             if errors.len() == before {
                 enis.push(eni);
             }
@@ -317,9 +315,35 @@ pub(crate) fn text<'v>(
     }
 }
 
+/// An ENI's MAC address and id, as Alibaba Cloud's and AWS's API output name them.
+pub(crate) struct Named {
+    /// `MacAddress`: every ENI has one.
+    pub(crate) mac: MacAddr,
+    /// `NetworkInterfaceId`.
+    pub(crate) eni_id: Option<String>,
+}
+
+/// Reads an ENI's `MacAddress` (an ENI without one, or with one that is no MAC, is reported:
+/// the output is incomplete) and its `NetworkInterfaceId`.
+pub(crate) fn mac_and_id(eni: &Value, path: &str, errors: &mut Vec<Error>) -> Option<Named> {
+    let Some(mac_text) = text(eni, path, "MacAddress", errors) else {
+        errors.push(Error::Missing {
+            field: format!("{path}.MacAddress"),
+            hint: "every ENI has one; the output is incomplete".into(),
+        });
+        return None;
+    };
+    let mac = parse_mac(&format!("{path}.MacAddress"), mac_text)
+        .map_err(|error| errors.push(error))
+        .ok()?;
+    let eni_id = text(eni, path, "NetworkInterfaceId", errors).map(str::to_string);
+    Some(Named { mac, eni_id })
+}
+
 fn read_eni(
     path: &str,
     eni: &Value,
+    Named { mac, eni_id }: Named,
     vswitches: &BTreeMap<&str, &Value>,
     context: &ApiContext,
     errors: &mut Vec<Error>,
@@ -328,17 +352,6 @@ fn read_eni(
         field: format!("{path}.{field}"),
         hint: hint.into(),
     };
-    let Some(mac_text) = text(eni, path, "MacAddress", errors) else {
-        errors.push(missing(
-            "MacAddress",
-            "every ENI has one; the output is incomplete",
-        ));
-        return None;
-    };
-    let mac = parse_mac(&format!("{path}.MacAddress"), mac_text)
-        .map_err(|error| errors.push(error))
-        .ok()?;
-    let eni_id = text(eni, path, "NetworkInterfaceId", errors).map(str::to_string);
     let (primary, secondaries) =
         primary_and_secondaries(eni, path, &["PrivateIpSets", "PrivateIpSet"], errors)?;
     let vswitch_id = text(eni, path, "VSwitchId", errors);

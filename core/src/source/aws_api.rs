@@ -24,11 +24,13 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde_json::Value;
 
-use super::api::{items, pick_instance, primary_and_secondaries, text, within_subnet, ApiContext};
+use super::api::{
+    items, mac_and_id, pick_instance, primary_and_secondaries, text, within_subnet, ApiContext,
+    Named,
+};
 use super::{eni_plan, finish, json_type, parse_json, Eni};
 use crate::error::{Error, Errors};
 use crate::plan::{EniPlan, Ipv6Plan, Provider};
-use crate::validate::parse_mac;
 
 /// The first route table number of amazon-ec2-net-utils' scheme (as the metadata reader's).
 const TABLE_BASE: u32 = 10000;
@@ -71,13 +73,12 @@ pub fn plans_from_aws_api(
         }
         let path = format!("NetworkInterfaces[{index}]");
         let before = errors.len();
-        let mac = text(eni, &path, "MacAddress", &mut errors)
-            .and_then(|mac| parse_mac(&format!("{path}.MacAddress"), mac).ok());
+        let named = mac_and_id(eni, &path, &mut errors);
         let slot = slot(eni, &path, &mut errors);
-        if let Some(mac) = mac {
-            seen.push(mac);
+        if let Some(named) = &named {
+            seen.push(named.mac);
             if slot == Some((0, 0)) {
-                primary = Some(mac);
+                primary = Some(named.mac);
             }
         }
         if let Some(slot) = slot {
@@ -89,7 +90,10 @@ pub fn plans_from_aws_api(
                 });
             }
         }
-        if let Some(eni) = read_eni(&path, eni, slot, &by_id, context, &mut errors) {
+        let Some(named) = named else {
+            continue;
+        };
+        if let Some(eni) = read_eni(&path, eni, named, slot, &by_id, context, &mut errors) {
             if errors.len() == before {
                 planned.push(eni);
             }
@@ -135,6 +139,7 @@ fn slot(eni: &Value, path: &str, errors: &mut Vec<Error>) -> Option<(u32, u32)> 
 fn read_eni(
     path: &str,
     eni: &Value,
+    Named { mac, eni_id }: Named,
     slot: Option<(u32, u32)>,
     subnets: &BTreeMap<&str, &Value>,
     context: &ApiContext,
@@ -144,17 +149,6 @@ fn read_eni(
         field: format!("{path}.{field}"),
         hint: hint.into(),
     };
-    let Some(mac_text) = text(eni, path, "MacAddress", errors) else {
-        errors.push(missing(
-            "MacAddress",
-            "every ENI has one; the output is incomplete",
-        ));
-        return None;
-    };
-    let mac = parse_mac(&format!("{path}.MacAddress"), mac_text)
-        .map_err(|error| errors.push(error))
-        .ok()?;
-    let eni_id = text(eni, path, "NetworkInterfaceId", errors).map(str::to_string);
     let (primary, secondaries) =
         primary_and_secondaries(eni, path, &["PrivateIpAddresses"], errors)?;
     let subnet_id = text(eni, path, "SubnetId", errors);
