@@ -238,42 +238,37 @@ fn azure_calls(
             continue;
         };
         let name = cloud.ip_config(parsed);
-        let mut argv: Vec<String> = ["az", "network", "nic", "ip-config"]
-            .map(String::from)
-            .into();
-        match operation {
-            Operation::Assign4 | Operation::Assign6 => {
-                argv.extend(
-                    [
-                        "create",
-                        "--resource-group",
-                        resource_group,
-                        "--nic-name",
-                        nic,
-                        "--name",
-                        &name,
-                        "--private-ip-address",
-                        address,
-                        "--private-ip-address-version",
-                        if parsed.is_ipv6() { "IPv6" } else { "IPv4" },
-                    ]
-                    .map(String::from),
-                );
-            }
-            Operation::Unassign4 | Operation::Unassign6 => {
-                argv.extend(
-                    [
-                        "delete",
-                        "--resource-group",
-                        resource_group,
-                        "--nic-name",
-                        nic,
-                        "--name",
-                        &name,
-                    ]
-                    .map(String::from),
-                );
-            }
+        // `az network nic ip-config <verb> --resource-group G --nic-name N --name C`, then
+        // what creating one needs.
+        let verb = match operation {
+            Operation::Assign4 | Operation::Assign6 => "create",
+            Operation::Unassign4 | Operation::Unassign6 => "delete",
+        };
+        let mut argv: Vec<String> = [
+            "az",
+            "network",
+            "nic",
+            "ip-config",
+            verb,
+            "--resource-group",
+            resource_group,
+            "--nic-name",
+            nic,
+            "--name",
+            &name,
+        ]
+        .map(String::from)
+        .into();
+        if verb == "create" {
+            argv.extend(
+                [
+                    "--private-ip-address",
+                    address,
+                    "--private-ip-address-version",
+                    if parsed.is_ipv6() { "IPv6" } else { "IPv4" },
+                ]
+                .map(String::from),
+            );
         }
         commands.push(Command::posix(
             argv,
