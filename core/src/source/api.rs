@@ -340,6 +340,23 @@ pub(crate) fn mac_and_id(eni: &Value, path: &str, errors: &mut Vec<Error>) -> Op
     Some(Named { mac, eni_id })
 }
 
+/// The OS's name of the NIC with `mac`, which no cloud's API knows: `--nic MAC=NAME` gives it.
+pub(crate) fn interface_name<'c>(
+    mac: MacAddr,
+    path: &str,
+    context: &'c ApiContext,
+    errors: &mut Vec<Error>,
+) -> Option<&'c str> {
+    let name = context.names.get(mac);
+    if name.is_none() {
+        errors.push(Error::Missing {
+            field: format!("{path}.MacAddress (interface name)"),
+            hint: format!("the API does not know the OS's interface names; pass --nic {mac}=NAME"),
+        });
+    }
+    name
+}
+
 fn read_eni(
     path: &str,
     eni: &Value,
@@ -423,13 +440,7 @@ fn read_eni(
             .map(|net| net.prefix_len()),
         gateway: None,
     });
-    let Some(interface) = context.names.get(mac) else {
-        errors.push(Error::Missing {
-            field: format!("{path}.MacAddress (interface name)"),
-            hint: format!("the API does not know the OS's interface names; pass --nic {mac}=NAME"),
-        });
-        return None;
-    };
+    let interface = interface_name(mac, path, context, errors)?;
     let plan = EniPlan {
         interface: Some(interface.to_string()),
         mac: Some(mac.to_string()),

@@ -25,8 +25,8 @@ use ipnet::{Ipv4Net, Ipv6Net};
 use serde_json::Value;
 
 use super::api::{
-    items, mac_and_id, pick_instance, primary_and_secondaries, text, within_subnet, ApiContext,
-    Named,
+    interface_name, items, mac_and_id, pick_instance, primary_and_secondaries, text, within_subnet,
+    ApiContext, Named,
 };
 use super::{eni_plan, finish, json_type, parse_json, Eni};
 use crate::error::{Error, Errors};
@@ -193,13 +193,7 @@ fn read_eni(
         .cloned()
         .unwrap_or(router);
     let ipv6 = ipv6(eni, path, subnet, subnet_id, errors);
-    let Some(interface) = context.names.get(mac) else {
-        errors.push(Error::Missing {
-            field: format!("{path}.MacAddress (interface name)"),
-            hint: format!("the API does not know the OS's interface names; pass --nic {mac}=NAME"),
-        });
-        return None;
-    };
+    let interface = interface_name(mac, path, context, errors)?;
     let plan = EniPlan {
         interface: Some(interface.to_string()),
         mac: Some(mac.to_string()),
