@@ -41,6 +41,9 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The core as the browser's first module builds it: no minijinja, no host merging, no YAML
+# fast path, no CLI.
+cargo clippy -p eniplan --no-default-features --lib --locked -- -D warnings
 
 step "unit, snapshot, property, CLI and real-tool tests"
 # CI=true makes insta fail on a changed or missing snapshot instead of writing a new one.
