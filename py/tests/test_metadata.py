@@ -21,7 +21,14 @@ import eniplan.metadata
 from conftest import REPO
 from metadata_server import MetadataServer
 from test_ansible import COLLECTIONS, files_under, playbook, recap
-from test_salt import salt  # noqa: F401  (the fixture)
+from test_salt import salt_call
+
+
+@pytest.fixture
+def salt(tmp_path, cli):
+    """A minion with the eniplan package: `source: metadata` reads the metadata service with it
+    (the static binary refuses it, saying so: test_salt.py)."""
+    return salt_call(tmp_path, "package", cli)
 
 SOURCES = REPO / "tests" / "sources"
 TWO_ENIS = SOURCES / "metadata" / "valid" / "two-enis-ipv6-on-one.json"
@@ -123,14 +130,14 @@ def test_ansible_partial_metadata_fails_without_touching_a_file(tmp_path):
     assert not root.exists() or not any(p.is_file() for p in root.rglob("*"))
 
 
-def salt_metadata(salt, url: str, root: pathlib.Path) -> dict:  # noqa: F811
+def salt_metadata(salt, url: str, root: pathlib.Path) -> dict:
     pillar = json.dumps({"eni_metadata_url": url, "eni_nics": NICS, "eni_target": "debian-11",
                          "eni_root": str(root)})
     (only,) = salt("state.apply", "eni-metadata", f"pillar={pillar}").values()
     return only
 
 
-def test_salt_source_metadata_configures_every_eni(salt, tmp_path):  # noqa: F811
+def test_salt_source_metadata_configures_every_eni(salt, tmp_path):
     root = tmp_path / "root"
     with MetadataServer(TWO_ENIS, token="salt-token") as server:
         first = salt_metadata(salt, server.url, root)
@@ -231,7 +238,7 @@ def test_ansible_check_mode_reports_drift_per_field(tmp_path):
     assert "192.168.1.209" in check.stdout
 
 
-def test_salt_test_mode_reports_drift_per_field(salt, tmp_path):  # noqa: F811
+def test_salt_test_mode_reports_drift_per_field(salt, tmp_path):
     root = tmp_path / "root"
     pillar = json.dumps({"eni_root": str(root), "eni_target": "debian-10"})
     (first,) = salt("state.apply", "eni", f"pillar={pillar}").values()
@@ -295,7 +302,7 @@ def test_fetch_reads_ec2_with_imdsv2_required(tmp_path):
         assert "local-ipv4s" in str(raised.value)
 
 
-def test_ansible_and_salt_read_ec2_metadata_with_cloud_auto(salt, tmp_path):  # noqa: F811
+def test_ansible_and_salt_read_ec2_metadata_with_cloud_auto(salt, tmp_path):
     """`source: metadata` with the default `cloud: auto` on a host (root) without DMI values:
     the EC2 service answers, and every ENI is configured with its device's table."""
     nics = nics_beside(EC2)

@@ -56,7 +56,12 @@ MODES = ["package", "binary"]
 def salt(request, tmp_path: pathlib.Path, cli):
     """salt-call on a masterless minion whose file_roots hold the eniplan modules and the
     example states, with the package (``package``) or only the static binary (``binary``)."""
-    srv, config, env = minion(tmp_path, request.param, cli)
+    return salt_call(tmp_path, request.param, cli)
+
+
+def salt_call(tmp_path: pathlib.Path, mode: str, cli: pathlib.Path):
+    """The salt-call of `salt`, for one mode."""
+    srv, config, env = minion(tmp_path, mode, cli)
     for example in (SALT / "examples").glob("*.sls"):
         shutil.copy(example, srv / example.name)
     call = os.path.join(os.path.dirname(sys.executable), "salt-call")
@@ -68,7 +73,7 @@ def salt(request, tmp_path: pathlib.Path, cli):
         return json.loads(result.stdout)["local"]
 
     run("saltutil.sync_all")
-    run.mode = request.param
+    run.mode = mode
     return run
 
 
@@ -143,6 +148,15 @@ def test_invalid_plan_fails_the_state(salt, tmp_path):
     (only,) = result.values()
     assert only["result"] is False
     assert "secondaries[1]: 10.9.9.9 is outside 192.168.1.0/24" in only["comment"]
+
+
+def test_without_the_package_metadata_is_refused_saying_why(tmp_path, cli):
+    salt = salt_call(tmp_path, "binary", cli)
+    pillar = json.dumps({"eni_target": "debian-10", "eni_root": str(tmp_path / "root")})
+    (only,) = salt("state.apply", "eni-metadata", f"pillar={pillar}").values()
+    assert only["result"] is False, only
+    assert "source=metadata needs the eniplan Python package on the minion" in only["comment"]
+    assert not (tmp_path / "root").exists()
 
 
 def test_the_readme_shows_the_state_the_tests_run():
