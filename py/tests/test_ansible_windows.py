@@ -24,17 +24,9 @@ import pytest
 
 import eniplan
 from test_ansible import COLLECTIONS
+from test_windows_apply_script import PLAN  # "Ethernet 2": an adapter name with a space
 
 DOUBLE = pathlib.Path(__file__).parent / "windows_double"
-
-PLAN = {
-    "interface": "Ethernet 2",
-    "primary": "192.168.1.201",
-    "secondaries": ["192.168.1.202", "192.168.1.203"],
-    "prefix": 24,
-    "gateway": "192.168.1.253",
-    "dns": ["100.100.2.136", "100.100.2.138"],
-}
 
 PLAY = """
 - hosts: all
