@@ -151,11 +151,13 @@ pub(crate) fn primary_and_secondaries(
     let mut secondaries = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         let here = format!("{path}.{at}[{index}]");
-        let Some(address) = text(entry, &here, "PrivateIpAddress", errors) else {
-            errors.push(Error::Missing {
-                field: format!("{here}.PrivateIpAddress"),
-                hint: "every entry has its address".into(),
-            });
+        let Some(address) = required_text(
+            entry,
+            &here,
+            "PrivateIpAddress",
+            "every entry has its address",
+            errors,
+        ) else {
             continue;
         };
         if entry.get("Primary").and_then(Value::as_bool) == Some(true) {
@@ -295,6 +297,24 @@ pub(crate) fn items<'v>(root: &'v Value, keys: &[&str], errors: &mut Vec<Error>)
     }
 }
 
+/// Like [`text`] for a key every such entry has: its absence is reported too, with `hint`.
+pub(crate) fn required_text<'v>(
+    node: &'v Value,
+    path: &str,
+    key: &str,
+    hint: &str,
+    errors: &mut Vec<Error>,
+) -> Option<&'v str> {
+    let found = text(node, path, key, errors);
+    if found.is_none() {
+        errors.push(Error::Missing {
+            field: format!("{path}.{key}"),
+            hint: hint.into(),
+        });
+    }
+    found
+}
+
 pub(crate) fn text<'v>(
     node: &'v Value,
     path: &str,
@@ -326,13 +346,13 @@ pub(crate) struct Named {
 /// Reads an ENI's `MacAddress` (an ENI without one, or with one that is no MAC, is reported:
 /// the output is incomplete) and its `NetworkInterfaceId`.
 pub(crate) fn mac_and_id(eni: &Value, path: &str, errors: &mut Vec<Error>) -> Option<Named> {
-    let Some(mac_text) = text(eni, path, "MacAddress", errors) else {
-        errors.push(Error::Missing {
-            field: format!("{path}.MacAddress"),
-            hint: "every ENI has one; the output is incomplete".into(),
-        });
-        return None;
-    };
+    let mac_text = required_text(
+        eni,
+        path,
+        "MacAddress",
+        "every ENI has one; the output is incomplete",
+        errors,
+    )?;
     let mac = parse_mac(&format!("{path}.MacAddress"), mac_text)
         .map_err(|error| errors.push(error))
         .ok()?;

@@ -22,7 +22,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use ipnet::{IpNet, Ipv4Net};
 use serde_json::Value;
 
-use super::api::{pick_instance, text, within_subnet, ApiContext};
+use super::api::{pick_instance, required_text, text, within_subnet, ApiContext};
 use super::azure::AZURE_DNS;
 use super::{eni_plan, finish, json_type, parse_json, Eni};
 use crate::error::{Error, Errors};
@@ -148,11 +148,13 @@ fn read_nic(
     let mut subnet_id = None;
     for (index, config) in configs.iter().enumerate() {
         let here = format!("{path}.ipConfigurations[{index}]");
-        let Some(address) = text(config, &here, "privateIPAddress", errors) else {
-            errors.push(Error::Missing {
-                field: format!("{here}.privateIPAddress"),
-                hint: "every ip-configuration has its address".into(),
-            });
+        let Some(address) = required_text(
+            config,
+            &here,
+            "privateIPAddress",
+            "every ip-configuration has its address",
+            errors,
+        ) else {
             continue;
         };
         let name = text(config, &here, "name", errors).unwrap_or_default();

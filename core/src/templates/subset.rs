@@ -16,6 +16,8 @@
 //! `templates::tests::the_subset_renders_every_case_as_minijinja_does` renders every case for
 //! every target with both and requires the same bytes.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::{write_scalar, Kind, Scalar};
@@ -270,32 +272,28 @@ impl Loop<'_> {
 }
 
 impl<'v> Scope<'v> {
-    fn lookup(&self, path: &[String]) -> Result<std::borrow::Cow<'v, Value>, String> {
+    fn lookup(&self, path: &[String]) -> Result<Cow<'v, Value>, String> {
         let undefined = || format!("undefined value `{}`", path.join("."));
         let (first, rest) = path.split_first().ok_or_else(undefined)?;
-        let mut value = if let Some(found) = self.loops.iter().rev().find(|l| l.name == first) {
-            std::borrow::Cow::Borrowed(found.item)
-        } else if first == "loop" {
-            let innermost = self.loops.last().ok_or_else(undefined)?;
-            let name = rest.first().ok_or_else(undefined)?;
-            let value = innermost.attribute(name).ok_or_else(undefined)?;
-            return if rest.len() == 1 {
-                Ok(std::borrow::Cow::Owned(value))
-            } else {
-                Err(undefined())
-            };
-        } else {
-            std::borrow::Cow::Borrowed(self.context.get(first.as_str()).ok_or_else(undefined)?)
-        };
-        for name in rest {
-            value = match value {
-                std::borrow::Cow::Borrowed(value) => {
-                    std::borrow::Cow::Borrowed(value.get(name.as_str()).ok_or_else(undefined)?)
-                }
-                std::borrow::Cow::Owned(_) => return Err(undefined()),
+        let variable = self.loops.iter().rev().find(|l| l.name == first);
+        if first == "loop" && variable.is_none() {
+            // `loop.<attribute>`: the innermost loop's.
+            return match (self.loops.last(), rest) {
+                (Some(innermost), [name]) => innermost
+                    .attribute(name)
+                    .map(Cow::Owned)
+                    .ok_or_else(undefined),
+                _ => Err(undefined()),
             };
         }
-        Ok(value)
+        let mut value = match variable {
+            Some(found) => found.item,
+            None => self.context.get(first.as_str()).ok_or_else(undefined)?,
+        };
+        for name in rest {
+            value = value.get(name.as_str()).ok_or_else(undefined)?;
+        }
+        Ok(Cow::Borrowed(value))
     }
 }
 
@@ -366,7 +364,7 @@ fn render_nodes<'v>(
             }
             Node::For { name, path, body } => {
                 let items = match scope.lookup(path)? {
-                    std::borrow::Cow::Borrowed(Value::Array(items)) => items,
+                    Cow::Borrowed(Value::Array(items)) => items,
                     _ => return Err(format!("`{}` is not a list to loop over", path.join("."))),
                 };
                 for (index, item) in items.iter().enumerate() {
